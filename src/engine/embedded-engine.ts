@@ -1,0 +1,228 @@
+import { FlatIndex } from "../dense/flat-index.js";
+import { theoreticalMinimum } from "../dense/similarity.js";
+import { MissingPluginError } from "../errors.js";
+import { matchesFilter } from "../filter/matches-filter.js";
+import type { RetrievedLeg } from "../fusion/candidate-pool.js";
+import { compareIds } from "../fusion/fuse.js";
+import { exhaustiveSearch, TermAtATimeScratch } from "../sparse/exhaustive-search.js";
+import { SparseIndex } from "../sparse/sparse-index.js";
+import { ensureCapacity } from "../typed-arrays.js";
+import type { Document, FieldValue, Filter, LegName, Metric, SparseTokenContribution } from "../types.js";
+import type { LegBackend } from "./leg-backend.js";
+import type { ResolvedQuery } from "./resolve-query.js";
+import type { TextIndex, TextIndexFactory } from "./text-index.js";
+import type { ValidDocument } from "./validate-document.js";
+
+interface StoredFields {
+  text?: string;
+  fields?: Record<string, FieldValue>;
+}
+
+/**
+ * The in-memory state of an embedded index: a slot per document version, the three legs over
+ * slots, and liveness. An upsert appends a new slot and retires the old one; `compact()` drops
+ * retired slots and renumbers. Everything here is synchronous.
+ * @internal
+ */
+export class EmbeddedEngine implements LegBackend {
+  private ids: string[] = [];
+  private slotOf = new Map<string, number>();
+  private alive = new Uint8Array(16);
+  private stored: StoredFields[] = [];
+  private sparse = new SparseIndex();
+  private dense: FlatIndex | null = null;
+  private text: TextIndex | null;
+  private readonly scratch = new TermAtATimeScratch();
+  private readonly tieBreak = (a: number, b: number) => compareIds(this.ids[a]!, this.ids[b]!);
+
+  constructor(
+    private dimension: number | null,
+    readonly metric: Metric,
+    private readonly textFactory?: TextIndexFactory,
+  ) {
+    this.text = textFactory ? textFactory() : null;
+  }
+
+  get documentCount(): number {
+    return this.slotOf.size;
+  }
+
+  get slotCount(): number {
+    return this.ids.length;
+  }
+
+  get denseDimension(): number | null {
+    return this.dimension;
+  }
+
+  get hasTextLeg(): boolean {
+    return this.text !== null;
+  }
+
+  get vocabularySize(): number {
+    return this.sparse.vocabulary.size;
+  }
+
+  /** Adds or replaces documents (already validated against this index). */
+  upsert(docs: readonly ValidDocument[]): void {
+    for (const doc of docs) {
+      this.retire(doc.id);
+      const slot = this.ids.length;
+      this.ids.push(doc.id);
+      this.slotOf.set(doc.id, slot);
+      this.alive = ensureCapacity(this.alive, slot + 1);
+      this.alive[slot] = 1;
+      this.stored.push({ text: doc.text, fields: doc.fields });
+      this.sparse.add(slot, doc.sparse);
+      if (doc.dense && !this.dense) this.createDense(doc.dense.length);
+      this.dense?.add(slot, doc.dense);
+      if (doc.text !== undefined && this.text) this.text.add(slot, doc.text);
+    }
+  }
+
+  /** Removes documents; returns how many existed. */
+  delete(ids: readonly string[]): number {
+    let removed = 0;
+    for (const id of ids) if (this.retire(id)) removed++;
+    return removed;
+  }
+
+  has(id: string): boolean {
+    return this.slotOf.has(id);
+  }
+
+  get(id: string): Document | undefined {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : this.documentAt(slot);
+  }
+
+  /** Live documents in slot order: what a compacted store or a rebuild writes. */
+  liveDocuments(): ValidDocument[] {
+    const out: ValidDocument[] = [];
+    for (let slot = 0; slot < this.ids.length; slot++) if (this.alive[slot] === 1) out.push(this.documentAt(slot));
+    return out;
+  }
+
+  /** Share of slots that hold retired document versions. */
+  retiredFraction(): number {
+    return this.ids.length === 0 ? 0 : 1 - this.slotOf.size / this.ids.length;
+  }
+
+  /** Rebuilds every leg from the live documents, dropping retired slots. */
+  compact(): void {
+    const live = this.liveDocuments();
+    this.ids = [];
+    this.slotOf = new Map();
+    this.alive = new Uint8Array(Math.max(16, live.length));
+    this.stored = [];
+    this.sparse = new SparseIndex();
+    this.dense = null;
+    this.text = this.textFactory ? this.textFactory() : null;
+    this.upsert(live);
+  }
+
+  counts(): { withSparse: number; withDense: number; withText: number } {
+    let withSparse = 0;
+    let withDense = 0;
+    let withText = 0;
+    for (const slot of this.slotOf.values()) {
+      if (this.sparse.hasTerms(slot)) withSparse++;
+      if (this.dense?.has(slot)) withDense++;
+      if (this.stored[slot]!.text !== undefined) withText++;
+    }
+    return { withSparse, withDense, withText };
+  }
+
+  async retrieve(leg: LegName, query: ResolvedQuery, candidates: number): Promise<RetrievedLeg> {
+    const accept = this.acceptSet(query.filter);
+    const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.ids[slot]!, score: r.scores[i]! }));
+    switch (leg) {
+      case "sparse": {
+        const q = this.sparse.compileQuery(query.sparse ?? {});
+        const r = exhaustiveSearch(this.sparse, q, candidates, accept, this.tieBreak, this.scratch);
+        return { leg, kind: "impact", hits: toHits(r), theoreticalMin: 0 };
+      }
+      case "dense": {
+        if (!this.dense || !query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin: theoreticalMinimum(this.metric) };
+        const r = this.dense.search(this.dense.prepare(query.dense), candidates, accept, this.tieBreak);
+        return { leg, kind: "similarity", hits: toHits(r), theoreticalMin: theoreticalMinimum(this.metric) };
+      }
+      case "text": {
+        if (!this.text) {
+          throw new MissingPluginError("text leg: this index was opened without a text index (pass textIndex, e.g. from tandem-search/flexsearch)");
+        }
+        // With a filter, ask for every match so the best `candidates` matching documents survive.
+        const limit = query.filter ? Math.max(this.ids.length, 1) : candidates;
+        const hits: { id: string }[] = [];
+        for (const slot of this.text.search(query.text ?? "", limit)) {
+          if (accept[slot] !== 1) continue;
+          hits.push({ id: this.ids[slot]! });
+          if (hits.length === candidates) break;
+        }
+        return { leg, kind: "rank-only", hits };
+      }
+    }
+  }
+
+  async complete(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): Promise<(number | undefined)[]> {
+    const accept = this.acceptSet(query.filter);
+    if (leg === "sparse") {
+      const q = this.sparse.compileQuery(query.sparse ?? {});
+      return ids.map((id) => {
+        const slot = this.slotOf.get(id);
+        return slot === undefined || accept[slot] !== 1 ? undefined : this.sparse.score(q, slot);
+      });
+    }
+    const dense = this.dense;
+    if (!dense || !query.dense) return ids.map(() => undefined);
+    const q = dense.prepare(query.dense);
+    return ids.map((id) => {
+      const slot = this.slotOf.get(id);
+      return slot === undefined || accept[slot] !== 1 ? undefined : dense.score(q, slot);
+    });
+  }
+
+  async explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]> {
+    const q = this.sparse.compileQuery(query.sparse ?? {});
+    return ids.map((id) => {
+      const slot = this.slotOf.get(id);
+      return slot === undefined ? [] : this.sparse.contributions(q, slot);
+    });
+  }
+
+  /** Slots a leg may return: live, and matching the filter when there is one. */
+  private acceptSet(filter: Filter | undefined): Uint8Array {
+    if (!filter) return this.alive;
+    const accept = new Uint8Array(this.ids.length);
+    for (const slot of this.slotOf.values()) if (matchesFilter(filter, this.stored[slot]!.fields)) accept[slot] = 1;
+    return accept;
+  }
+
+  private retire(id: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    this.alive[slot] = 0;
+    this.slotOf.delete(id);
+    if (this.stored[slot]!.text !== undefined) this.text?.remove(slot);
+    return true;
+  }
+
+  private createDense(dimension: number): void {
+    this.dimension = dimension;
+    const dense = new FlatIndex(dimension, this.metric);
+    for (let slot = 0; slot < this.ids.length - 1; slot++) dense.add(slot, undefined);
+    this.dense = dense;
+  }
+
+  private documentAt(slot: number): ValidDocument {
+    const doc: ValidDocument = { id: this.ids[slot]! };
+    const s = this.stored[slot]!;
+    if (s.text !== undefined) doc.text = s.text;
+    const sparse = this.sparse.vector(slot);
+    if (sparse) doc.sparse = sparse;
+    const dense = this.dense?.vector(slot);
+    if (dense) doc.dense = dense;
+    if (s.fields !== undefined) doc.fields = s.fields;
+    return doc;
+  }
+}

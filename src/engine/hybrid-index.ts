@@ -1,0 +1,193 @@
+import { IndexClosedError, InvalidDocumentError, InvalidOptionError } from "../errors.js";
+import { IndexStore } from "../store/index-store.js";
+import { FORMAT_VERSION } from "../store/manifest.js";
+import type { Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
+import { EmbeddedEngine } from "./embedded-engine.js";
+import { resolveQuery } from "./resolve-query.js";
+import { runSearch } from "./search-pipeline.js";
+import type { TextIndexFactory } from "./text-index.js";
+import { validateDocument, type ValidDocument } from "./validate-document.js";
+
+export interface OpenOptions {
+  /** Dense dimension of a new index. Default: set by the first dense vector indexed. */
+  dimension?: number;
+  /** Dense metric of a new index: `cosine` (default), `dot` or `l2`. An existing index keeps its own; a different value is an error. */
+  metric?: Metric;
+  /** Text index for the text leg, e.g. `flexSearchTextIndex` from `tandem-search/flexsearch`. Without it the text leg is off. */
+  textIndex?: TextIndexFactory;
+  /** Open without taking the write lock; `upsert` and `delete` then throw. Default false. */
+  readOnly?: boolean;
+}
+
+export interface UpsertOptions {
+  /** Names document i in error messages. Default `docs[i]`. */
+  where?: (i: number) => string;
+}
+
+/** Compaction starts when this share of slots holds replaced or deleted documents... */
+const COMPACT_RETIRED_FRACTION = 0.3;
+/** ...or when the log of segments grows this long. */
+const COMPACT_SEGMENTS = 16;
+
+/**
+ * An embedded, persisted hybrid index: sparse, dense and text legs, fused and filtered for
+ * relevance. Each `upsert` or `delete` call is one atomic, durable commit: batch documents.
+ *
+ * ```ts
+ * const index = await HybridIndex.open("./my-index", { metric: "cosine", textIndex: flexSearchTextIndex() });
+ * await index.upsert([{ id: "d1", text: "…", sparse: { tok: 0.8 }, dense: [0.1, 0.2] }]);
+ * const { hits } = await index.search({ sparse: { tok: 1 }, dense: [0.1, 0.2], k: 10 });
+ * await index.close();
+ * ```
+ */
+export class HybridIndex {
+  private closed = false;
+  /** Serializes writes so commits land in call order. */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly store: IndexStore,
+    private readonly engine: EmbeddedEngine,
+    readonly readOnly: boolean,
+  ) {}
+
+  /** Opens the index in `dir`, creating it (and the directory) when absent, unless `readOnly`. */
+  static async open(dir: string, options: OpenOptions = {}): Promise<HybridIndex> {
+    const metric = options.metric ?? "cosine";
+    if (!["cosine", "dot", "l2"].includes(metric)) throw new InvalidOptionError(`metric must be cosine, dot or l2, got "${metric}"`);
+    if (options.dimension !== undefined && !(Number.isInteger(options.dimension) && options.dimension > 0)) {
+      throw new InvalidOptionError(`dimension must be a positive integer, got ${options.dimension}`);
+    }
+    const { store, segments } = await IndexStore.open(dir, {
+      readOnly: options.readOnly ?? false,
+      config: { dimension: options.dimension ?? null, metric },
+    });
+    try {
+      const config = store.config;
+      if (options.metric !== undefined && options.metric !== config.metric) {
+        throw new InvalidOptionError(`${dir}: the index uses metric ${config.metric}; it cannot be reopened as ${options.metric}`);
+      }
+      if (options.dimension !== undefined && config.dimension !== null && options.dimension !== config.dimension) {
+        throw new InvalidOptionError(`${dir}: the index has dimension ${config.dimension}, not ${options.dimension}`);
+      }
+      const engine = new EmbeddedEngine(config.dimension, config.metric, options.textIndex);
+      for (const segment of segments) {
+        engine.delete(segment.deletes);
+        engine.upsert(segment.docs);
+      }
+      if (engine.retiredFraction() > 0) engine.compact();
+      return new HybridIndex(store, engine, options.readOnly ?? false);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Adds documents, replacing any with the same id. The whole batch is validated first: one bad
+   * document rejects the call and leaves the index as it was.
+   */
+  async upsert(docs: readonly Document[], options: UpsertOptions = {}): Promise<{ upserted: number }> {
+    return this.write(async () => {
+      const valid = this.validateBatch(docs, options.where ?? ((i) => `docs[${i}]`));
+      if (valid.length === 0) return { upserted: 0 };
+      await this.store.commit({ docs: valid, deletes: [] }, this.configAfter(valid));
+      this.engine.upsert(valid);
+      await this.maybeCompact();
+      return { upserted: valid.length };
+    });
+  }
+
+  /** Deletes documents by id; unknown ids are ignored. Returns how many were deleted. */
+  async delete(ids: readonly string[]): Promise<{ deleted: number }> {
+    return this.write(async () => {
+      ids.forEach((id, i) => {
+        if (typeof id !== "string" || id.length === 0) throw new InvalidDocumentError(`ids[${i}]: an id must be a non-empty string`);
+      });
+      const existing = [...new Set(ids)].filter((id) => this.engine.has(id));
+      if (existing.length === 0) return { deleted: 0 };
+      await this.store.commit({ docs: [], deletes: existing }, this.store.config);
+      const deleted = this.engine.delete(existing);
+      await this.maybeCompact();
+      return { deleted };
+    });
+  }
+
+  /** Searches every leg the query has data for, fuses, filters for relevance. */
+  async search(query: SearchQuery): Promise<SearchResult> {
+    this.assertOpen();
+    const resolved = resolveQuery(query, {
+      dimension: this.engine.denseDimension,
+      metric: this.engine.metric,
+      textLeg: this.engine.hasTextLeg,
+    });
+    return runSearch(this.engine, resolved);
+  }
+
+  /** The stored document (sparse weights as stored, in float32), or undefined. */
+  async get(id: string): Promise<Document | undefined> {
+    this.assertOpen();
+    return this.engine.get(id);
+  }
+
+  async stats(): Promise<IndexStats> {
+    this.assertOpen();
+    return {
+      documents: this.engine.documentCount,
+      dimension: this.engine.denseDimension,
+      metric: this.engine.metric,
+      vocabulary: this.engine.vocabularySize,
+      ...this.engine.counts(),
+      segments: this.store.segmentCount,
+      generation: this.store.generation,
+      formatVersion: FORMAT_VERSION,
+      textLeg: this.engine.hasTextLeg,
+    };
+  }
+
+  /** Waits for pending writes and releases the write lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writes.catch(() => undefined);
+    this.closed = true;
+    await this.store.close();
+  }
+
+  private write<T>(op: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.readOnly) return Promise.reject(new InvalidOptionError(`${this.store.dir}: the index was opened read-only`));
+    const result = this.writes.then(op, op);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  private validateBatch(docs: readonly Document[], where: (i: number) => string): ValidDocument[] {
+    if (!Array.isArray(docs)) throw new InvalidDocumentError("upsert takes an array of documents");
+    let dimension = this.engine.denseDimension;
+    const seen = new Map<string, number>();
+    return docs.map((raw, i) => {
+      const doc = validateDocument(raw, where(i), dimension, this.engine.metric);
+      const first = seen.get(doc.id);
+      if (first !== undefined) throw new InvalidDocumentError(`${where(i)}: duplicate id "${doc.id}" (first at ${where(first)})`);
+      seen.set(doc.id, i);
+      if (doc.dense) dimension = doc.dense.length;
+      return doc;
+    });
+  }
+
+  private configAfter(docs: ValidDocument[]) {
+    const dense = docs.find((d) => d.dense);
+    const dimension = this.store.config.dimension ?? dense?.dense?.length ?? null;
+    return { ...this.store.config, dimension };
+  }
+
+  private async maybeCompact(): Promise<void> {
+    if (this.engine.retiredFraction() <= COMPACT_RETIRED_FRACTION && this.store.segmentCount <= COMPACT_SEGMENTS) return;
+    this.engine.compact();
+    await this.store.rewrite(this.engine.liveDocuments(), this.store.config);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new IndexClosedError("the index is closed");
+  }
+}

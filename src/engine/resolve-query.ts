@@ -1,0 +1,113 @@
+import { InvalidQueryError } from "../errors.js";
+import type { ResolvedFusion } from "../fusion/fuse.js";
+import { validateFilter } from "../filter/validate-filter.js";
+import type { Filter, LegName, Metric, RelevanceOptions, SearchQuery, SparseVector } from "../types.js";
+import { validateDense, validateSparse } from "./validate-document.js";
+
+export const LEG_NAMES: readonly LegName[] = ["sparse", "dense", "text"];
+const FUSION_METHODS = ["rrf", "convex", "dbsf"] as const;
+const NORMALIZERS = ["minmax", "zscore", "tmm", "l2", "none"] as const;
+/** Upper bound on k and candidates: a guard against accidental full-corpus requests. */
+export const MAX_HITS = 10_000;
+
+/** A validated query with every default applied. @internal */
+export interface ResolvedQuery {
+  text?: string;
+  sparse?: SparseVector;
+  dense?: Float32Array;
+  k: number;
+  from: number;
+  filter?: Filter;
+  /** The legs that will run, in fixed order sparse, dense, text. */
+  legs: LegName[];
+  candidates: number;
+  exact: boolean;
+  fusion: ResolvedFusion;
+  relevance: RelevanceOptions;
+  explain: boolean;
+}
+
+/** What the index can do, for resolving which legs run. @internal */
+export interface IndexCapabilities {
+  dimension: number | null;
+  metric: Metric;
+  textLeg: boolean;
+}
+
+/** Validates a query and applies defaults; `where` prefixes error messages. */
+export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where = "query"): ResolvedQuery {
+  const fail = (problem: string): never => {
+    throw new InvalidQueryError(`${where}: ${problem}`);
+  };
+  if (typeof query !== "object" || query === null) fail("a query must be an object");
+  const text = query.text === undefined || query.text === null ? undefined : query.text;
+  if (text !== undefined && typeof text !== "string") fail(`"text" must be a string`);
+  const sparse = query.sparse === undefined || query.sparse === null ? undefined : validateSparse(query.sparse, fail);
+  const dense =
+    query.dense === undefined || query.dense === null ? undefined : validateDense(query.dense, caps.dimension, caps.metric, fail);
+  if (text === undefined && query.sparse == null && dense === undefined) fail(`a query needs "text", "sparse" or "dense"`);
+
+  const k = integer(query.k, 10, 1, MAX_HITS, "k", fail);
+  const from = integer(query.from, 0, 0, MAX_HITS, "from", fail);
+  const candidates = integer(query.candidates, Math.max(100, from + k), 1, MAX_HITS, "candidates", fail);
+  const filter = query.filter === undefined || query.filter === null ? undefined : validateFilter(query.filter, `${where}: filter`);
+
+  if (query.legs !== undefined) {
+    if (!Array.isArray(query.legs)) fail(`"legs" must be an array of ${LEG_NAMES.join(", ")}`);
+    for (const leg of query.legs) if (!LEG_NAMES.includes(leg)) fail(`unknown leg "${leg}" (use ${LEG_NAMES.join(", ")})`);
+  }
+  const allowed = (leg: LegName) => query.legs === undefined || query.legs.includes(leg);
+  const legs: LegName[] = [];
+  if (sparse && allowed("sparse")) legs.push("sparse");
+  if (dense && allowed("dense")) legs.push("dense");
+  if (text !== undefined && text.trim() !== "" && allowed("text") && (caps.textLeg || query.legs?.includes("text"))) legs.push("text");
+
+  const f = query.fusion ?? {};
+  const method = f.method ?? "rrf";
+  if (!FUSION_METHODS.includes(method)) fail(`unknown fusion method "${method}" (use ${FUSION_METHODS.join(", ")})`);
+  const normalize = f.normalize ?? "minmax";
+  if (!NORMALIZERS.includes(normalize)) fail(`unknown normalizer "${normalize}" (use ${NORMALIZERS.join(", ")})`);
+  const rankConstant = f.rankConstant ?? 60;
+  if (!(typeof rankConstant === "number" && rankConstant > 0 && Number.isFinite(rankConstant))) fail(`rankConstant must be a number > 0, got ${rankConstant}`);
+  const weights = { sparse: 1, dense: 1, text: 1 };
+  for (const [leg, w] of Object.entries(f.weights ?? {})) {
+    if (!LEG_NAMES.includes(leg as LegName)) fail(`weights: unknown leg "${leg}" (use ${LEG_NAMES.join(", ")})`);
+    if (!(typeof w === "number" && w >= 0 && Number.isFinite(w))) fail(`weights.${leg} must be a finite number ≥ 0, got ${w}`);
+    weights[leg as LegName] = w as number;
+  }
+
+  return {
+    text,
+    sparse,
+    dense,
+    k,
+    from,
+    filter,
+    legs,
+    candidates,
+    exact: query.exact ?? false,
+    fusion: { method, normalize, rankConstant, weights, completion: f.completion ?? true },
+    relevance: validateRelevance(query.relevance ?? {}, fail),
+    explain: query.explain ?? false,
+  };
+}
+
+function integer(v: unknown, fallback: number, min: number, max: number, name: string, fail: (p: string) => never): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) fail(`"${name}" must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+function validateRelevance(r: RelevanceOptions, fail: (p: string) => never): RelevanceOptions {
+  for (const key of ["minScore", "minSparse", "minDense"] as const) {
+    const v = r[key];
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v))) fail(`${key} must be a finite number, got ${v}`);
+  }
+  if (r.relative !== undefined && !(typeof r.relative === "number" && r.relative > 0 && r.relative <= 1)) {
+    fail(`relative must be a number in (0, 1], got ${r.relative}`);
+  }
+  if (r.autocut !== undefined) integer(r.autocut, 0, 1, MAX_HITS, "autocut", fail);
+  if (r.minHits !== undefined) integer(r.minHits, 0, 0, MAX_HITS, "minHits", fail);
+  if (r.maxHits !== undefined) integer(r.maxHits, 0, 1, MAX_HITS, "maxHits", fail);
+  return r;
+}

@@ -1,0 +1,78 @@
+import { buildCandidatePool, fillCompletedScores, missingScores } from "../fusion/candidate-pool.js";
+import { fuse } from "../fusion/fuse.js";
+import { applyRelevance, type RankedHit } from "../relevance/relevance-filter.js";
+import type { HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
+import type { LegBackend } from "./leg-backend.js";
+import type { ResolvedQuery } from "./resolve-query.js";
+
+interface PoolHit extends RankedHit {
+  position: number;
+}
+
+/** Runs the legs, completes missing scores, fuses, filters for relevance and paginates. */
+export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
+  const retrieved = await Promise.all(query.legs.map((leg) => backend.retrieve(leg, query, query.candidates)));
+  const pool = buildCandidatePool(retrieved);
+  if (query.fusion.completion && pool.legs.length > 1) {
+    for (const leg of pool.legs) {
+      if (leg.leg === "text") continue;
+      const missing = missingScores(leg, pool.ids);
+      if (missing.ids.length === 0) continue;
+      fillCompletedScores(leg, missing.positions, await backend.complete(leg.leg, query, missing.ids));
+    }
+  }
+  const fused = fuse(pool, query.fusion);
+  const legScore = (leg: LegName, i: number) => {
+    const l = pool.legs.find((p) => p.leg === leg);
+    const s = l?.scores[i];
+    return s === undefined || Number.isNaN(s) ? undefined : s;
+  };
+  const ranked: PoolHit[] = fused.order.map((i) => ({
+    position: i,
+    id: pool.ids[i]!,
+    score: fused.scores[i]!,
+    sparse: legScore("sparse", i),
+    dense: legScore("dense", i),
+  }));
+  const { kept, dropped } = applyRelevance(ranked, query.relevance);
+  const page = kept.slice(query.from, query.from + query.k);
+
+  const hits: SearchHit[] = page.map((h) => {
+    const legs: Partial<Record<LegName, HitLeg>> = {};
+    for (const leg of pool.legs) {
+      const rank = leg.ranks[h.position]!;
+      const score = leg.scores[h.position]!;
+      if (rank === 0 && !leg.completed[h.position]) continue;
+      const entry: HitLeg = {};
+      if (!Number.isNaN(score)) entry.score = score;
+      if (rank > 0) entry.rank = rank;
+      else entry.completed = true;
+      legs[leg.leg] = entry;
+    }
+    return { id: h.id, score: h.score, legs };
+  });
+
+  if (query.explain) {
+    const tokens = query.legs.includes("sparse") ? await backend.explainSparse(query, page.map((h) => h.id)) : [];
+    page.forEach((h, n) => {
+      const legs: Partial<Record<LegName, LegExplanation>> = {};
+      pool.legs.forEach((leg, l) => {
+        const c = fused.legs[l]!;
+        const i = h.position;
+        const score = leg.scores[i]!;
+        const normalized = c.normalized[i]!;
+        const e: LegExplanation = { weight: c.weight, contribution: c.contribution[i]! };
+        if (!Number.isNaN(score)) e.score = score;
+        if (leg.ranks[i]! > 0) e.rank = leg.ranks[i]!;
+        if (leg.completed[i]) e.completed = true;
+        if (!Number.isNaN(normalized)) e.normalized = normalized;
+        if (leg.leg === "sparse") e.tokens = tokens[n] ?? [];
+        legs[leg.leg] = e;
+      });
+      const explanation: HitExplanation = { method: fused.method, score: h.score, legs };
+      hits[n]!.explanation = explanation;
+    });
+    return { hits, dropped, legs: query.legs };
+  }
+  return { hits, legs: query.legs };
+}

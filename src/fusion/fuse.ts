@@ -1,0 +1,81 @@
+import type { FusionMethod, LegName, Normalizer } from "../types.js";
+import type { CandidatePool, PoolLeg } from "./candidate-pool.js";
+import { normalizeScores } from "./normalizers.js";
+
+/** Fusion settings with every default applied. @internal */
+export interface ResolvedFusion {
+  method: FusionMethod;
+  rankConstant: number;
+  weights: Record<LegName, number>;
+  normalize: Normalizer;
+  completion: boolean;
+}
+
+/** Per leg and candidate: normalized score (NaN where not used) and contribution to the fused score. */
+export interface LegContribution {
+  leg: LegName;
+  weight: number;
+  normalized: Float64Array;
+  contribution: Float64Array;
+}
+
+export interface FusionOutcome {
+  /** Fused score per candidate, aligned with the pool's ids. */
+  scores: Float64Array;
+  legs: LegContribution[];
+  /** Candidate positions, best first (fused score descending, then id ascending). */
+  order: number[];
+  method: FusionMethod | "single-leg";
+}
+
+/**
+ * Combines the legs of a pool. With one leg there is nothing to fuse: the score is the leg's raw
+ * score (a rank-only leg scores w / (rankConstant + rank), as RRF would).
+ */
+export function fuse(pool: CandidatePool, options: ResolvedFusion): FusionOutcome {
+  const n = pool.ids.length;
+  const single = pool.legs.length === 1;
+  const legs = pool.legs.map((leg) => contribution(leg, options, single, n));
+  const scores = new Float64Array(n);
+  for (const leg of legs) for (let i = 0; i < n; i++) scores[i]! += leg.contribution[i]!;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => scores[b]! - scores[a]! || compareIds(pool.ids[a]!, pool.ids[b]!));
+  return { scores, legs, order, method: single ? "single-leg" : options.method };
+}
+
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n: number): LegContribution {
+  const weight = options.weights[leg.leg];
+  const normalized = new Float64Array(n).fill(NaN);
+  const out = new Float64Array(n);
+  const useRanks = options.method === "rrf" || (leg.kind === "rank-only" && single);
+  if (single && leg.kind !== "rank-only") {
+    for (let i = 0; i < n; i++) out[i] = Number.isNaN(leg.scores[i]!) ? 0 : leg.scores[i]!;
+  } else if (useRanks) {
+    for (let i = 0; i < n; i++) {
+      const r = leg.ranks[i]!;
+      out[i] = r > 0 ? weight / (options.rankConstant + r) : 0;
+    }
+  } else {
+    // Score-based fusion. A rank-only leg has no scores, so its rank maps linearly onto [0, 1].
+    const values =
+      leg.kind === "rank-only"
+        ? Float64Array.from(leg.ranks, (r) => (r > 0 ? 1 - (r - 1) / leg.retrieved : NaN))
+        : normalizeScores(options.method === "dbsf" ? "dbsf" : options.normalize, usableScores(leg, options.completion), leg.theoreticalMin);
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      normalized[i] = v;
+      out[i] = Number.isNaN(v) ? 0 : weight * v;
+    }
+  }
+  return { leg: leg.leg, weight, normalized, contribution: out };
+}
+
+/** The leg's scores, dropping completed ones when completion is off. */
+function usableScores(leg: PoolLeg, completion: boolean): Float64Array {
+  if (completion) return leg.scores;
+  return leg.scores.map((s, i) => (leg.completed[i] ? NaN : s));
+}

@@ -1,0 +1,13 @@
+/** Tandem's public API. */
+export { HybridIndex, type OpenOptions, type UpsertOptions } from "./engine/hybrid-index.js";
+export type { TextIndex, TextIndexFactory } from "./engine/text-index.js";
+export type { LegBackend } from "./engine/leg-backend.js";
+export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engine/resolve-query.js";
+export { runSearch } from "./engine/search-pipeline.js";
+export type { RetrievedLeg } from "./fusion/candidate-pool.js";
+export { validateFilter } from "./filter/validate-filter.js";
+export { matchesFilter } from "./filter/matches-filter.js";
+export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
+export { parseQrels, type Qrels } from "./eval/qrels.js";
+export * from "./errors.js";
+export type * from "./types.js";

@@ -1,0 +1,125 @@
+import { ensureCapacity } from "../typed-arrays.js";
+import type { SparseTokenContribution, SparseVector } from "../types.js";
+import { PostingList } from "./posting-list.js";
+import type { SparseQuery } from "./sparse-query.js";
+import { Vocabulary } from "./vocabulary.js";
+
+/**
+ * Inverted index over token ids plus a forward index (slot → sorted token ids and weights) for
+ * exact rescoring. Slots are assigned by the caller in increasing order; liveness is the caller's
+ * business (searches take an `accept` bitset). Weights are stored as float32. @internal
+ */
+export class SparseIndex {
+  readonly vocabulary = new Vocabulary();
+  private postings: PostingList[] = [];
+  /** forwardStart[slot]..forwardStart[slot + 1] is the slot's range in forwardTerms/forwardWeights. */
+  private forwardStart = new Uint32Array(16);
+  private forwardTerms = new Uint32Array(16);
+  private forwardWeights = new Float32Array(16);
+  private slotCount = 0;
+  private nnz = 0;
+
+  get size(): number {
+    return this.slotCount;
+  }
+
+  /** Adds the next slot (must equal the current size); `vector` may be empty. */
+  add(slot: number, vector: SparseVector | undefined): void {
+    if (slot !== this.slotCount) throw new RangeError(`SparseIndex: slot ${slot} added out of order (next is ${this.slotCount})`);
+    const entries: [number, number][] = [];
+    if (vector) {
+      for (const [token, weight] of Object.entries(vector)) {
+        if (weight > 0) entries.push([this.vocabulary.intern(token), Math.fround(weight)]);
+      }
+    }
+    entries.sort((a, b) => a[0] - b[0]);
+    this.forwardStart = ensureCapacity(this.forwardStart, slot + 2);
+    this.forwardTerms = ensureCapacity(this.forwardTerms, this.nnz + entries.length);
+    this.forwardWeights = ensureCapacity(this.forwardWeights, this.nnz + entries.length);
+    for (const [termId, weight] of entries) {
+      this.forwardTerms[this.nnz] = termId;
+      this.forwardWeights[this.nnz] = weight;
+      this.nnz++;
+      let list = this.postings[termId];
+      if (!list) this.postings[termId] = list = new PostingList();
+      list.append(slot, weight);
+    }
+    this.slotCount = slot + 1;
+    this.forwardStart[this.slotCount] = this.nnz;
+  }
+
+  /** Posting list of a token id (undefined if no slot ever had it). */
+  postingList(termId: number): PostingList | undefined {
+    return this.postings[termId];
+  }
+
+  /** Resolves a query vector: unknown tokens and non-positive weights drop out. */
+  compileQuery(vector: SparseVector): SparseQuery {
+    const entries: [number, number][] = [];
+    for (const [token, weight] of Object.entries(vector)) {
+      const id = this.vocabulary.lookup(token);
+      if (id !== undefined && weight > 0) entries.push([id, Math.fround(weight)]);
+    }
+    entries.sort((a, b) => a[0] - b[0]);
+    return {
+      termIds: Uint32Array.from(entries, (e) => e[0]),
+      weights: Float32Array.from(entries, (e) => e[1]),
+    };
+  }
+
+  hasTerms(slot: number): boolean {
+    return this.forwardStart[slot + 1]! > this.forwardStart[slot]!;
+  }
+
+  /**
+   * Exact dot product of the query with one slot, by merging the two sorted term lists.
+   * Returns undefined when they share no token (not a sparse match).
+   */
+  score(query: SparseQuery, slot: number): number | undefined {
+    let i = 0;
+    let j = this.forwardStart[slot]!;
+    const end = this.forwardStart[slot + 1]!;
+    const qTerms = query.termIds;
+    let sum = 0;
+    let matched = false;
+    while (i < qTerms.length && j < end) {
+      const q = qTerms[i]!;
+      const d = this.forwardTerms[j]!;
+      if (q === d) {
+        sum += query.weights[i]! * this.forwardWeights[j]!;
+        matched = true;
+        i++;
+        j++;
+      } else if (q < d) i++;
+      else j++;
+    }
+    return matched ? Math.fround(sum) : undefined;
+  }
+
+  /** Per-token contributions of a match, largest first (for explain). */
+  contributions(query: SparseQuery, slot: number): SparseTokenContribution[] {
+    const out: SparseTokenContribution[] = [];
+    const start = this.forwardStart[slot]!;
+    const end = this.forwardStart[slot + 1]!;
+    for (let i = 0; i < query.termIds.length; i++) {
+      for (let j = start; j < end; j++) {
+        if (this.forwardTerms[j] === query.termIds[i]) {
+          const q = query.weights[i]!;
+          const d = this.forwardWeights[j]!;
+          out.push({ token: this.vocabulary.token(query.termIds[i]!), query: q, doc: d, contribution: q * d });
+        }
+      }
+    }
+    return out.sort((a, b) => b.contribution - a.contribution || (a.token < b.token ? -1 : 1));
+  }
+
+  /** The stored vector of a slot (float32-rounded weights). */
+  vector(slot: number): SparseVector | undefined {
+    const start = this.forwardStart[slot]!;
+    const end = this.forwardStart[slot + 1]!;
+    if (end === start) return undefined;
+    const out: SparseVector = {};
+    for (let j = start; j < end; j++) out[this.vocabulary.token(this.forwardTerms[j]!)] = this.forwardWeights[j]!;
+    return out;
+  }
+}

@@ -1,0 +1,150 @@
+import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { CorruptIndexError, NotAnIndexError } from "../errors.js";
+import type { Metric } from "../types.js";
+import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
+import { sha256Hex } from "./checksum.js";
+import { FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
+import { decodeSegment, encodeSegment, type SegmentContent } from "./segment-codec.js";
+import { isLockFile, WriteLock } from "./write-lock.js";
+
+export interface StoreOpenOptions {
+  readOnly: boolean;
+  /** Configuration for a new index (ignored when the index exists). */
+  config: { dimension: number | null; metric: Metric };
+}
+
+const SEGMENT_FILE = /^seg-\d+\.tseg$/;
+
+/**
+ * The on-disk index: a manifest listing immutable segment files, each with its SHA-256.
+ * A commit writes a new segment, then swaps the manifest atomically, so a crash at any point
+ * leaves the previous manifest and every file it names intact. @internal
+ */
+export class IndexStore {
+  private constructor(
+    readonly dir: string,
+    private manifest: Manifest,
+    private readonly lock: WriteLock | null,
+  ) {}
+
+  get config(): Manifest["config"] {
+    return this.manifest.config;
+  }
+
+  get generation(): number {
+    return this.manifest.generation;
+  }
+
+  get segmentCount(): number {
+    return this.manifest.segments.length;
+  }
+
+  /** Opens (or, when writable, creates) the index in `dir` and reads every segment. */
+  static async open(dir: string, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: SegmentContent[] }> {
+    const info = await stat(dir).catch(() => null);
+    if (info && !info.isDirectory()) throw new NotAnIndexError(`${dir}: not a directory, so not a Tandem index`);
+    if (!info) {
+      if (options.readOnly) throw new NotAnIndexError(`${dir}: no index here (the directory does not exist)`);
+      await mkdir(dir, { recursive: true });
+    }
+    const hasManifest = await stat(join(dir, MANIFEST_FILE)).then(() => true, () => false);
+    if (!hasManifest) {
+      const entries = (await readdir(dir)).filter((name) => !isLockFile(name) && !name.startsWith("."));
+      if (entries.length > 0) {
+        throw new NotAnIndexError(`${dir}: not a Tandem index (no ${MANIFEST_FILE}, and the directory holds other files: ${entries.slice(0, 3).join(", ")})`);
+      }
+      if (options.readOnly) throw new NotAnIndexError(`${dir}: no index here (no ${MANIFEST_FILE})`);
+    }
+    const lock = options.readOnly ? null : await WriteLock.acquire(dir);
+    try {
+      if (!hasManifest) {
+        const manifest: Manifest = {
+          format: INDEX_FORMAT,
+          formatVersion: FORMAT_VERSION,
+          generation: 0,
+          config: options.config,
+          segments: [],
+          updatedAt: new Date().toISOString(),
+        };
+        await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+        return { store: new IndexStore(dir, manifest, lock), segments: [] };
+      }
+      const { manifest, segments } = await IndexStore.load(dir);
+      const store = new IndexStore(dir, manifest, lock);
+      if (lock) await store.removeUnreferenced();
+      return { store, segments };
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  /** Reads manifest and segments; retries when a concurrent compaction removed a file mid-read. */
+  private static async load(dir: string): Promise<{ manifest: Manifest; segments: SegmentContent[] }> {
+    for (let attempt = 0; ; attempt++) {
+      const path = join(dir, MANIFEST_FILE);
+      const manifest = parseManifest(await readFile(path, "utf8"), path);
+      try {
+        const segments: SegmentContent[] = [];
+        for (const entry of manifest.segments) {
+          const file = join(dir, entry.file);
+          const bytes = await readFile(file);
+          if (bytes.length !== entry.bytes || sha256Hex(bytes) !== entry.sha256) {
+            throw new CorruptIndexError(`${file}: checksum mismatch (the file is damaged or was changed outside Tandem)`);
+          }
+          segments.push(decodeSegment(bytes, file));
+        }
+        return { manifest, segments };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        if (attempt >= 3) throw new CorruptIndexError(`${dir}: a segment named in ${MANIFEST_FILE} is missing: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Writes one segment and makes it visible by swapping the manifest. */
+  async commit(content: SegmentContent, config: Manifest["config"]): Promise<void> {
+    const generation = this.manifest.generation + 1;
+    const entry = await this.writeSegment(generation, content);
+    await this.swapManifest({ ...this.manifest, generation, config, segments: [...this.manifest.segments, entry] });
+  }
+
+  /** Replaces every segment by one holding just the live documents, then removes the old files. */
+  async rewrite(docs: SegmentContent["docs"], config: Manifest["config"]): Promise<void> {
+    const generation = this.manifest.generation + 1;
+    const entry = await this.writeSegment(generation, { docs, deletes: [] });
+    const old = this.manifest.segments;
+    await this.swapManifest({ ...this.manifest, generation, config, segments: [entry] });
+    for (const s of old) await unlink(join(this.dir, s.file)).catch(() => undefined);
+    await syncDirectory(this.dir);
+  }
+
+  async close(): Promise<void> {
+    await this.lock?.release();
+  }
+
+  private async writeSegment(generation: number, content: SegmentContent) {
+    const file = `seg-${String(generation).padStart(8, "0")}.tseg`;
+    const bytes = encodeSegment(content);
+    await writeFileAtomic(join(this.dir, file), bytes);
+    return { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: content.docs.length, deletes: content.deletes.length };
+  }
+
+  private async swapManifest(next: Manifest): Promise<void> {
+    next.updatedAt = new Date().toISOString();
+    next.formatVersion = FORMAT_VERSION;
+    await writeFileAtomic(join(this.dir, MANIFEST_FILE), JSON.stringify(next, null, 2));
+    this.manifest = next;
+  }
+
+  /** Segment and temporary files a crashed writer left behind. */
+  private async removeUnreferenced(): Promise<void> {
+    const referenced = new Set(this.manifest.segments.map((s) => s.file));
+    for (const name of await readdir(this.dir)) {
+      const orphanSegment = SEGMENT_FILE.test(name) && !referenced.has(name);
+      const tempFile = name.startsWith(".") && name.includes(".tmp-");
+      if (orphanSegment || tempFile) await unlink(join(this.dir, name)).catch(() => undefined);
+    }
+  }
+}

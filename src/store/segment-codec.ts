@@ -1,0 +1,148 @@
+import { CorruptIndexError } from "../errors.js";
+import type { ValidDocument } from "../engine/validate-document.js";
+import type { FieldValue, SparseVector } from "../types.js";
+
+/**
+ * A segment is one commit: the documents it upserts and the ids it deletes (deletes apply
+ * first). Layout, little-endian:
+ *   "TANDSEG\0" | u32 segment version | u32 header length | header JSON | pad to 4 |
+ *   u32[docs + 1] sparse offsets | u32[nnz] token numbers | f32[nnz] weights |
+ *   u8[docs] has-dense flags, pad to 4 | f32[rows × dimension] dense rows
+ * Token numbers index the header's segment-local token list.
+ * @internal
+ */
+export interface SegmentContent {
+  docs: ValidDocument[];
+  deletes: string[];
+}
+
+const MAGIC = "TANDSEG\0";
+const SEGMENT_VERSION = 1;
+
+interface SegmentHeader {
+  docs: { id: string; text?: string; fields?: Record<string, FieldValue> }[];
+  deletes: string[];
+  tokens: string[];
+  nnz: number;
+  dimension: number | null;
+  denseRows: number;
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+export function encodeSegment(content: SegmentContent): Uint8Array {
+  const tokenIds = new Map<string, number>();
+  const tokens: string[] = [];
+  let nnz = 0;
+  let dimension: number | null = null;
+  let denseRows = 0;
+  for (const doc of content.docs) {
+    for (const token of Object.keys(doc.sparse ?? {})) {
+      if (!tokenIds.has(token)) {
+        tokenIds.set(token, tokens.length);
+        tokens.push(token);
+      }
+      nnz++;
+    }
+    if (doc.dense) {
+      dimension = doc.dense.length;
+      denseRows++;
+    }
+  }
+  const header: SegmentHeader = {
+    docs: content.docs.map((d) => ({ id: d.id, text: d.text, fields: d.fields })),
+    deletes: content.deletes,
+    tokens,
+    nnz,
+    dimension,
+    denseRows,
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const n = content.docs.length;
+  const start = pad4(16 + headerBytes.length);
+  const offsetsAt = start;
+  const termsAt = offsetsAt + 4 * (n + 1);
+  const weightsAt = termsAt + 4 * nnz;
+  const flagsAt = weightsAt + 4 * nnz;
+  const denseAt = flagsAt + pad4(n);
+  const total = denseAt + 4 * denseRows * (dimension ?? 0);
+
+  const buffer = new ArrayBuffer(total);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  bytes.set(new TextEncoder().encode(MAGIC), 0);
+  view.setUint32(8, SEGMENT_VERSION, true);
+  view.setUint32(12, headerBytes.length, true);
+  bytes.set(headerBytes, 16);
+  const offsets = new Uint32Array(buffer, offsetsAt, n + 1);
+  const terms = new Uint32Array(buffer, termsAt, nnz);
+  const weights = new Float32Array(buffer, weightsAt, nnz);
+  const flags = new Uint8Array(buffer, flagsAt, n);
+  const dense = new Float32Array(buffer, denseAt, denseRows * (dimension ?? 0));
+  let p = 0;
+  let row = 0;
+  content.docs.forEach((doc, i) => {
+    offsets[i] = p;
+    for (const [token, weight] of Object.entries(doc.sparse ?? {})) {
+      terms[p] = tokenIds.get(token)!;
+      weights[p] = weight;
+      p++;
+    }
+    if (doc.dense) {
+      flags[i] = 1;
+      dense.set(doc.dense, row * doc.dense.length);
+      row++;
+    }
+  });
+  offsets[n] = p;
+  return bytes;
+}
+
+export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent {
+  const corrupt = (problem: string): never => {
+    throw new CorruptIndexError(`${file}: ${problem}`);
+  };
+  // Copy into an aligned buffer of our own so typed-array views are valid.
+  const buffer = new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  const view = new DataView(buffer);
+  if (bytes.length < 16 || new TextDecoder().decode(new Uint8Array(buffer, 0, 8)) !== MAGIC) corrupt("not a Tandem segment (bad magic)");
+  const version = view.getUint32(8, true);
+  if (version !== SEGMENT_VERSION) corrupt(`segment version ${version} is not supported (expected ${SEGMENT_VERSION})`);
+  const headerLength = view.getUint32(12, true);
+  let header: SegmentHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 16, headerLength))) as SegmentHeader;
+  } catch {
+    return corrupt("segment header is not valid JSON");
+  }
+  const n = header.docs.length;
+  const dimension = header.dimension ?? 0;
+  const offsetsAt = pad4(16 + headerLength);
+  const termsAt = offsetsAt + 4 * (n + 1);
+  const weightsAt = termsAt + 4 * header.nnz;
+  const flagsAt = weightsAt + 4 * header.nnz;
+  const denseAt = flagsAt + pad4(n);
+  if (denseAt + 4 * header.denseRows * dimension !== bytes.length) corrupt("segment size does not match its header");
+  const offsets = new Uint32Array(buffer, offsetsAt, n + 1);
+  const terms = new Uint32Array(buffer, termsAt, header.nnz);
+  const weights = new Float32Array(buffer, weightsAt, header.nnz);
+  const flags = new Uint8Array(buffer, flagsAt, n);
+  let row = 0;
+  const docs = header.docs.map((d, i): ValidDocument => {
+    const doc: ValidDocument = { id: d.id };
+    if (d.text !== undefined) doc.text = d.text;
+    if (offsets[i + 1]! > offsets[i]!) {
+      const sparse: SparseVector = {};
+      for (let p = offsets[i]!; p < offsets[i + 1]!; p++) sparse[header.tokens[terms[p]!]!] = weights[p]!;
+      doc.sparse = sparse;
+    }
+    if (flags[i] === 1) {
+      doc.dense = new Float32Array(buffer, denseAt + 4 * row * dimension, dimension);
+      row++;
+    }
+    if (d.fields !== undefined) doc.fields = d.fields;
+    return doc;
+  });
+  return { docs, deletes: header.deletes };
+}

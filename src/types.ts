@@ -1,0 +1,178 @@
+/** Shared types of the public API. Everything here is plain data. */
+
+/** How the dense leg compares vectors. Higher similarity is always better. */
+export type Metric = "cosine" | "dot" | "l2";
+
+/** The retrieval legs a query can run. */
+export type LegName = "sparse" | "dense" | "text";
+
+/** What a leg's score means, so fusion knows how to treat it. */
+export type ScoreKind = "impact" | "similarity" | "rank-only";
+
+/** A scalar metadata value usable in filters. */
+export type FieldScalar = string | number | boolean;
+
+/** A metadata value: a scalar or an array of strings or numbers (arrays match if any element matches). */
+export type FieldValue = FieldScalar | string[] | number[];
+
+/** SPLADE-style sparse vector: token → weight (finite, > 0; zeros are dropped). */
+export type SparseVector = Record<string, number>;
+
+/** A document as given to `upsert` and returned by `get`. */
+export interface Document {
+  /** Non-empty, unique; upserting an existing id replaces the document everywhere. */
+  id: string;
+  /** Free text for the text leg. */
+  text?: string;
+  /** Sparse vector for the sparse leg. */
+  sparse?: SparseVector;
+  /** Dense vector for the dense leg: exactly the index's dimension, finite numbers. */
+  dense?: number[] | Float32Array;
+  /** Flat metadata for filters. */
+  fields?: Record<string, FieldValue>;
+}
+
+/** Bounds of a `range` filter; any subset of them. */
+export interface RangeBounds {
+  gte?: number | string;
+  gt?: number | string;
+  lte?: number | string;
+  lt?: number | string;
+}
+
+/** The metadata filter language (DESIGN.md). */
+export type Filter =
+  | { term: Record<string, FieldScalar> }
+  | { terms: Record<string, FieldScalar[]> }
+  | { range: Record<string, RangeBounds> }
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter };
+
+/** How the legs' results are combined. */
+export type FusionMethod = "rrf" | "convex" | "dbsf";
+
+/** Score normalizers for `convex` fusion. */
+export type Normalizer = "minmax" | "zscore" | "tmm" | "l2" | "none";
+
+export interface FusionOptions {
+  /** Fusion method. Default `rrf`. */
+  method?: FusionMethod;
+  /** RRF rank constant (> 0). Default 60. */
+  rankConstant?: number;
+  /** Per-leg weights (≥ 0). Default 1 for every leg. */
+  weights?: Partial<Record<LegName, number>>;
+  /** Normalizer for `convex`. Default `minmax`. */
+  normalize?: Normalizer;
+  /**
+   * Score completion: a candidate found by one leg gets its exact score from the other
+   * score-based legs instead of a missing value. Default true (used by `convex` and `dbsf`).
+   */
+  completion?: boolean;
+}
+
+export interface RelevanceOptions {
+  /** Drop hits whose fused score is below this. */
+  minScore?: number;
+  /** Drop hits whose raw sparse score is below this (hits with no sparse score are dropped). */
+  minSparse?: number;
+  /** Drop hits whose raw dense similarity is below this (hits with no dense score are dropped). */
+  minDense?: number;
+  /** Keep hits whose fused score is ≥ relative × the top fused score (0 < relative ≤ 1). */
+  relative?: number;
+  /** Cut the list at the N-th large score gap (N ≥ 1). */
+  autocut?: number;
+  /** Never return fewer than this many hits (if that many were found). Default 0. */
+  minHits?: number;
+  /** Never return more than this many hits. */
+  maxHits?: number;
+}
+
+/** A hybrid query. At least one of `text`, `sparse`, `dense` must be given. */
+export interface SearchQuery {
+  text?: string;
+  sparse?: SparseVector;
+  dense?: number[] | Float32Array;
+  /** Hits to return (1..10000). Default 10. */
+  k?: number;
+  /** Hits to skip, for pagination. Default 0. */
+  from?: number;
+  /** Applied inside every leg before top-k. */
+  filter?: Filter;
+  /** Legs to run. Default: every leg the query has data for. */
+  legs?: LegName[];
+  /** Hits each leg retrieves before fusion. Default max(100, from + k). */
+  candidates?: number;
+  /** Exact top candidates in every leg (no approximation). */
+  exact?: boolean;
+  fusion?: FusionOptions;
+  relevance?: RelevanceOptions;
+  /** Attach an explanation to every hit and list the hits relevance filtering dropped. */
+  explain?: boolean;
+}
+
+/** A leg's view of one hit. `rank` is absent when the score was completed, not retrieved. */
+export interface HitLeg {
+  score?: number;
+  rank?: number;
+  completed?: true;
+}
+
+export interface SparseTokenContribution {
+  token: string;
+  query: number;
+  doc: number;
+  contribution: number;
+}
+
+export interface LegExplanation {
+  score?: number;
+  rank?: number;
+  completed?: boolean;
+  normalized?: number;
+  weight: number;
+  contribution: number;
+  /** Sparse leg only: the matched tokens, largest contribution first. */
+  tokens?: SparseTokenContribution[];
+}
+
+export interface HitExplanation {
+  method: FusionMethod | "single-leg";
+  score: number;
+  legs: Partial<Record<LegName, LegExplanation>>;
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  legs: Partial<Record<LegName, HitLeg>>;
+  explanation?: HitExplanation;
+}
+
+export interface DroppedHit {
+  id: string;
+  score: number;
+  reason: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** With `explain`: hits relevance filtering removed, and why. */
+  dropped?: DroppedHit[];
+  /** The legs that ran. */
+  legs: LegName[];
+}
+
+export interface IndexStats {
+  documents: number;
+  dimension: number | null;
+  metric: Metric;
+  vocabulary: number;
+  withSparse: number;
+  withDense: number;
+  withText: number;
+  segments: number;
+  generation: number;
+  formatVersion: number;
+  textLeg: boolean;
+}
