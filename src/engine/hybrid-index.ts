@@ -1,4 +1,4 @@
-import { IndexClosedError, InvalidDocumentError, InvalidOptionError } from "../errors.js";
+import { IndexClosedError, InvalidDocumentError, InvalidOptionError, MissingPluginError } from "../errors.js";
 import { IndexStore } from "../store/index-store.js";
 import { FORMAT_VERSION } from "../store/manifest.js";
 import type { Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
@@ -116,12 +116,21 @@ export class HybridIndex {
   /** Searches every leg the query has data for, fuses, filters for relevance. */
   async search(query: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
-    const resolved = resolveQuery(query, {
-      dimension: this.engine.denseDimension,
-      metric: this.engine.metric,
-      textLeg: this.engine.hasTextLeg,
-    });
-    return runSearch(this.engine, resolved);
+    return runSearch(this.engine, this.resolve(query, "query"));
+  }
+
+  /** Checks a query against this index without running it; throws what `search` would. `where` names it in errors. */
+  validateQuery(query: SearchQuery, where = "query"): void {
+    this.resolve(query, where);
+  }
+
+  private resolve(query: SearchQuery, where: string) {
+    const caps = { dimension: this.engine.denseDimension, metric: this.engine.metric, textLeg: this.engine.hasTextLeg };
+    const resolved = resolveQuery(query, caps, where);
+    if (resolved.legs.includes("text") && !caps.textLeg) {
+      throw new MissingPluginError(`${where}: the text leg needs a text index (open with textIndex, e.g. from tandem-search/flexsearch)`);
+    }
+    return resolved;
   }
 
   /** The stored document (sparse weights as stored, in float32), or undefined. */

@@ -50,7 +50,7 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
   const k = integer(query.k, 10, 1, MAX_HITS, "k", fail);
   const from = integer(query.from, 0, 0, MAX_HITS, "from", fail);
   const candidates = integer(query.candidates, Math.max(100, from + k), 1, MAX_HITS, "candidates", fail);
-  const filter = query.filter === undefined || query.filter === null ? undefined : validateFilter(query.filter, `${where}: filter`);
+  const filter = query.filter === undefined || query.filter === null ? undefined : validateFilter(query.filter, where);
 
   if (query.legs !== undefined) {
     if (!Array.isArray(query.legs)) fail(`"legs" must be an array of ${LEG_NAMES.join(", ")}`);

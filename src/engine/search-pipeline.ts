@@ -13,7 +13,9 @@ interface PoolHit extends RankedHit {
 export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
   const retrieved = await Promise.all(query.legs.map((leg) => backend.retrieve(leg, query, query.candidates)));
   const pool = buildCandidatePool(retrieved);
-  if (query.fusion.completion && pool.legs.length > 1) {
+  // Completion matters to score-based fusion and to per-leg thresholds; RRF alone needs only ranks.
+  const needsScores = query.fusion.method !== "rrf" || query.relevance.minSparse !== undefined || query.relevance.minDense !== undefined;
+  if (query.fusion.completion && needsScores && pool.legs.length > 1) {
     for (const leg of pool.legs) {
       if (leg.leg === "text") continue;
       const missing = missingScores(leg, pool.ids);

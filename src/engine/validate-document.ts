@@ -1,5 +1,5 @@
 import { InvalidDocumentError } from "../errors.js";
-import type { Document, FieldValue, Metric, SparseVector } from "../types.js";
+import type { FieldValue, Metric, SparseVector } from "../types.js";
 
 /** A document after validation: zero weights dropped, dense as Float32Array. @internal */
 export interface ValidDocument {

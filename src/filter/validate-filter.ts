@@ -13,14 +13,14 @@ function isScalar(v: unknown): boolean {
 }
 
 /** Checks that `value` is in the filter language; `where` prefixes error messages (e.g. `queries.jsonl:3`). */
-export function validateFilter(value: unknown, where = "filter"): Filter {
-  check(value, where, "filter");
+export function validateFilter(value: unknown, where?: string): Filter {
+  check(value, where ? `${where}: ` : "", "filter");
   return value as Filter;
 }
 
 function check(value: unknown, where: string, path: string): void {
   const fail = (problem: string): never => {
-    throw new InvalidFilterError(`${where}: ${path}: ${problem}`);
+    throw new InvalidFilterError(`${where}${path}: ${problem}`);
   };
   if (!isPlainObject(value)) fail(`expected an object with one operator (${OPERATORS.join(", ")}), got ${JSON.stringify(value)}`);
   const keys = Object.keys(value as object);

@@ -1,0 +1,39 @@
+import type { Metric } from "../../types.js";
+import { openIndex } from "../open-index.js";
+import { BACKEND_OPTIONS, type ParsedValues } from "../options.js";
+import { fromBeirRecord, readJsonl, resolveBeirPath } from "../read-input.js";
+import { UsageError } from "../usage-error.js";
+import type { Command } from "./command.js";
+
+export const indexCommand: Command = {
+  name: "index",
+  summary: "create an index or upsert documents into it",
+  usage: `tandem index <docs.jsonl | beir-folder> --index <dir> [--metric cosine|dot|l2]
+
+Reads one document per line ({"id","text","sparse","dense","fields"}; BEIR's "_id"/"title" too)
+and upserts them all in one atomic commit. A bad line rejects the whole file: nothing is stored.
+  --metric cosine|dot|l2   dense metric of a new index (default cosine)`,
+  options: { ...BACKEND_OPTIONS, metric: { type: "string" } },
+  async run(values: ParsedValues, positionals: string[]) {
+    const [input, ...extra] = positionals;
+    if (!input) throw new UsageError("index: missing <docs.jsonl>");
+    if (extra.length > 0) throw new UsageError(`index: unexpected argument "${extra[0]}"`);
+    const metric = values.metric as string | undefined;
+    if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new UsageError(`--metric: expected cosine, dot or l2, got "${metric}"`);
+    const started = performance.now();
+    const records = await readJsonl(await resolveBeirPath(input, "corpus"));
+    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined });
+    try {
+      const docs = records.map((r) => fromBeirRecord(r.value));
+      const { upserted } = await index.upsert(docs as never, { where: (i) => records[i]!.where });
+      const stats = await index.stats();
+      return { upserted, documents: stats.documents, dimension: stats.dimension, metric: stats.metric, took_ms: elapsed(started) };
+    } finally {
+      await index.close();
+    }
+  },
+};
+
+export function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}

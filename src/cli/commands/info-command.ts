@@ -1,0 +1,20 @@
+import { openIndex } from "../open-index.js";
+import { BACKEND_OPTIONS } from "../options.js";
+import { UsageError } from "../usage-error.js";
+import type { Command } from "./command.js";
+
+export const infoCommand: Command = {
+  name: "info",
+  summary: "print counts, dimension and configuration as JSON",
+  usage: `tandem info --index <dir>`,
+  options: BACKEND_OPTIONS,
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new UsageError(`info: unexpected argument "${positionals[0]}"`);
+    const index = await openIndex(values, { readOnly: true });
+    try {
+      return { backend: "embedded", index: values.index, ...(await index.stats()) };
+    } finally {
+      await index.close();
+    }
+  },
+};

@@ -1,0 +1,38 @@
+import { openIndex } from "../open-index.js";
+import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
+import { readQueries } from "../read-queries.js";
+import { UsageError } from "../usage-error.js";
+import type { Command } from "./command.js";
+import { elapsed } from "./index-command.js";
+
+export const searchCommand: Command = {
+  name: "search",
+  summary: "run queries and print one JSON line of hits per query",
+  usage: `tandem search --index <dir> --queries <queries.jsonl | beir-folder> [options]
+
+Each query line: {"id","text","sparse","dense","filter"} (unknown keys ignored). Prints, per query:
+{"query":"q1","hits":[{"id":"d7","score":0.0325,"legs":{"sparse":{"score":12.5,"rank":1}}}],"took_ms":1.9}
+
+${SEARCH_HELP}`,
+  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" } },
+  async run(values, positionals, out) {
+    if (positionals.length > 0) throw new UsageError(`search: unexpected argument "${positionals[0]}"`);
+    const queriesPath = values.queries as string | undefined;
+    if (!queriesPath) throw new UsageError("search: --queries <file> is required");
+    const defaults = searchDefaults(values);
+    const index = await openIndex(values, { readOnly: true });
+    try {
+      const queries = await readQueries(queriesPath, defaults, index);
+      for (const q of queries) {
+        const started = performance.now();
+        const result = await index.search(q.query);
+        const line: Record<string, unknown> = { query: q.id, hits: result.hits, took_ms: elapsed(started) };
+        if (result.dropped) line.dropped = result.dropped;
+        out(JSON.stringify(line));
+      }
+    } finally {
+      await index.close();
+    }
+    return undefined;
+  },
+};

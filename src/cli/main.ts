@@ -1,0 +1,56 @@
+import { parseArgs } from "node:util";
+import { TandemError } from "../errors.js";
+import type { Command } from "./commands/command.js";
+import { deleteCommand } from "./commands/delete-command.js";
+import { demoCommand } from "./commands/demo-command.js";
+import { evalCommand } from "./commands/eval-command.js";
+import { indexCommand } from "./commands/index-command.js";
+import { infoCommand } from "./commands/info-command.js";
+import { searchCommand } from "./commands/search-command.js";
+import { UsageError } from "./usage-error.js";
+
+const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand, demoCommand];
+
+const MAIN_HELP = `tandem — sparse-dense hybrid search
+
+Usage: tandem <command> [options]     (tandem <command> --help for its options)
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join("\n")}
+
+Every command takes --backend embedded|elasticsearch (default embedded) and --index <dir>.
+Exit codes: 0 success, 2 bad input or usage, 1 anything else.`;
+
+/** Runs the CLI; returns the exit code. Output goes through `out`/`err` so tests can capture it. */
+export async function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    out(MAIN_HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(`${command.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, "")}`);
+    }
+    if (parsed.values.help === true) {
+      out(command.usage);
+      return 0;
+    }
+    const result = await command.run(parsed.values, parsed.positionals, out);
+    if (result !== undefined) out(JSON.stringify(result));
+    return 0;
+  } catch (e) {
+    if (e instanceof TandemError) {
+      err(`tandem: ${e.message}`);
+      if (e instanceof UsageError && command) err(`(see: tandem ${command.name} --help)`);
+      return 2;
+    }
+    err(`tandem: ${(e as Error)?.stack ?? String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,31 @@
+import { HybridIndex } from "../engine/hybrid-index.js";
+import type { TextIndexFactory } from "../engine/text-index.js";
+import type { Metric } from "../types.js";
+import type { ParsedValues } from "./options.js";
+import { UsageError } from "./usage-error.js";
+
+/**
+ * The text leg is a plugin, found by package name at run time so the core never depends on it.
+ * Returns undefined when it is not installed.
+ */
+async function loadTextIndex(): Promise<TextIndexFactory | undefined> {
+  const specifier = "tandem-search/flexsearch";
+  try {
+    const plugin = (await import(specifier)) as { flexSearchTextIndex: () => TextIndexFactory };
+    return plugin.flexSearchTextIndex();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens the index the command line names (`--backend`, `--index`). */
+export async function openIndex(values: ParsedValues, options: { readOnly: boolean; metric?: Metric }): Promise<HybridIndex> {
+  const backend = (values.backend as string | undefined) ?? process.env.TANDEM_BACKEND ?? "embedded";
+  if (backend === "elasticsearch") {
+    throw new UsageError("--backend elasticsearch: the Elasticsearch backend is not available in this version");
+  }
+  if (backend !== "embedded") throw new UsageError(`--backend: expected embedded or elasticsearch, got "${backend}"`);
+  const dir = values.index as string | undefined;
+  if (!dir) throw new UsageError("--index <dir> is required with the embedded backend");
+  return HybridIndex.open(dir, { readOnly: options.readOnly, metric: options.metric, textIndex: await loadTextIndex() });
+}

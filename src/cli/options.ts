@@ -1,0 +1,159 @@
+import { validateFilter } from "../filter/validate-filter.js";
+import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
+import { UsageError } from "./usage-error.js";
+
+type OptionSpec = { type: "string" | "boolean"; short?: string };
+
+/** Options every command takes. */
+export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
+  help: { type: "boolean", short: "h" },
+  backend: { type: "string" },
+  index: { type: "string" },
+  "es-url": { type: "string" },
+  "es-index": { type: "string" },
+  "es-api-key": { type: "string" },
+  "es-username": { type: "string" },
+  "es-password": { type: "string" },
+  "es-ca": { type: "string" },
+};
+
+/** Options of `search` and `eval`. */
+export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
+  k: { type: "string" },
+  from: { type: "string" },
+  legs: { type: "string" },
+  exact: { type: "boolean" },
+  candidates: { type: "string" },
+  fusion: { type: "string" },
+  "rank-constant": { type: "string" },
+  weights: { type: "string" },
+  normalize: { type: "string" },
+  "no-completion": { type: "boolean" },
+  filter: { type: "string" },
+  "min-score": { type: "string" },
+  "min-sparse": { type: "string" },
+  "min-dense": { type: "string" },
+  autocut: { type: "string" },
+  relative: { type: "string" },
+  "min-hits": { type: "string" },
+  "max-hits": { type: "string" },
+  calibration: { type: "string" },
+  explain: { type: "boolean" },
+};
+
+export const SEARCH_HELP = `Search options:
+  --k N                      hits per query (default 10)
+  --from N                   hits to skip, for pagination (default 0)
+  --legs sparse,dense,text   which legs run (default: every leg the query has data for)
+  --exact                    exact top candidates in every leg (no ANN approximation)
+  --candidates N             hits retrieved per leg before fusion (default max(100, k))
+  --fusion rrf|convex|dbsf   fusion method (default rrf)
+  --rank-constant N          RRF constant (default 60)
+  --weights sparse=1,dense=1 per-leg weights (default 1 each)
+  --normalize minmax|zscore|tmm|l2|none   normalizer for convex (default minmax)
+  --no-completion            do not complete missing leg scores from the other legs
+  --filter '<json>'          filter applied to every query, ANDed with the query's own
+  --min-score X              drop hits whose fused score is below X
+  --min-sparse X             drop hits whose raw sparse score is below X
+  --min-dense X              drop hits whose raw dense similarity is below X
+  --relative R               keep hits scoring at least R × the top score (0 < R ≤ 1)
+  --autocut N                cut the list at the N-th large score gap
+  --min-hits N / --max-hits N  bounds on the hits kept by relevance filtering
+  --explain                  add per-hit explanations and the dropped hits`;
+
+export type ParsedValues = Record<string, string | boolean | undefined>;
+
+function str(values: ParsedValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** A numeric option, or undefined when absent. */
+export function numberOption(values: ParsedValues, name: string, integer = false): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name}: expected ${integer ? "an integer" : "a number"}, got "${raw}"`);
+  }
+  return n;
+}
+
+function parseLegs(raw: string): LegName[] {
+  const legs = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const leg of legs) if (!["sparse", "dense", "text"].includes(leg)) throw new UsageError(`--legs: unknown leg "${leg}" (use sparse, dense, text)`);
+  return legs as LegName[];
+}
+
+function parseWeights(raw: string): Partial<Record<LegName, number>> {
+  const weights: Partial<Record<LegName, number>> = {};
+  for (const part of raw.split(",").filter(Boolean)) {
+    const [leg, value] = part.split("=");
+    const w = Number(value);
+    if (!leg || !["sparse", "dense", "text"].includes(leg.trim()) || value === undefined || !Number.isFinite(w) || w < 0) {
+      throw new UsageError(`--weights: expected leg=weight pairs like sparse=1,dense=0.5, got "${part}"`);
+    }
+    weights[leg.trim() as LegName] = w;
+  }
+  return weights;
+}
+
+/** The filter given with --filter, validated. */
+export function filterOption(values: ParsedValues): Filter | undefined {
+  const raw = str(values, "filter");
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`--filter: not valid JSON (${(err as Error).message})`);
+  }
+  return validateFilter(parsed, "--filter");
+}
+
+/** The query options the command line sets for every query. */
+export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" | "sparse" | "dense" | "filter"> & { filter?: Filter } {
+  if (str(values, "calibration") !== undefined) {
+    throw new UsageError("--calibration: calibrated relevance filtering is not available in this version");
+  }
+  const legs = str(values, "legs");
+  const weights = str(values, "weights");
+  return {
+    k: numberOption(values, "k", true),
+    from: numberOption(values, "from", true),
+    legs: legs === undefined ? undefined : parseLegs(legs),
+    exact: values.exact === true,
+    candidates: numberOption(values, "candidates", true),
+    filter: filterOption(values),
+    fusion: {
+      method: str(values, "fusion") as FusionMethod | undefined,
+      rankConstant: numberOption(values, "rank-constant"),
+      weights: weights === undefined ? undefined : parseWeights(weights),
+      normalize: str(values, "normalize") as Normalizer | undefined,
+      completion: values["no-completion"] !== true,
+    },
+    relevance: {
+      minScore: numberOption(values, "min-score"),
+      minSparse: numberOption(values, "min-sparse"),
+      minDense: numberOption(values, "min-dense"),
+      relative: numberOption(values, "relative"),
+      autocut: numberOption(values, "autocut", true),
+      minHits: numberOption(values, "min-hits", true),
+      maxHits: numberOption(values, "max-hits", true),
+    },
+    explain: values.explain === true,
+  };
+}
+
+/** Combines a query line with the command-line options; a query's own filter is ANDed with --filter. */
+export function buildQuery(record: Record<string, unknown>, defaults: ReturnType<typeof searchDefaults>, where: string): SearchQuery {
+  const own = record.filter === undefined || record.filter === null ? undefined : validateFilter(record.filter, where);
+  const filter = own && defaults.filter ? { and: [defaults.filter, own] } : (own ?? defaults.filter);
+  return {
+    ...defaults,
+    text: record.text as string | undefined,
+    sparse: record.sparse as SearchQuery["sparse"],
+    dense: record.dense as SearchQuery["dense"],
+    filter,
+  };
+}

@@ -1,0 +1,4 @@
+import { InvalidOptionError } from "../errors.js";
+
+/** A command-line mistake: exit code 2, message on stderr. */
+export class UsageError extends InvalidOptionError {}

@@ -1,0 +1,131 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  CorruptIndexError,
+  HybridIndex,
+  IndexLockedError,
+  InvalidDocumentError,
+  InvalidOptionError,
+  NotAnIndexError,
+  UnsupportedVersionError,
+} from "../../src/index.js";
+import { generateCorpus } from "../helpers/generate.js";
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "tandem-store-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function populated(): Promise<string> {
+  const dir = await tempDir();
+  const index = await HybridIndex.open(dir, { metric: "dot" });
+  await index.upsert(generateCorpus(7, 50, 4).docs);
+  await index.close();
+  return dir;
+}
+
+describe("store", () => {
+  it("round-trips documents exactly (weights as float32)", async () => {
+    const dir = await tempDir();
+    const { docs } = generateCorpus(11, 40, 6);
+    const index = await HybridIndex.open(dir, { metric: "l2" });
+    await index.upsert(docs);
+    await index.close();
+    const reopened = await HybridIndex.open(dir, { readOnly: true });
+    for (const doc of docs) {
+      const got = await reopened.get(doc.id);
+      expect(got?.id).toBe(doc.id);
+      expect(got?.text).toBe(doc.text);
+      expect(got?.fields).toEqual(doc.fields);
+      if (doc.sparse) expect(got?.sparse).toEqual(Object.fromEntries(Object.entries(doc.sparse).map(([t, w]) => [t, Math.fround(w)])));
+      else expect(got?.sparse).toBeUndefined();
+      if (doc.dense) expect(Array.from(got!.dense!)).toEqual(Array.from(Float32Array.from(doc.dense)));
+      else expect(got?.dense).toBeUndefined();
+    }
+    await reopened.close();
+  });
+
+  it("refuses a damaged segment, naming the file", async () => {
+    const dir = await populated();
+    const seg = (await readdir(dir)).find((f) => f.endsWith(".tseg"))!;
+    const bytes = await readFile(join(dir, seg));
+    bytes[bytes.length - 3]! ^= 0xff;
+    await writeFile(join(dir, seg), bytes);
+    await expect(HybridIndex.open(dir)).rejects.toThrow(CorruptIndexError);
+    await expect(HybridIndex.open(dir)).rejects.toThrow(new RegExp(`${seg}: checksum mismatch`));
+  });
+
+  it("refuses a newer format version and a directory that is not an index", async () => {
+    const dir = await populated();
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, formatVersion: 99 }));
+    await expect(HybridIndex.open(dir)).rejects.toThrow(UnsupportedVersionError);
+    await expect(HybridIndex.open(dir)).rejects.toThrow(/format version 99 is newer/);
+
+    const other = await tempDir();
+    await writeFile(join(other, "notes.txt"), "hello");
+    await expect(HybridIndex.open(other)).rejects.toThrow(NotAnIndexError);
+    await writeFile(join(other, "manifest.json"), JSON.stringify({ format: "something-else" }));
+    await expect(HybridIndex.open(other)).rejects.toThrow(/not a Tandem index manifest/);
+    expect(await readFile(join(other, "notes.txt"), "utf8")).toBe("hello");
+    await expect(HybridIndex.open(join(other, "missing"), { readOnly: true })).rejects.toThrow(NotAnIndexError);
+  });
+
+  it("a rejected batch leaves the index exactly as it was", async () => {
+    const dir = await populated();
+    const before = await readdir(dir);
+    const index = await HybridIndex.open(dir);
+    const stats = await index.stats();
+    const bad = [
+      { id: "new1", dense: [1, 2, 3, 4] },
+      { id: "d0", dense: [1, 2, 3] },
+    ];
+    await expect(index.upsert(bad)).rejects.toThrow(/docs\[1\]: dense has 3 values, index dimension is 4/);
+    await expect(index.upsert([{ id: "x", sparse: { a: -1 } }])).rejects.toThrow(InvalidDocumentError);
+    await expect(index.upsert([{ id: "x" }, { id: "x" }])).rejects.toThrow(/docs\[1\]: duplicate id "x" \(first at docs\[0\]\)/);
+    expect(await index.stats()).toEqual(stats);
+    expect(await index.get("new1")).toBeUndefined();
+    await index.close();
+    expect((await readdir(dir)).sort()).toEqual(before.sort());
+  });
+
+  it("one writer at a time; readers need no lock; a stale lock is taken over", async () => {
+    const dir = await populated();
+    const writer = await HybridIndex.open(dir);
+    await expect(HybridIndex.open(dir)).rejects.toThrow(IndexLockedError);
+    const reader = await HybridIndex.open(dir, { readOnly: true });
+    await expect(reader.upsert([{ id: "z" }])).rejects.toThrow(InvalidOptionError);
+    await reader.close();
+    await writer.close();
+    await writeFile(join(dir, "write.lock"), "999999999");
+    const again = await HybridIndex.open(dir);
+    await again.close();
+  });
+
+  it("ignores and cleans up what a crashed writer left behind", async () => {
+    const dir = await populated();
+    // A segment written but never committed to the manifest, and a half-written temp file.
+    await writeFile(join(dir, "seg-00000099.tseg"), "garbage");
+    await writeFile(join(dir, ".manifest.json.tmp-12345"), "{");
+    const reader = await HybridIndex.open(dir, { readOnly: true });
+    expect((await reader.stats()).documents).toBe(50);
+    await reader.close();
+    const writer = await HybridIndex.open(dir);
+    expect((await writer.stats()).documents).toBe(50);
+    await writer.close();
+    expect(await readdir(dir)).not.toContain("seg-00000099.tseg");
+  });
+
+  it("refuses to reopen with another metric or dimension", async () => {
+    const dir = await populated();
+    await expect(HybridIndex.open(dir, { metric: "cosine" })).rejects.toThrow(/uses metric dot/);
+    await expect(HybridIndex.open(dir, { dimension: 8 })).rejects.toThrow(/has dimension 4/);
+  });
+});
