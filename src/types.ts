@@ -176,3 +176,16 @@ export interface IndexStats {
   formatVersion: number;
   textLeg: boolean;
 }
+
+/** Turns text into sparse vectors (e.g. BM25, SPLADE). Batched and async. */
+export interface SparseEncoder {
+  encodeDocuments(texts: readonly string[]): Promise<SparseVector[]>;
+  encodeQueries(texts: readonly string[]): Promise<SparseVector[]>;
+}
+
+/** Turns text into dense vectors (e.g. a sentence-embedding model). Batched and async. */
+export interface DenseEncoder {
+  readonly dimension: number;
+  encodeDocuments(texts: readonly string[]): Promise<Float32Array[]>;
+  encodeQueries(texts: readonly string[]): Promise<Float32Array[]>;
+}

@@ -1,22 +1,8 @@
 import { HybridIndex } from "../engine/hybrid-index.js";
-import type { TextIndexFactory } from "../engine/text-index.js";
+import { loadTextIndex } from "./plugins.js";
 import type { Metric } from "../types.js";
 import type { ParsedValues } from "./options.js";
 import { UsageError } from "./usage-error.js";
-
-/**
- * The text leg is a plugin, found by package name at run time so the core never depends on it.
- * Returns undefined when it is not installed.
- */
-async function loadTextIndex(): Promise<TextIndexFactory | undefined> {
-  const specifier = "tandem-search/flexsearch";
-  try {
-    const plugin = (await import(specifier)) as { flexSearchTextIndex: () => TextIndexFactory };
-    return plugin.flexSearchTextIndex();
-  } catch {
-    return undefined;
-  }
-}
 
 /** Opens the index the command line names (`--backend`, `--index`). */
 export async function openIndex(values: ParsedValues, options: { readOnly: boolean; metric?: Metric }): Promise<HybridIndex> {
