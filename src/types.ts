@@ -105,6 +105,8 @@ export interface SearchQuery {
   candidates?: number;
   /** Exact top candidates in every leg (no approximation). */
   exact?: boolean;
+  /** HNSW candidate list size for the dense leg (≥ candidates is used). Default 100. */
+  ef?: number;
   fusion?: FusionOptions;
   relevance?: RelevanceOptions;
   /** Attach an explanation to every hit and list the hits relevance filtering dropped. */
@@ -175,6 +177,10 @@ export interface IndexStats {
   generation: number;
   formatVersion: number;
   textLeg: boolean;
+  /** HNSW parameters of the dense leg. */
+  hnsw: { M: number; efConstruction: number; seed: number };
+  /** Memory held by the dense leg, in bytes: vectors (with norms) and graph links. */
+  denseBytes: { vectors: number; graph: number };
 }
 
 /** Turns text into sparse vectors (e.g. BM25, SPLADE). Batched and async. */

@@ -1,17 +1,31 @@
-import { FlatIndex } from "../dense/flat-index.js";
-import { theoreticalMinimum } from "../dense/similarity.js";
+import { flatSearch } from "../dense/flat-index.js";
+import { DEFAULT_HNSW, HnswIndex, type HnswParams } from "../dense/hnsw-index.js";
+import { VectorStore } from "../dense/vector-store.js";
 import { MissingPluginError } from "../errors.js";
 import { matchesFilter } from "../filter/matches-filter.js";
 import type { RetrievedLeg } from "../fusion/candidate-pool.js";
 import { compareIds } from "../fusion/fuse.js";
 import { exhaustiveSearch, TermAtATimeScratch } from "../sparse/exhaustive-search.js";
 import { SparseIndex } from "../sparse/sparse-index.js";
+import { TopKHeap } from "../top-k-heap.js";
 import { ensureCapacity } from "../typed-arrays.js";
 import type { Document, FieldValue, Filter, LegName, Metric, SparseTokenContribution } from "../types.js";
 import type { LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import type { TextIndex, TextIndexFactory } from "./text-index.js";
 import type { ValidDocument } from "./validate-document.js";
+
+/** Below this many accepted documents an exact scan beats walking the graph. */
+const EXACT_SCAN_MAX = 2_000;
+/** ...and below this share of the collection, a filter is selective enough to scan exactly. */
+const EXACT_SCAN_FRACTION = 0.05;
+/** Default HNSW candidate list size at query time. */
+export const DEFAULT_EF_SEARCH = 100;
+
+interface DenseLeg {
+  store: VectorStore;
+  graph: HnswIndex;
+}
 
 interface StoredFields {
   text?: string;
@@ -30,7 +44,9 @@ export class EmbeddedEngine implements LegBackend {
   private alive = new Uint8Array(16);
   private stored: StoredFields[] = [];
   private sparse = new SparseIndex();
-  private dense: FlatIndex | null = null;
+  private dense: DenseLeg | null = null;
+  /** While loading, vectors are stored but graph insertion waits for a saved graph to be restored. */
+  private graphDeferred = false;
   private text: TextIndex | null;
   private readonly scratch = new TermAtATimeScratch();
   private readonly tieBreak = (a: number, b: number) => compareIds(this.ids[a]!, this.ids[b]!);
@@ -39,6 +55,7 @@ export class EmbeddedEngine implements LegBackend {
     private dimension: number | null,
     readonly metric: Metric,
     private readonly textFactory?: TextIndexFactory,
+    readonly hnsw: HnswParams = DEFAULT_HNSW,
   ) {
     this.text = textFactory ? textFactory() : null;
   }
@@ -75,7 +92,10 @@ export class EmbeddedEngine implements LegBackend {
       this.stored.push({ text: doc.text, fields: doc.fields });
       this.sparse.add(slot, doc.sparse);
       if (doc.dense && !this.dense) this.createDense(doc.dense.length);
-      this.dense?.add(slot, doc.dense);
+      if (this.dense) {
+        this.dense.store.add(slot, doc.dense);
+        if (!this.graphDeferred) this.dense.graph.insert(slot);
+      }
       if (doc.text !== undefined && this.text) this.text.add(slot, doc.text);
     }
   }
@@ -127,14 +147,14 @@ export class EmbeddedEngine implements LegBackend {
     let withText = 0;
     for (const slot of this.slotOf.values()) {
       if (this.sparse.hasTerms(slot)) withSparse++;
-      if (this.dense?.has(slot)) withDense++;
+      if (this.dense?.store.has(slot)) withDense++;
       if (this.stored[slot]!.text !== undefined) withText++;
     }
     return { withSparse, withDense, withText };
   }
 
   async retrieve(leg: LegName, query: ResolvedQuery, candidates: number): Promise<RetrievedLeg> {
-    const accept = this.acceptSet(query.filter);
+    const { accept, count } = this.acceptSet(query.filter);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.ids[slot]!, score: r.scores[i]! }));
     switch (leg) {
       case "sparse": {
@@ -143,9 +163,9 @@ export class EmbeddedEngine implements LegBackend {
         return { leg, kind: "impact", hits: toHits(r), theoreticalMin: 0 };
       }
       case "dense": {
-        if (!this.dense || !query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin: theoreticalMinimum(this.metric) };
-        const r = this.dense.search(this.dense.prepare(query.dense), candidates, accept, this.tieBreak);
-        return { leg, kind: "similarity", hits: toHits(r), theoreticalMin: theoreticalMinimum(this.metric) };
+        const theoreticalMin = this.metric === "cosine" ? -1 : undefined;
+        if (!this.dense || !query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin };
+        return { leg, kind: "similarity", hits: toHits(this.searchDense(query, candidates, accept, count)), theoreticalMin };
       }
       case "text": {
         if (!this.text) {
@@ -164,8 +184,22 @@ export class EmbeddedEngine implements LegBackend {
     }
   }
 
+  /** Exact scan when asked for or when few documents are accepted; otherwise the HNSW graph. */
+  private searchDense(query: ResolvedQuery, candidates: number, accept: Uint8Array, accepted: number) {
+    const { store, graph } = this.dense!;
+    const q = store.prepare(query.dense!);
+    if (query.exact || accepted <= EXACT_SCAN_MAX || accepted < EXACT_SCAN_FRACTION * this.slotOf.size) {
+      return flatSearch(store, q, candidates, accept, this.tieBreak);
+    }
+    graph.catchUp();
+    const found = graph.search(q, candidates, Math.max(query.ef ?? DEFAULT_EF_SEARCH, candidates), accept);
+    const ranked = new TopKHeap(candidates, this.tieBreak);
+    found.slots.forEach((slot, i) => ranked.push(found.scores[i]!, slot));
+    return ranked.drain();
+  }
+
   async complete(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): Promise<(number | undefined)[]> {
-    const accept = this.acceptSet(query.filter);
+    const { accept } = this.acceptSet(query.filter);
     if (leg === "sparse") {
       const q = this.sparse.compileQuery(query.sparse ?? {});
       return ids.map((id) => {
@@ -173,12 +207,12 @@ export class EmbeddedEngine implements LegBackend {
         return slot === undefined || accept[slot] !== 1 ? undefined : this.sparse.score(q, slot);
       });
     }
-    const dense = this.dense;
-    if (!dense || !query.dense) return ids.map(() => undefined);
-    const q = dense.prepare(query.dense);
+    const store = this.dense?.store;
+    if (!store || !query.dense) return ids.map(() => undefined);
+    const q = store.prepare(query.dense);
     return ids.map((id) => {
       const slot = this.slotOf.get(id);
-      return slot === undefined || accept[slot] !== 1 ? undefined : dense.score(q, slot);
+      return slot === undefined || accept[slot] !== 1 || !store.has(slot) ? undefined : store.similarity(q, slot);
     });
   }
 
@@ -190,12 +224,18 @@ export class EmbeddedEngine implements LegBackend {
     });
   }
 
-  /** Slots a leg may return: live, and matching the filter when there is one. */
-  private acceptSet(filter: Filter | undefined): Uint8Array {
-    if (!filter) return this.alive;
+  /** Slots a leg may return (live, and matching the filter when there is one) and how many. */
+  private acceptSet(filter: Filter | undefined): { accept: Uint8Array; count: number } {
+    if (!filter) return { accept: this.alive, count: this.slotOf.size };
     const accept = new Uint8Array(this.ids.length);
-    for (const slot of this.slotOf.values()) if (matchesFilter(filter, this.stored[slot]!.fields)) accept[slot] = 1;
-    return accept;
+    let count = 0;
+    for (const slot of this.slotOf.values()) {
+      if (matchesFilter(filter, this.stored[slot]!.fields)) {
+        accept[slot] = 1;
+        count++;
+      }
+    }
+    return { accept, count };
   }
 
   private retire(id: string): boolean {
@@ -209,9 +249,38 @@ export class EmbeddedEngine implements LegBackend {
 
   private createDense(dimension: number): void {
     this.dimension = dimension;
-    const dense = new FlatIndex(dimension, this.metric);
-    for (let slot = 0; slot < this.ids.length - 1; slot++) dense.add(slot, undefined);
-    this.dense = dense;
+    const store = new VectorStore(dimension, this.metric);
+    const graph = new HnswIndex(store, this.hnsw);
+    for (let slot = 0; slot < this.ids.length - 1; slot++) {
+      store.add(slot, undefined);
+      if (!this.graphDeferred) graph.insert(slot);
+    }
+    this.dense = { store, graph };
+  }
+
+  /** Stores vectors without inserting them into the graph until `finishLoading`. */
+  deferGraph(): void {
+    this.graphDeferred = true;
+  }
+
+  /** Restores a saved graph covering the first slots, then inserts the rest. */
+  finishLoading(saved?: ReturnType<HnswIndex["snapshot"]>): void {
+    this.graphDeferred = false;
+    if (!this.dense) return;
+    if (saved && saved.nodeCount <= this.dense.store.size) this.dense.graph.restore(saved);
+    this.dense.graph.catchUp();
+  }
+
+  /** The graph's state to save, with the number of slots it covers. */
+  graphSnapshot(): ReturnType<HnswIndex["snapshot"]> | undefined {
+    if (!this.dense) return undefined;
+    this.dense.graph.catchUp();
+    return this.dense.graph.snapshot();
+  }
+
+  /** Memory held by the dense leg: vectors and graph. */
+  denseBytes(): { vectors: number; graph: number } {
+    return { vectors: this.dense?.store.bytes() ?? 0, graph: this.dense?.graph.bytes() ?? 0 };
   }
 
   private documentAt(slot: number): ValidDocument {
@@ -220,7 +289,7 @@ export class EmbeddedEngine implements LegBackend {
     if (s.text !== undefined) doc.text = s.text;
     const sparse = this.sparse.vector(slot);
     if (sparse) doc.sparse = sparse;
-    const dense = this.dense?.vector(slot);
+    const dense = this.dense?.store.vector(slot);
     if (dense) doc.dense = dense;
     if (s.fields !== undefined) doc.fields = s.fields;
     return doc;

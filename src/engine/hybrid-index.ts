@@ -1,4 +1,6 @@
 import { IndexClosedError, InvalidDocumentError, InvalidOptionError, MissingPluginError } from "../errors.js";
+import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
+import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
 import { IndexStore } from "../store/index-store.js";
 import { FORMAT_VERSION } from "../store/manifest.js";
 import type { Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
@@ -15,6 +17,8 @@ export interface OpenOptions {
   metric?: Metric;
   /** Text index for the text leg, e.g. `flexSearchTextIndex` from `tandem-search/flexsearch`. Without it the text leg is off. */
   textIndex?: TextIndexFactory;
+  /** HNSW parameters of a new index (M, efConstruction, seed); an existing index keeps its own. */
+  hnsw?: Partial<HnswParams>;
   /** Open without taking the write lock; `upsert` and `delete` then throw. Default false. */
   readOnly?: boolean;
 }
@@ -42,6 +46,8 @@ const COMPACT_SEGMENTS = 16;
  */
 export class HybridIndex {
   private closed = false;
+  /** Slots covered by the graph saved on disk; 0 when none is saved. */
+  private savedGraphNodes = 0;
   /** Serializes writes so commits land in call order. */
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -58,9 +64,13 @@ export class HybridIndex {
     if (options.dimension !== undefined && !(Number.isInteger(options.dimension) && options.dimension > 0)) {
       throw new InvalidOptionError(`dimension must be a positive integer, got ${options.dimension}`);
     }
+    const hnsw = { ...DEFAULT_HNSW, ...options.hnsw };
+    if (!(Number.isInteger(hnsw.M) && hnsw.M >= 2 && hnsw.M <= 100) || !(Number.isInteger(hnsw.efConstruction) && hnsw.efConstruction >= 1) || !Number.isInteger(hnsw.seed)) {
+      throw new InvalidOptionError(`hnsw: M must be an integer from 2 to 100, efConstruction a positive integer and seed an integer, got ${JSON.stringify(options.hnsw)}`);
+    }
     const { store, segments } = await IndexStore.open(dir, {
       readOnly: options.readOnly ?? false,
-      config: { dimension: options.dimension ?? null, metric },
+      config: { dimension: options.dimension ?? null, metric, hnsw },
     });
     try {
       const config = store.config;
@@ -70,13 +80,20 @@ export class HybridIndex {
       if (options.dimension !== undefined && config.dimension !== null && options.dimension !== config.dimension) {
         throw new InvalidOptionError(`${dir}: the index has dimension ${config.dimension}, not ${options.dimension}`);
       }
-      const engine = new EmbeddedEngine(config.dimension, config.metric, options.textIndex);
+      const engine = new EmbeddedEngine(config.dimension, config.metric, options.textIndex, config.hnsw);
+      // Replaying every segment in order gives every process the same slot numbering, which is
+      // what lets a saved graph be reused.
+      engine.deferGraph();
       for (const segment of segments) {
         engine.delete(segment.deletes);
         engine.upsert(segment.docs);
       }
-      if (engine.retiredFraction() > 0) engine.compact();
-      return new HybridIndex(store, engine, options.readOnly ?? false);
+      const saved = await store.loadGraph();
+      const graph = saved ? decodeGraph(saved.bytes, saved.file).snapshot : undefined;
+      engine.finishLoading(graph);
+      const index = new HybridIndex(store, engine, options.readOnly ?? false);
+      index.savedGraphNodes = graph?.nodeCount ?? 0;
+      return index;
     } catch (err) {
       await store.close();
       throw err;
@@ -151,15 +168,28 @@ export class HybridIndex {
       generation: this.store.generation,
       formatVersion: FORMAT_VERSION,
       textLeg: this.engine.hasTextLeg,
+      hnsw: this.engine.hnsw,
+      denseBytes: this.engine.denseBytes(),
     };
   }
 
-  /** Waits for pending writes and releases the write lock. Idempotent. */
+  /** Waits for pending writes, saves the dense graph if it grew, and releases the write lock. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writes.catch(() => undefined);
     this.closed = true;
-    await this.store.close();
+    try {
+      if (!this.readOnly) await this.saveGraph();
+    } finally {
+      await this.store.close();
+    }
+  }
+
+  private async saveGraph(): Promise<void> {
+    const snapshot = this.engine.graphSnapshot();
+    if (!snapshot || (snapshot.nodeCount === this.savedGraphNodes && this.store.hasGraph)) return;
+    await this.store.saveGraph(encodeGraph(this.engine.hnsw, snapshot), snapshot.nodeCount);
+    this.savedGraphNodes = snapshot.nodeCount;
   }
 
   private write<T>(op: () => Promise<T>): Promise<T> {
@@ -194,6 +224,7 @@ export class HybridIndex {
     if (this.engine.retiredFraction() <= COMPACT_RETIRED_FRACTION && this.store.segmentCount <= COMPACT_SEGMENTS) return;
     this.engine.compact();
     await this.store.rewrite(this.engine.liveDocuments(), this.store.config);
+    this.savedGraphNodes = 0;
   }
 
   private assertOpen(): void {

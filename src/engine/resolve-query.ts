@@ -22,6 +22,8 @@ export interface ResolvedQuery {
   legs: LegName[];
   candidates: number;
   exact: boolean;
+  /** HNSW candidate list size (undefined: the index default). */
+  ef?: number;
   fusion: ResolvedFusion;
   relevance: RelevanceOptions;
   explain: boolean;
@@ -86,6 +88,7 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     legs,
     candidates,
     exact: query.exact ?? false,
+    ef: query.ef === undefined || query.ef === null ? undefined : integer(query.ef, 0, 1, MAX_HITS, "ef", fail),
     fusion: { method, normalize, rankConstant, weights, completion: f.completion ?? true },
     relevance: validateRelevance(query.relevance ?? {}, fail),
     explain: query.explain ?? false,

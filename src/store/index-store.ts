@@ -1,7 +1,6 @@
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptIndexError, NotAnIndexError } from "../errors.js";
-import type { Metric } from "../types.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
 import { sha256Hex } from "./checksum.js";
 import { FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
@@ -11,10 +10,11 @@ import { isLockFile, WriteLock } from "./write-lock.js";
 export interface StoreOpenOptions {
   readOnly: boolean;
   /** Configuration for a new index (ignored when the index exists). */
-  config: { dimension: number | null; metric: Metric };
+  config: Manifest["config"];
 }
 
 const SEGMENT_FILE = /^seg-\d+\.tseg$/;
+const GRAPH_FILE = /^graph-\d+\.hnsw$/;
 
 /**
  * The on-disk index: a manifest listing immutable segment files, each with its SHA-256.
@@ -80,6 +80,29 @@ export class IndexStore {
     }
   }
 
+  /** The saved graph's bytes (checksum verified) and how many slots it covers, if one is saved. */
+  async loadGraph(): Promise<{ bytes: Uint8Array; nodes: number; file: string } | undefined> {
+    const entry = this.manifest.graph;
+    if (!entry) return undefined;
+    const file = join(this.dir, entry.file);
+    const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") throw new CorruptIndexError(`${file}: the graph named in ${MANIFEST_FILE} is missing`);
+      throw err;
+    });
+    verify(bytes, entry, file);
+    return { bytes, nodes: entry.nodes, file };
+  }
+
+  /** Saves the graph and points the manifest at it; the previous graph file is removed. */
+  async saveGraph(bytes: Uint8Array, nodes: number): Promise<void> {
+    const generation = this.manifest.generation + 1;
+    const file = `graph-${String(generation).padStart(8, "0")}.hnsw`;
+    await writeFileAtomic(join(this.dir, file), bytes);
+    const old = this.manifest.graph;
+    await this.swapManifest({ ...this.manifest, generation, graph: { file, sha256: sha256Hex(bytes), bytes: bytes.length, nodes } });
+    if (old) await unlink(join(this.dir, old.file)).catch(() => undefined);
+  }
+
   /** Reads manifest and segments; retries when a concurrent compaction removed a file mid-read. */
   private static async load(dir: string): Promise<{ manifest: Manifest; segments: SegmentContent[] }> {
     for (let attempt = 0; ; attempt++) {
@@ -90,9 +113,7 @@ export class IndexStore {
         for (const entry of manifest.segments) {
           const file = join(dir, entry.file);
           const bytes = await readFile(file);
-          if (bytes.length !== entry.bytes || sha256Hex(bytes) !== entry.sha256) {
-            throw new CorruptIndexError(`${file}: checksum mismatch (the file is damaged or was changed outside Tandem)`);
-          }
+          verify(bytes, entry, file);
           segments.push(decodeSegment(bytes, file));
         }
         return { manifest, segments };
@@ -114,14 +135,19 @@ export class IndexStore {
   async rewrite(docs: SegmentContent["docs"], config: Manifest["config"]): Promise<void> {
     const generation = this.manifest.generation + 1;
     const entry = await this.writeSegment(generation, { docs, deletes: [] });
-    const old = this.manifest.segments;
-    await this.swapManifest({ ...this.manifest, generation, config, segments: [entry] });
+    const old = [...this.manifest.segments, ...(this.manifest.graph ? [this.manifest.graph] : [])];
+    // Compaction renumbers slots, so the saved graph no longer applies.
+    await this.swapManifest({ ...this.manifest, generation, config, segments: [entry], graph: undefined });
     for (const s of old) await unlink(join(this.dir, s.file)).catch(() => undefined);
     await syncDirectory(this.dir);
   }
 
   async close(): Promise<void> {
     await this.lock?.release();
+  }
+
+  get hasGraph(): boolean {
+    return this.manifest.graph !== undefined;
   }
 
   private async writeSegment(generation: number, content: SegmentContent) {
@@ -140,11 +166,17 @@ export class IndexStore {
 
   /** Segment and temporary files a crashed writer left behind. */
   private async removeUnreferenced(): Promise<void> {
-    const referenced = new Set(this.manifest.segments.map((s) => s.file));
+    const referenced = new Set([...this.manifest.segments.map((s) => s.file), this.manifest.graph?.file]);
     for (const name of await readdir(this.dir)) {
-      const orphanSegment = SEGMENT_FILE.test(name) && !referenced.has(name);
+      const orphanSegment = (SEGMENT_FILE.test(name) || GRAPH_FILE.test(name)) && !referenced.has(name);
       const tempFile = name.startsWith(".") && name.includes(".tmp-");
       if (orphanSegment || tempFile) await unlink(join(this.dir, name)).catch(() => undefined);
     }
+  }
+}
+
+function verify(bytes: Uint8Array, entry: { bytes: number; sha256: string }, file: string): void {
+  if (bytes.length !== entry.bytes || sha256Hex(bytes) !== entry.sha256) {
+    throw new CorruptIndexError(`${file}: checksum mismatch (the file is damaged or was changed outside Tandem)`);
   }
 }

@@ -1,10 +1,17 @@
 import { CorruptIndexError, NotAnIndexError, UnsupportedVersionError } from "../errors.js";
+import type { HnswParams } from "../dense/hnsw-index.js";
 import type { Metric } from "../types.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const INDEX_FORMAT = "tandem-index";
 /** Bumped whenever the on-disk layout changes; older builds refuse newer indexes. */
 export const FORMAT_VERSION = 1;
+
+export interface FileEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+}
 
 export interface SegmentEntry {
   file: string;
@@ -19,8 +26,10 @@ export interface Manifest {
   format: typeof INDEX_FORMAT;
   formatVersion: number;
   generation: number;
-  config: { dimension: number | null; metric: Metric };
+  config: { dimension: number | null; metric: Metric; hnsw: HnswParams };
   segments: SegmentEntry[];
+  /** The saved HNSW graph, covering the first `nodes` slots in segment order. */
+  graph?: FileEntry & { nodes: number };
   updatedAt: string;
 }
 
@@ -50,7 +59,12 @@ export function parseManifest(text: string, path: string): Manifest {
     m.config !== null &&
     ["cosine", "dot", "l2"].includes(m.config.metric) &&
     (m.config.dimension === null || (Number.isInteger(m.config.dimension) && m.config.dimension > 0));
-  if (!okConfig) throw new CorruptIndexError(`${path}: config is missing or invalid`);
+  const hnsw = m.config?.hnsw;
+  const okHnsw = typeof hnsw === "object" && hnsw !== null && [hnsw.M, hnsw.efConstruction, hnsw.seed].every(Number.isInteger);
+  if (!okConfig || !okHnsw) throw new CorruptIndexError(`${path}: config is missing or invalid`);
+  if (m.graph !== undefined && (typeof m.graph?.file !== "string" || !/^graph-\d+\.hnsw$/.test(m.graph.file) || !Number.isInteger(m.graph.nodes))) {
+    throw new CorruptIndexError(`${path}: invalid graph entry ${JSON.stringify(m.graph)}`);
+  }
   if (!Array.isArray(m.segments) || !Number.isInteger(m.generation)) throw new CorruptIndexError(`${path}: segments or generation missing`);
   for (const s of m.segments) {
     if (typeof s?.file !== "string" || !/^seg-\d+\.tseg$/.test(s.file) || typeof s.sha256 !== "string") {
