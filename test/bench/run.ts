@@ -1,0 +1,22 @@
+import { denseBench } from "./dense-bench.js";
+
+/**
+ * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200]`
+ * Prints tables of figures measured side by side with peers in the same process.
+ */
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const suites = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1]!.startsWith("--")));
+const run = (name: string) => suites.length === 0 || suites.includes(name);
+
+if (run("dense")) {
+  const sizes = option("sizes", "10000,100000").split(",").map(Number);
+  await denseBench(sizes, Number(option("dim", "384")), Number(option("queries", "200")), {
+    M: Number(option("M", "16")),
+    efConstruction: Number(option("ef-construction", "200")),
+    seed: 42,
+  });
+}
