@@ -1,43 +1,57 @@
 import { ensureCapacity } from "../typed-arrays.js";
 import type { Metric } from "../types.js";
+import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
 
-/** A query vector prepared for a vector store. @internal */
+/** A query vector prepared for a vector store; `row` set means "the stored vector of that slot". @internal */
 export interface DenseQuery {
   vector: Float32Array;
   norm: number;
+  row?: number;
 }
 
 /**
- * Every dense vector in one contiguous Float32Array (row = slot), norms beside it, and the
- * similarity kernels over it: cosine, dot product, or negative squared L2 (higher is better).
+ * Every dense vector in one contiguous float32 buffer (row = slot, zero-padded to a multiple of 8
+ * floats for the SIMD kernel), norms beside it, and similarity over it: cosine, dot product or
+ * negative squared L2 (higher is better). The first row of the buffer holds the current query.
  * Slots without a vector are marked absent. @internal
  */
 export class VectorStore {
-  data: Float32Array;
+  private readonly kernel: DistanceKernel;
+  /** Floats per row: the dimension rounded up to a multiple of 8. */
+  private readonly stride: number;
   private norms = new Float32Array(16);
   private present = new Uint8Array(16);
   private slotCount = 0;
+  private loaded: DenseQuery | null = null;
 
   constructor(
     readonly dimension: number,
     readonly metric: Metric,
+    kernel: "simd" | "js" = "simd",
   ) {
-    this.data = new Float32Array(16 * dimension);
+    this.kernel = createDistanceKernel(kernel);
+    this.stride = Math.ceil(dimension / 8) * 8;
+    this.kernel.reserve(this.stride * 17);
   }
 
   get size(): number {
     return this.slotCount;
   }
 
+  get kernelKind(): "simd" | "js" {
+    return this.kernel.kind;
+  }
+
   /** Adds the next slot (must equal the current size); `vector` may be absent. */
   add(slot: number, vector: ArrayLike<number> | undefined): void {
     if (slot !== this.slotCount) throw new RangeError(`VectorStore: slot ${slot} added out of order (next is ${this.slotCount})`);
-    this.data = ensureCapacity(this.data, (slot + 1) * this.dimension);
+    this.kernel.reserve(this.offset(slot + 1));
     this.norms = ensureCapacity(this.norms, slot + 1);
     this.present = ensureCapacity(this.present, slot + 1);
     if (vector) {
-      this.data.set(vector, slot * this.dimension);
-      this.norms[slot] = Math.sqrt(dotAt(this.data, slot * this.dimension, this.data, slot * this.dimension, this.dimension));
+      const at = this.offset(slot);
+      this.kernel.floats.set(vector, at);
+      this.norms[slot] = Math.sqrt(this.kernel.dot(at, at, this.stride));
       this.present[slot] = 1;
     }
     this.slotCount = slot + 1;
@@ -49,80 +63,53 @@ export class VectorStore {
 
   prepare(vector: ArrayLike<number>): DenseQuery {
     const v = Float32Array.from(vector);
-    return { vector: v, norm: Math.sqrt(dotAt(v, 0, v, 0, v.length)) };
+    let sum = 0;
+    for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+    return { vector: v, norm: Math.sqrt(sum) };
+  }
+
+  /** A stored slot as a query (graph construction), without copying it. */
+  asQuery(slot: number): DenseQuery {
+    return { vector: new Float32Array(0), norm: this.norms[slot]!, row: slot };
   }
 
   /** Exact similarity of a query with a slot that has a vector. */
   similarity(query: DenseQuery, slot: number): number {
-    const dim = this.dimension;
-    if (this.metric === "l2") return Math.fround(-squaredDistanceAt(query.vector, 0, this.data, slot * dim, dim));
-    const dot = dotAt(query.vector, 0, this.data, slot * dim, dim);
+    const q = query.row === undefined ? this.load(query) : this.offset(query.row);
+    const d = this.offset(slot);
+    if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(q, d, this.stride));
+    const dot = this.kernel.dot(q, d, this.stride);
     return Math.fround(this.metric === "dot" ? dot : dot / (query.norm * this.norms[slot]!));
   }
 
   /** Similarity between two stored slots (graph construction). */
   similarityBetween(a: number, b: number): number {
-    const dim = this.dimension;
-    if (this.metric === "l2") return -squaredDistanceAt(this.data, a * dim, this.data, b * dim, dim);
-    const dot = dotAt(this.data, a * dim, this.data, b * dim, dim);
-    return this.metric === "dot" ? dot : dot / (this.norms[a]! * this.norms[b]!);
-  }
-
-  /** Similarity of a stored slot with every other, as a query (graph construction). */
-  asQuery(slot: number): DenseQuery {
-    const dim = this.dimension;
-    return { vector: this.data.subarray(slot * dim, (slot + 1) * dim), norm: this.norms[slot]! };
+    return this.similarity(this.asQuery(a), b);
   }
 
   /** A copy of a slot's vector, or undefined. */
   vector(slot: number): Float32Array | undefined {
     if (this.present[slot] !== 1) return undefined;
-    return this.data.slice(slot * this.dimension, (slot + 1) * this.dimension);
+    const at = this.offset(slot);
+    return this.kernel.floats.slice(at, at + this.dimension);
   }
 
-  /** Bytes held for vectors and norms (capacity included). */
+  /** Bytes held for vectors and norms (allocated capacity included). */
   bytes(): number {
-    return this.data.byteLength + this.norms.byteLength + this.present.byteLength;
+    return this.kernel.floats.byteLength + this.norms.byteLength + this.present.byteLength;
   }
-}
 
-/** Σ a[i]·b[i] over `dim` values from the given offsets, unrolled by four. */
-export function dotAt(a: Float32Array, ai: number, b: Float32Array, bi: number, dim: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < dim; i += 4) {
-    s0 += a[ai + i]! * b[bi + i]!;
-    s1 += a[ai + i + 1]! * b[bi + i + 1]!;
-    s2 += a[ai + i + 2]! * b[bi + i + 2]!;
-    s3 += a[ai + i + 3]! * b[bi + i + 3]!;
+  /** Row 0 is the query scratch row; slot s lives in row s + 1. */
+  private offset(slot: number): number {
+    return (slot + 1) * this.stride;
   }
-  for (; i < dim; i++) s0 += a[ai + i]! * b[bi + i]!;
-  return s0 + s1 + s2 + s3;
-}
 
-/** Σ (a[i] − b[i])² over `dim` values from the given offsets, unrolled by four. */
-export function squaredDistanceAt(a: Float32Array, ai: number, b: Float32Array, bi: number, dim: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < dim; i += 4) {
-    const d0 = a[ai + i]! - b[bi + i]!;
-    const d1 = a[ai + i + 1]! - b[bi + i + 1]!;
-    const d2 = a[ai + i + 2]! - b[bi + i + 2]!;
-    const d3 = a[ai + i + 3]! - b[bi + i + 3]!;
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-    s3 += d3 * d3;
+  /** Copies the query into the scratch row unless it is already there. */
+  private load(query: DenseQuery): number {
+    if (this.loaded !== query) {
+      this.kernel.floats.set(query.vector, 0);
+      this.loaded = query;
+    }
+    return 0;
   }
-  for (; i < dim; i++) {
-    const d = a[ai + i]! - b[bi + i]!;
-    s0 += d * d;
-  }
-  return s0 + s1 + s2 + s3;
 }

@@ -37,7 +37,11 @@ function atRecall(points: Point[], target: number): Point | undefined {
   return points.find((p) => p.recall >= target);
 }
 
-export async function denseBench(sizes: number[], dimension: number, queryCount: number, params: HnswParams): Promise<void> {
+/**
+ * Runs each size with both insertion orders. `kernel` picks the distance kernel; compare
+ * kernels in separate runs, since mixing them in one process makes V8's call sites polymorphic.
+ */
+export async function denseBench(sizes: number[], dimension: number, queryCount: number, params: HnswParams, kernel: "simd" | "js"): Promise<void> {
   const HNSW = loadHnswlib();
   console.log(`\n## Dense ANN: Tandem HNSW (pure TypeScript) vs hnswlib-node (C++), single thread`);
   console.log(`M=${params.M} efConstruction=${params.efConstruction} k=${K} dimension=${dimension} metric=cosine, ${queryCount} queries`);
@@ -62,26 +66,33 @@ export async function denseBench(sizes: number[], dimension: number, queryCount:
       // Insertion order: the generator's (topics interleaved), or grouped by nearest topic direction.
       const perm = Array.from({ length: n }, (_, i) => i);
       if (order === "by-topic") perm.sort((a, b) => data[a * dimension]! - data[b * dimension]! || a - b);
-      const orderedStore = new VectorStore(dimension, "cosine");
-      for (let i = 0; i < n; i++) orderedStore.add(i, data.subarray(perm[i]! * dimension, (perm[i]! + 1) * dimension));
-      const graph = new HnswIndex(orderedStore, params);
-      t = performance.now();
-      for (let i = 0; i < n; i++) graph.insert(i);
-      const buildTandem = (performance.now() - t) / 1000;
-      const bytesTandem = orderedStore.bytes() + graph.bytes();
-
-      const tandemPoints: Point[] = [];
-      for (const ef of EFS) {
-        let hits = 0;
-        const ms: number[] = [];
-        prepared.forEach((q, qi) => {
-          const s = performance.now();
-          const r = graph.search(q, K, ef, accept);
-          ms.push(performance.now() - s);
-          for (const slot of r.slots) if (truth[qi]!.has(perm[slot]!)) hits++;
-        });
-        tandemPoints.push({ ef, recall: hits / (K * queryCount), ...latencySummary(ms) });
-      }
+      const runTandem = (kernel: "simd" | "js") => {
+        const orderedStore = new VectorStore(dimension, "cosine", kernel);
+        for (let i = 0; i < n; i++) orderedStore.add(i, data.subarray(perm[i]! * dimension, (perm[i]! + 1) * dimension));
+        const graph = new HnswIndex(orderedStore, params);
+        const started = performance.now();
+        for (let i = 0; i < n; i++) graph.insert(i);
+        const build = (performance.now() - started) / 1000;
+        const points: Point[] = [];
+        const queriesHere = queries.map((q) => orderedStore.prepare(q));
+        for (const q of queriesHere) graph.search(q, K, 64, accept); // warm-up: let the JIT settle
+        for (const ef of EFS) {
+          let hits = 0;
+          const ms: number[] = [];
+          queriesHere.forEach((q, qi) => {
+            const s = performance.now();
+            const r = graph.search(q, K, ef, accept);
+            ms.push(performance.now() - s);
+            for (const slot of r.slots) if (truth[qi]!.has(perm[slot]!)) hits++;
+          });
+          points.push({ ef, recall: hits / (K * queryCount), ...latencySummary(ms) });
+        }
+        return { build, points, graph, store: orderedStore, bytes: orderedStore.bytes() + graph.bytes() };
+      };
+      const tandem = runTandem(kernel);
+      const tandemPoints = tandem.points;
+      const buildTandem = tandem.build;
+      const bytesTandem = tandem.bytes;
 
       let peerPoints: Point[] = [];
       let buildPeer = NaN;
@@ -93,6 +104,8 @@ export async function denseBench(sizes: number[], dimension: number, queryCount:
         for (let i = 0; i < n; i++) peer.addPoint(rows[i]!, i);
         buildPeer = (performance.now() - t) / 1000;
         const plain = queries.map((q) => Array.from(q));
+        peer.setEf(64);
+        for (const q of plain) peer.searchKnn(q, K);
         for (const ef of EFS) {
           peer.setEf(ef);
           let hits = 0;
@@ -108,7 +121,8 @@ export async function denseBench(sizes: number[], dimension: number, queryCount:
       }
 
       console.log(`\ninsertion order: ${order}; build: Tandem ${fmt(buildTandem, 1)} s, hnswlib-node ${fmt(buildPeer, 1)} s (ratio ${fmt(buildTandem / buildPeer)}×); exact scan ${fmt(exactMs, 2)} ms/query`);
-      console.log(`memory: Tandem ${fmt(bytesTandem / n, 0)} bytes/vector (float32 vectors ${dimension * 4} + graph)`);
+      console.log(`memory: Tandem ${fmt(bytesTandem / n, 0)} bytes/vector allocated (float32 vectors ${dimension * 4} + norms + graph links, with growth slack)`);
+      console.log(`distance kernel: ${tandem.store.kernelKind === "simd" ? "WebAssembly 128-bit SIMD" : "scalar JavaScript"}`);
       const rows: (string | number)[][] = [["ef", "recall T", "QPS T", "p50 T", "p99 T", "recall H", "QPS H", "p50 H", "p99 H"]];
       tandemPoints.forEach((p, i) => {
         const h = peerPoints[i];
@@ -121,7 +135,7 @@ export async function denseBench(sizes: number[], dimension: number, queryCount:
         if (a && b) console.log(`QPS ratio Tandem/hnswlib-node at recall@10 ≥ ${target}: ${fmt(a.qps / b.qps)} (Tandem ef ${a.ef}, hnswlib ef ${b.ef})`);
         else console.log(`recall@10 ${target}: not reached by ${a ? "hnswlib-node" : "Tandem"} within ef ≤ ${EFS[EFS.length - 1]}`);
       }
-      if (order === "random") filteredRecall(graph, orderedStore, prepared, perm, n);
+      if (order === "random") filteredRecall(tandem.graph, tandem.store, queries.map((q) => tandem.store.prepare(q)), perm, n);
     }
   }
 }

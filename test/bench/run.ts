@@ -1,7 +1,7 @@
 import { denseBench } from "./dense-bench.js";
 
 /**
- * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200]`
+ * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js]`
  * Prints tables of figures measured side by side with peers in the same process.
  */
 const args = process.argv.slice(2);
@@ -18,5 +18,5 @@ if (run("dense")) {
     M: Number(option("M", "16")),
     efConstruction: Number(option("ef-construction", "200")),
     seed: 42,
-  });
+  }, option("kernel", "simd") === "js" ? "js" : "simd");
 }

@@ -1,0 +1,109 @@
+import { SIMD_KERNEL_BASE64 } from "./simd-kernel-binary.js";
+
+/**
+ * Dot product and squared L2 distance over float32 rows held in one buffer. Offsets and lengths
+ * are in floats; offsets are multiples of 8 and rows zero-padded to a multiple of 8. The SIMD
+ * kernel (WebAssembly 128-bit SIMD, on by default in Node ≥ 16 and current browsers) accumulates in
+ * float32 lanes; the portable kernel is plain JavaScript. @internal
+ */
+export interface DistanceKernel {
+  readonly kind: "simd" | "js";
+  /** The buffer rows live in; replaced when `reserve` grows it. */
+  floats: Float32Array;
+  /** Makes room for `count` floats, keeping the contents. */
+  reserve(count: number): void;
+  dot(a: number, b: number, n: number): number;
+  squaredL2(a: number, b: number, n: number): number;
+}
+
+const PAGE_FLOATS = 65536 / 4;
+
+function decodeBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+class SimdKernel implements DistanceKernel {
+  readonly kind = "simd";
+  floats: Float32Array;
+  private readonly memory: WebAssembly.Memory;
+  private readonly dotExport: (a: number, b: number, n: number) => number;
+  private readonly l2Export: (a: number, b: number, n: number) => number;
+
+  constructor(instance: WebAssembly.Instance) {
+    const exports = instance.exports as { memory: WebAssembly.Memory; dot: SimdKernel["dotExport"]; squaredL2: SimdKernel["l2Export"] };
+    this.memory = exports.memory;
+    this.dotExport = exports.dot;
+    this.l2Export = exports.squaredL2;
+    this.floats = new Float32Array(this.memory.buffer);
+  }
+
+  reserve(count: number): void {
+    if (count <= this.floats.length) return;
+    const pages = Math.ceil((Math.max(count, this.floats.length * 2) - this.floats.length) / PAGE_FLOATS);
+    this.memory.grow(pages);
+    this.floats = new Float32Array(this.memory.buffer);
+  }
+
+  dot(a: number, b: number, n: number): number {
+    return this.dotExport(a * 4, b * 4, n);
+  }
+
+  squaredL2(a: number, b: number, n: number): number {
+    return this.l2Export(a * 4, b * 4, n);
+  }
+}
+
+class JsKernel implements DistanceKernel {
+  readonly kind = "js";
+  floats = new Float32Array(1024);
+
+  reserve(count: number): void {
+    if (count <= this.floats.length) return;
+    const grown = new Float32Array(Math.max(count, this.floats.length * 2));
+    grown.set(this.floats);
+    this.floats = grown;
+  }
+
+  dot(a: number, b: number, n: number): number {
+    const f = this.floats;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < n; i += 4) {
+      s0 += f[a + i]! * f[b + i]!;
+      s1 += f[a + i + 1]! * f[b + i + 1]!;
+      s2 += f[a + i + 2]! * f[b + i + 2]!;
+      s3 += f[a + i + 3]! * f[b + i + 3]!;
+    }
+    return s0 + s1 + s2 + s3;
+  }
+
+  squaredL2(a: number, b: number, n: number): number {
+    const f = this.floats;
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = 0; i < n; i += 2) {
+      const d0 = f[a + i]! - f[b + i]!;
+      const d1 = f[a + i + 1]! - f[b + i + 1]!;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+    }
+    return s0 + s1;
+  }
+}
+
+let simdModule: WebAssembly.Module | null | undefined;
+
+/** A SIMD kernel where the runtime supports WebAssembly SIMD, else the portable one. */
+export function createDistanceKernel(prefer: "simd" | "js" = "simd"): DistanceKernel {
+  if (prefer === "simd") {
+    if (simdModule === undefined) {
+      // Compiled once per process: a module is immutable, each store gets its own instance and memory.
+      const bytes = decodeBase64(SIMD_KERNEL_BASE64);
+      simdModule = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    }
+    if (simdModule) return new SimdKernel(new WebAssembly.Instance(simdModule));
+  }
+  return new JsKernel();
+}
