@@ -94,7 +94,7 @@ export async function denseBench(sizes: number[], dimension: number, queryCount:
       const buildTandem = tandem.build;
       const bytesTandem = tandem.bytes;
 
-      let peerPoints: Point[] = [];
+      const peerPoints: Point[] = [];
       let buildPeer = NaN;
       if (HNSW) {
         const peer = new HNSW("cosine", dimension);
