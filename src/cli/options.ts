@@ -23,6 +23,7 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   from: { type: "string" },
   legs: { type: "string" },
   exact: { type: "boolean" },
+  ef: { type: "string" },
   candidates: { type: "string" },
   fusion: { type: "string" },
   "rank-constant": { type: "string" },
@@ -46,6 +47,7 @@ export const SEARCH_HELP = `Search options:
   --from N                   hits to skip, for pagination (default 0)
   --legs sparse,dense,text   which legs run (default: every leg the query has data for)
   --exact                    exact top candidates in every leg (no ANN approximation)
+  --ef N                     HNSW candidate list size for the dense leg (default 100; at least --candidates)
   --candidates N             hits retrieved per leg before fusion (default max(100, k))
   --fusion rrf|convex|dbsf   fusion method (default rrf)
   --rank-constant N          RRF constant (default 60)
@@ -123,6 +125,7 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
     from: numberOption(values, "from", true),
     legs: legs === undefined ? undefined : parseLegs(legs),
     exact: values.exact === true,
+    ef: numberOption(values, "ef", true),
     candidates: numberOption(values, "candidates", true),
     filter: filterOption(values),
     fusion: {

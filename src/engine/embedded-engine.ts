@@ -2,7 +2,7 @@ import { flatSearch } from "../dense/flat-index.js";
 import { DEFAULT_HNSW, HnswIndex, type HnswParams } from "../dense/hnsw-index.js";
 import { VectorStore } from "../dense/vector-store.js";
 import { MissingPluginError } from "../errors.js";
-import { matchesFilter } from "../filter/matches-filter.js";
+import { FieldIndex } from "../filter/field-index.js";
 import type { RetrievedLeg } from "../fusion/candidate-pool.js";
 import { compareIds } from "../fusion/fuse.js";
 import { exhaustiveSearch, TermAtATimeScratch } from "../sparse/exhaustive-search.js";
@@ -43,6 +43,7 @@ export class EmbeddedEngine implements LegBackend {
   private slotOf = new Map<string, number>();
   private alive = new Uint8Array(16);
   private stored: StoredFields[] = [];
+  private fieldIndex = new FieldIndex();
   private sparse = new SparseIndex();
   private dense: DenseLeg | null = null;
   /** While loading, vectors are stored but graph insertion waits for a saved graph to be restored. */
@@ -90,6 +91,7 @@ export class EmbeddedEngine implements LegBackend {
       this.alive = ensureCapacity(this.alive, slot + 1);
       this.alive[slot] = 1;
       this.stored.push({ text: doc.text, fields: doc.fields });
+      this.fieldIndex.add(slot, doc.fields);
       this.sparse.add(slot, doc.sparse);
       if (doc.dense && !this.dense) this.createDense(doc.dense.length);
       if (this.dense) {
@@ -135,6 +137,7 @@ export class EmbeddedEngine implements LegBackend {
     this.slotOf = new Map();
     this.alive = new Uint8Array(Math.max(16, live.length));
     this.stored = [];
+    this.fieldIndex = new FieldIndex();
     this.sparse = new SparseIndex();
     this.dense = null;
     this.text = this.textFactory ? this.textFactory() : null;
@@ -227,14 +230,9 @@ export class EmbeddedEngine implements LegBackend {
   /** Slots a leg may return (live, and matching the filter when there is one) and how many. */
   private acceptSet(filter: Filter | undefined): { accept: Uint8Array; count: number } {
     if (!filter) return { accept: this.alive, count: this.slotOf.size };
-    const accept = new Uint8Array(this.ids.length);
+    const accept = this.fieldIndex.evaluate(filter);
     let count = 0;
-    for (const slot of this.slotOf.values()) {
-      if (matchesFilter(filter, this.stored[slot]!.fields)) {
-        accept[slot] = 1;
-        count++;
-      }
-    }
+    for (let slot = 0; slot < accept.length; slot++) count += accept[slot]! &= this.alive[slot]!;
     return { accept, count };
   }
 

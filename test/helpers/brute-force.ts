@@ -19,14 +19,12 @@ export function referenceMatches(filter: Filter, fields: Record<string, FieldVal
     return values(f).some((v) => want.includes(v));
   }
   const [f, b] = Object.entries(filter.range)[0]!;
-  return values(f).some(
-    (v) =>
-      typeof v === "number" &&
-      (b.gte === undefined || v >= (b.gte as number)) &&
-      (b.gt === undefined || v > (b.gt as number)) &&
-      (b.lte === undefined || v <= (b.lte as number)) &&
-      (b.lt === undefined || v < (b.lt as number)),
-  );
+  // Numbers compare with numbers, strings with strings; a bound of another type never matches.
+  return values(f).some((v) => {
+    if (typeof v === "boolean") return false;
+    const ok = (bound: unknown, test: (x: typeof v) => boolean) => bound === undefined || (typeof bound === typeof v && test(bound as typeof v));
+    return ok(b.gte, (x) => v >= x) && ok(b.gt, (x) => v > x) && ok(b.lte, (x) => v <= x) && ok(b.lt, (x) => v < x);
+  });
 }
 
 /** Σ q·d over shared tokens with both sides rounded to float32; undefined if nothing is shared. */

@@ -7,6 +7,7 @@ import type { EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels } from "../../eval/qrels.js";
 import type { FusionOptions, LegName, SearchHit, SearchQuery } from "../../types.js";
 import { loadEncoders, loadTextIndex } from "../plugins.js";
+import { readVectorFixture } from "../read-vector-fixture.js";
 import { fromBeirRecord, readJsonl, readText, resolveBeirPath } from "../read-input.js";
 import type { QueryLine } from "../read-queries.js";
 import { UsageError } from "../usage-error.js";
@@ -14,6 +15,8 @@ import type { Command } from "./command.js";
 import { evaluate } from "./eval-command.js";
 
 const DEFAULT_FIXTURES = fileURLToPath(new URL("../../../../fixtures/scifact", import.meta.url));
+/** Dense vectors stored beside a BEIR folder by its encoding script, when there are any. */
+const VECTOR_MANIFEST = join("vectors", "minilm.json");
 /** Published SciFact nDCG@10 figures to read the table against (fixtures/scifact/README.md). */
 const PUBLISHED = "BM25 (Anserini flat) 0.672 · all-MiniLM-L6-v2 0.645 · SPLADE++ ≈ 0.70";
 
@@ -23,8 +26,9 @@ export const demoCommand: Command = {
   usage: `tandem demo [--index <dir>] [--fixtures <beir-folder>] [--examples N]
 
 Indexes the SciFact collection shipped in fixtures/ (5,183 abstracts, 300 test claims) with a
-BM25 sparse leg and a FlexSearch text leg, prints a few claims with explained hits, and evaluates
-each leg and each fusion method on the test claims.
+BM25 sparse leg, an all-MiniLM-L6-v2 dense leg (vectors stored in fixtures/scifact/vectors) and a
+FlexSearch text leg, prints a few claims with explained hits, and evaluates each leg and each
+fusion method on the test claims.
   --index <dir>        keep the index here (default: a temporary directory, removed after)
   --fixtures <dir>     another BEIR folder to run on (default: the bundled SciFact)
   --examples N         claims to show with explanations (default 3)`,
@@ -63,23 +67,36 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
   const bm25 = Bm25Encoder.fit(corpus.map((d) => d.text));
   const sparse = await bm25.encodeDocuments(corpus.map((d) => d.text));
   const textIndex = await loadTextIndex();
+  const vectors = await readVectorFixture(join(fixtures, VECTOR_MANIFEST)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw err;
+  });
+  const denseOf = (set: string, id: string) => vectors?.sets[set]?.get(id);
 
   out(`Tandem demo: ${corpus.length.toLocaleString("en")} documents and ${judged.length} judged queries from ${fixtures}`);
   out("");
   out("Legs:");
   out("  sparse  BM25 as sparse vectors (k1 0.9, b 0.4, Lucene English analysis), fitted on this corpus");
   out(textIndex ? "  text    FlexSearch 0.8 full-text index, rank-only" : "  text    not run: tandem-search/flexsearch is not installed");
-  out("  dense   not run: the fixtures hold no embedding vectors from a real model yet, and a made-up vector would prove nothing");
+  out(
+    vectors
+      ? `  dense   ${vectors.model}, ${vectors.dimension} dimensions, HNSW; vectors for documents and queries were computed ahead of time by fixtures/scifact/vectors/encode_minilm.py (the demo does not run the model)`
+      : "  dense   not run: no vectors from a real model beside these fixtures, and a made-up vector would prove nothing",
+  );
   out("");
 
   const index = await HybridIndex.open(dir, { textIndex });
   try {
     if ((await index.stats()).documents > 0) throw new UsageError(`--index ${dir}: the demo needs an empty or new directory`);
-    await index.upsert(corpus.map((d, i) => ({ id: d.id, text: d.text, sparse: sparse[i] })));
+    await index.upsert(corpus.map((d, i) => ({ id: d.id, text: d.text, sparse: sparse[i], dense: denseOf("corpus", d.id) })));
     out(`Indexed in ${((performance.now() - started) / 1000).toFixed(1)} s (reading, BM25 fitting and encoding included) into ${dir}`);
 
-    const legs: LegName[] = textIndex ? ["sparse", "text"] : ["sparse"];
-    const queries: QueryLine[] = judged.map((q) => ({ id: String(q.id), where: q.where, query: { text: q.text, sparse: bm25.encodeQuerySync(q.text), legs } }));
+    const legs: LegName[] = ["sparse", ...(vectors ? (["dense"] as const) : []), ...(textIndex ? (["text"] as const) : [])];
+    const queries: QueryLine[] = judged.map((q) => ({
+      id: String(q.id),
+      where: q.where,
+      query: { text: q.text, sparse: bm25.encodeQuerySync(q.text), dense: denseOf("queries", String(q.id)), legs },
+    }));
 
     for (const q of queries.slice(0, examples)) {
       const result = await index.search({ ...q.query, k: 3, fusion: { method: "rrf" }, explain: true });
@@ -93,17 +110,19 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
     out(`  ${"run".padEnd(30)} ${"nDCG@10".padStart(8)} ${"R@100".padStart(8)} ${"MRR@10".padStart(8)} ${"MAP".padStart(8)}`);
     const row = (name: string, s: EvaluationSummary) =>
       out(`  ${name.padEnd(30)} ${[s["ndcg@10"], s["recall@100"], s["mrr@10"], s.map].map((v) => v.toFixed(4).padStart(8)).join(" ")}`);
-    row("sparse (BM25) alone", await evaluate(index, queries, qrels, { k: 100, legs: ["sparse"] }));
-    if (textIndex) {
-      row("text (FlexSearch) alone", await evaluate(index, queries, qrels, { k: 100, legs: ["text"] }));
-      const runs: [string, FusionOptions][] = [
-        ["fused: rrf", { method: "rrf" }],
-        ["fused: convex minmax", { method: "convex", normalize: "minmax" }],
-        ["fused: convex zscore", { method: "convex", normalize: "zscore" }],
-        ["fused: convex tmm", { method: "convex", normalize: "tmm" }],
-        ["fused: dbsf", { method: "dbsf" }],
-      ];
-      for (const [name, fusion] of runs) row(name, await evaluate(index, queries, qrels, { k: 100, fusion } as Partial<SearchQuery>));
+    const alone: [LegName, string][] = [["sparse", "sparse (BM25) alone"], ["dense", "dense (MiniLM) alone"], ["text", "text (FlexSearch) alone"]];
+    for (const [leg, name] of alone) if (legs.includes(leg)) row(name, await evaluate(index, queries, qrels, { k: 100, legs: [leg] }));
+    const methods: [string, FusionOptions][] = [
+      ["rrf", { method: "rrf" }],
+      ["convex minmax", { method: "convex", normalize: "minmax" }],
+      ["convex zscore", { method: "convex", normalize: "zscore" }],
+      ["convex tmm", { method: "convex", normalize: "tmm" }],
+      ["dbsf", { method: "dbsf" }],
+    ];
+    const combos: LegName[][] = [legs, ...(vectors ? [["sparse", "dense"] as LegName[]] : [])];
+    for (const combo of combos) {
+      if (combo.length < 2) continue;
+      for (const [name, fusion] of methods) row(`${combo.join("+")}: ${name}`, await evaluate(index, queries, qrels, { k: 100, legs: combo, fusion } as Partial<SearchQuery>));
     }
   } finally {
     await index.close();

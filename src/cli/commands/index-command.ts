@@ -1,6 +1,6 @@
 import type { Metric } from "../../types.js";
 import { openIndex } from "../open-index.js";
-import { BACKEND_OPTIONS, type ParsedValues } from "../options.js";
+import { BACKEND_OPTIONS, numberOption, type ParsedValues } from "../options.js";
 import { fromBeirRecord, readJsonl, resolveBeirPath } from "../read-input.js";
 import { UsageError } from "../usage-error.js";
 import type { Command } from "./command.js";
@@ -12,8 +12,10 @@ export const indexCommand: Command = {
 
 Reads one document per line ({"id","text","sparse","dense","fields"}; BEIR's "_id"/"title" too)
 and upserts them all in one atomic commit. A bad line rejects the whole file: nothing is stored.
-  --metric cosine|dot|l2   dense metric of a new index (default cosine)`,
-  options: { ...BACKEND_OPTIONS, metric: { type: "string" } },
+  --metric cosine|dot|l2   dense metric of a new index (default cosine)
+  --m N                    HNSW links per node of a new index (default 16)
+  --ef-construction N      HNSW build candidate list size of a new index (default 200)`,
+  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" } },
   async run(values: ParsedValues, positionals: string[]) {
     const [input, ...extra] = positionals;
     if (!input) throw new UsageError("index: missing <docs.jsonl>");
@@ -22,7 +24,8 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
     if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new UsageError(`--metric: expected cosine, dot or l2, got "${metric}"`);
     const started = performance.now();
     const records = await readJsonl(await resolveBeirPath(input, "corpus"));
-    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined });
+    const hnsw = { M: numberOption(values, "m", true), efConstruction: numberOption(values, "ef-construction", true) };
+    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw });
     try {
       const docs = records.map((r) => fromBeirRecord(r.value));
       const { upserted } = await index.upsert(docs as never, { where: (i) => records[i]!.where });

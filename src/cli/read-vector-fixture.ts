@@ -1,0 +1,51 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { CorruptIndexError, InvalidInputError } from "../errors.js";
+import { sha256Hex } from "../store/checksum.js";
+
+/** Vectors a fixture script stored: id → vector, per set (corpus, queries, …). */
+export interface VectorFixture {
+  model: string;
+  dimension: number;
+  sets: Record<string, Map<string, Float32Array>>;
+}
+
+interface FixtureManifest {
+  model: string;
+  dimension: number;
+  files: Record<string, { file: string; ids: string; count: number; sha256: string }>;
+}
+
+/** IEEE 754 half precision → number. */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** Reads a vector fixture described by a JSON manifest (see fixtures/scifact/vectors/minilm.json). */
+export async function readVectorFixture(manifestPath: string): Promise<VectorFixture> {
+  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as FixtureManifest;
+  const dir = dirname(manifestPath);
+  const sets: VectorFixture["sets"] = {};
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    const bytes = await readFile(join(dir, entry.file));
+    if (sha256Hex(bytes) !== entry.sha256) throw new CorruptIndexError(`${join(dir, entry.file)}: checksum mismatch`);
+    const ids = JSON.parse(await readFile(join(dir, entry.ids), "utf8")) as string[];
+    if (bytes.length !== ids.length * manifest.dimension * 2) {
+      throw new InvalidInputError(`${join(dir, entry.file)}: ${bytes.length} bytes do not hold ${ids.length} float16 vectors of ${manifest.dimension}`);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const vectors = new Map<string, Float32Array>();
+    ids.forEach((id, row) => {
+      const v = new Float32Array(manifest.dimension);
+      for (let d = 0; d < manifest.dimension; d++) v[d] = halfToNumber(view.getUint16(2 * (row * manifest.dimension + d), true));
+      vectors.set(id, v);
+    });
+    sets[name] = vectors;
+  }
+  return { model: manifest.model, dimension: manifest.dimension, sets };
+}
