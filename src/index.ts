@@ -6,7 +6,6 @@ export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engi
 export { runSearch } from "./engine/search-pipeline.js";
 export type { RetrievedLeg } from "./fusion/candidate-pool.js";
 export { validateFilter } from "./filter/validate-filter.js";
-export { matchesFilter } from "./filter/matches-filter.js";
 export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
 export { parseQrels, type Qrels } from "./eval/qrels.js";
 export * from "./errors.js";

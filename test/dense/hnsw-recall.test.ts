@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,5 +61,44 @@ describe.each(["cosine", "l2", "dot"] as Metric[])("HNSW dense leg (%s)", (metri
     expect(stats.metric).toBe(metric);
     expect(await recall(index)).toBeGreaterThanOrEqual(0.95);
     expect(await recall(index, { range: { bucket: { lt: 50 } } })).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe("saved HNSW graph", () => {
+  const small = embeddingLike(5, 3000, 16).map((dense, i) => ({ id: `s${i}`, dense }));
+  const probes = embeddingLike(6, 20, 16);
+
+  async function topIds(index: HybridIndex, exact: boolean) {
+    const out: string[][] = [];
+    for (const dense of probes) out.push((await index.search({ dense, k: 10, exact, ef: 200 })).hits.map((h) => h.id));
+    return out;
+  }
+
+  it("is read and verified on open, and documents committed after it was saved are inserted", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tandem-graph-"));
+    const writer = await HybridIndex.open(dir, { metric: "l2" });
+    await writer.upsert(small.slice(0, 2500));
+    await writer.close();
+    const graphFile = (await readdir(dir)).find((f) => f.endsWith(".hnsw"))!;
+    expect(graphFile).toBeDefined();
+
+    // A writer that commits more documents and dies before closing leaves the old graph behind.
+    const crashed = await HybridIndex.open(dir);
+    await crashed.upsert(small.slice(2500));
+    await rm(join(dir, "write.lock"));
+    const reader = await HybridIndex.open(dir, { readOnly: true });
+    expect((await reader.stats()).documents).toBe(3000);
+    const exact = await topIds(reader, true);
+    const approx = await topIds(reader, false);
+    let found = 0;
+    exact.forEach((ids, i) => (found += approx[i]!.filter((id) => ids.includes(id)).length));
+    expect(found / (exact.length * 10)).toBeGreaterThanOrEqual(0.95);
+    await reader.close();
+
+    const bytes = await readFile(join(dir, graphFile));
+    bytes[bytes.length - 1]! ^= 0xff;
+    await writeFile(join(dir, graphFile), bytes);
+    await expect(HybridIndex.open(dir, { readOnly: true })).rejects.toThrow(new RegExp(`${graphFile}: checksum mismatch`));
+    await rm(dir, { recursive: true, force: true });
   });
 });
