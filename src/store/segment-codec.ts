@@ -1,11 +1,11 @@
 import { CorruptIndexError } from "../errors.js";
+import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
 import type { ValidDocument } from "../engine/validate-document.js";
 import type { FieldValue, SparseVector } from "../types.js";
 
 /**
  * A segment is one commit: the documents it upserts and the ids it deletes (deletes apply
- * first). Layout, little-endian:
- *   "TANDSEG\0" | u32 segment version | u32 header length | header JSON | pad to 4 |
+ * first). Body after the shared header (binary-file.ts), little-endian:
  *   u32[docs + 1] sparse offsets | u32[nnz] token numbers | f32[nnz] weights |
  *   u8[docs] has-dense flags, pad to 4 | f32[rows × dimension] dense rows
  * Token numbers index the header's segment-local token list.
@@ -28,7 +28,6 @@ interface SegmentHeader {
   denseRows: number;
 }
 
-const pad4 = (n: number) => (n + 3) & ~3;
 
 export function encodeSegment(content: SegmentContent): Uint8Array {
   const tokenIds = new Map<string, number>();
@@ -57,23 +56,15 @@ export function encodeSegment(content: SegmentContent): Uint8Array {
     dimension,
     denseRows,
   };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const n = content.docs.length;
-  const start = pad4(16 + headerBytes.length);
-  const offsetsAt = start;
+  const flagsBytes = pad4(n);
+  const bodyBytes = 4 * (n + 1) + 8 * nnz + flagsBytes + 4 * denseRows * (dimension ?? 0);
+  const { buffer, bytes, bodyAt } = allocateBinaryFile(MAGIC, SEGMENT_VERSION, header, bodyBytes);
+  const offsetsAt = bodyAt;
   const termsAt = offsetsAt + 4 * (n + 1);
   const weightsAt = termsAt + 4 * nnz;
   const flagsAt = weightsAt + 4 * nnz;
-  const denseAt = flagsAt + pad4(n);
-  const total = denseAt + 4 * denseRows * (dimension ?? 0);
-
-  const buffer = new ArrayBuffer(total);
-  const bytes = new Uint8Array(buffer);
-  const view = new DataView(buffer);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
-  view.setUint32(8, SEGMENT_VERSION, true);
-  view.setUint32(12, headerBytes.length, true);
-  bytes.set(headerBytes, 16);
+  const denseAt = flagsAt + flagsBytes;
   const offsets = new Uint32Array(buffer, offsetsAt, n + 1);
   const terms = new Uint32Array(buffer, termsAt, nnz);
   const weights = new Float32Array(buffer, weightsAt, nnz);
@@ -99,31 +90,15 @@ export function encodeSegment(content: SegmentContent): Uint8Array {
 }
 
 export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent {
-  const corrupt = (problem: string): never => {
-    throw new CorruptIndexError(`${file}: ${problem}`);
-  };
-  // Copy into an aligned buffer of our own so typed-array views are valid.
-  const buffer = new ArrayBuffer(bytes.length);
-  new Uint8Array(buffer).set(bytes);
-  const view = new DataView(buffer);
-  if (bytes.length < 16 || new TextDecoder().decode(new Uint8Array(buffer, 0, 8)) !== MAGIC) corrupt("not a Tandem segment (bad magic)");
-  const version = view.getUint32(8, true);
-  if (version !== SEGMENT_VERSION) corrupt(`segment version ${version} is not supported (expected ${SEGMENT_VERSION})`);
-  const headerLength = view.getUint32(12, true);
-  let header: SegmentHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 16, headerLength))) as SegmentHeader;
-  } catch {
-    return corrupt("segment header is not valid JSON");
-  }
+  const { header, buffer, bodyAt } = openBinaryFile<SegmentHeader>(bytes, MAGIC, SEGMENT_VERSION, file, "segment");
   const n = header.docs.length;
   const dimension = header.dimension ?? 0;
-  const offsetsAt = pad4(16 + headerLength);
+  const offsetsAt = bodyAt;
   const termsAt = offsetsAt + 4 * (n + 1);
   const weightsAt = termsAt + 4 * header.nnz;
   const flagsAt = weightsAt + 4 * header.nnz;
   const denseAt = flagsAt + pad4(n);
-  if (denseAt + 4 * header.denseRows * dimension !== bytes.length) corrupt("segment size does not match its header");
+  if (denseAt + 4 * header.denseRows * dimension !== bytes.length) throw new CorruptIndexError(`${file}: segment size does not match its header`);
   const offsets = new Uint32Array(buffer, offsetsAt, n + 1);
   const terms = new Uint32Array(buffer, termsAt, header.nnz);
   const weights = new Float32Array(buffer, weightsAt, header.nnz);

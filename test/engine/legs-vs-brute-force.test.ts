@@ -1,22 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Index } from "flexsearch";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
 import { HybridIndex, type Document, type Filter, type Metric } from "../../src/index.js";
 import { expectSameTopK, referenceDense, referenceLeg, referenceMatches, referenceSparse } from "../helpers/brute-force.js";
 import { FILTERS, generateCorpus, METRICS } from "../helpers/generate.js";
+import { useTempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "tandem-legs-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs("tandem-legs-");
 
 const K = 10;
 

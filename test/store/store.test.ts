@@ -1,7 +1,6 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CorruptIndexError,
   HybridIndex,
@@ -11,17 +10,10 @@ import {
   NotAnIndexError,
   UnsupportedVersionError,
 } from "../../src/index.js";
+import { useTempDirs } from "../helpers/temp-dirs.js";
 import { generateCorpus } from "../helpers/generate.js";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "tandem-store-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs("tandem-store-");
 
 async function populated(): Promise<string> {
   const dir = await tempDir();
