@@ -2,6 +2,8 @@ import { ensureCapacity } from "../typed-arrays.js";
 import type { Metric } from "../types.js";
 import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
 
+const NO_VECTOR = new Float32Array(0);
+
 /** A query vector prepared for a vector store; `row` set means "the stored vector of that slot". @internal */
 export interface DenseQuery {
   vector: Float32Array;
@@ -70,7 +72,7 @@ export class VectorStore {
 
   /** A stored slot as a query (graph construction), without copying it. */
   asQuery(slot: number): DenseQuery {
-    return { vector: new Float32Array(0), norm: this.norms[slot]!, row: slot };
+    return { vector: NO_VECTOR, norm: this.norms[slot]!, row: slot };
   }
 
   /** Exact similarity of a query with a slot that has a vector. */
@@ -84,7 +86,11 @@ export class VectorStore {
 
   /** Similarity between two stored slots (graph construction). */
   similarityBetween(a: number, b: number): number {
-    return this.similarity(this.asQuery(a), b);
+    const x = this.offset(a);
+    const y = this.offset(b);
+    if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(x, y, this.stride));
+    const dot = this.kernel.dot(x, y, this.stride);
+    return Math.fround(this.metric === "dot" ? dot : dot / (this.norms[a]! * this.norms[b]!));
   }
 
   /** A copy of a slot's vector, or undefined. */
