@@ -107,9 +107,9 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
 
     out("");
     out(`Evaluation on ${queries.length} queries (trec_eval definitions; published nDCG@10: ${PUBLISHED})`);
-    out(`  ${"run".padEnd(30)} ${"nDCG@10".padStart(8)} ${"R@100".padStart(8)} ${"MRR@10".padStart(8)} ${"MAP".padStart(8)}`);
+    out(`  ${"run".padEnd(34)} ${"nDCG@10".padStart(8)} ${"R@100".padStart(8)} ${"MRR@10".padStart(8)} ${"MAP".padStart(8)}`);
     const row = (name: string, s: EvaluationSummary) =>
-      out(`  ${name.padEnd(30)} ${[s["ndcg@10"], s["recall@100"], s["mrr@10"], s.map].map((v) => v.toFixed(4).padStart(8)).join(" ")}`);
+      out(`  ${name.padEnd(34)} ${[s["ndcg@10"], s["recall@100"], s["mrr@10"], s.map].map((v) => v.toFixed(4).padStart(8)).join(" ")}`);
     const alone: [LegName, string][] = [["sparse", "sparse (BM25) alone"], ["dense", "dense (MiniLM) alone"], ["text", "text (FlexSearch) alone"]];
     for (const [leg, name] of alone) if (legs.includes(leg)) row(name, await evaluate(index, queries, qrels, { k: 100, legs: [leg] }));
     const methods: [string, FusionOptions][] = [
