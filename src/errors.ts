@@ -11,7 +11,8 @@ export type ErrorCode =
   | "UNSUPPORTED_VERSION"
   | "INDEX_LOCKED"
   | "INDEX_CLOSED"
-  | "MISSING_PLUGIN";
+  | "MISSING_PLUGIN"
+  | "ENCODER_FAILED";
 
 export abstract class TandemError extends Error {
   abstract readonly code: ErrorCode;
@@ -74,4 +75,9 @@ export class IndexClosedError extends TandemError {
 /** A leg needs a plugin that was not supplied (e.g. the text leg without a text index). */
 export class MissingPluginError extends TandemError {
   readonly code = "MISSING_PLUGIN";
+}
+
+/** An encoder could not produce vectors (a model server refused or answered something unusable). */
+export class EncoderError extends TandemError {
+  readonly code = "ENCODER_FAILED";
 }

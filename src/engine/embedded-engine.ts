@@ -17,8 +17,12 @@ import type { ValidDocument } from "./validate-document.js";
 
 /** Below this many accepted documents an exact scan beats walking the graph. */
 const EXACT_SCAN_MAX = 2_000;
-/** ...and below this share of the collection, a filter is selective enough to scan exactly. */
-const EXACT_SCAN_FRACTION = 0.05;
+/**
+ * ...and below this share of the collection too: a filtered graph walk visits about 1/share as
+ * many nodes to fill its list (100k × 384 benchmark: 10% → graph 12.3 ms, scan 6.9 ms; 50% → graph
+ * 2.7 ms, scan 26 ms).
+ */
+const EXACT_SCAN_FRACTION = 0.15;
 /** Default HNSW candidate list size at query time. */
 export const DEFAULT_EF_SEARCH = 100;
 
@@ -35,7 +39,8 @@ interface StoredFields {
 /**
  * The in-memory state of an embedded index: a slot per document version, the three legs over
  * slots, and liveness. An upsert appends a new slot and retires the old one; `compact()` drops
- * retired slots and renumbers. Everything here is synchronous.
+ * retired slots and renumbers. All work is synchronous; the LegBackend methods return settled
+ * promises, so a search never interleaves with a write.
  * @internal
  */
 export class EmbeddedEngine implements LegBackend {

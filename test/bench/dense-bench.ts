@@ -164,6 +164,6 @@ function filteredRecall(graph: HnswIndex, store: VectorStore, queries: ReturnTyp
     }
     rows.push([`${fraction * 100}%`, fmt(hits / total, 3), fmt(graphMs / queries.length, 3), fmt(scanMs / queries.length, 3)]);
   }
-  console.log("\nfiltered search (the engine switches to the exact scan below 5% or 2,000 documents):");
+  console.log("\nfiltered search (the engine switches to the exact scan below 15% or 2,000 documents):");
   console.log(table(rows));
 }
