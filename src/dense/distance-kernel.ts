@@ -10,11 +10,21 @@ export interface DistanceKernel {
   readonly kind: "simd" | "js";
   /** The buffer rows live in; replaced when `reserve` grows it. */
   floats: Float32Array;
+  /** The same buffer as 32-bit words, for lists of row byte offsets. */
+  words: Uint32Array;
   /** Makes room for `count` floats, keeping the contents. */
   reserve(count: number): void;
   dot(a: number, b: number, n: number): number;
   squaredL2(a: number, b: number, n: number): number;
+  /**
+   * For each of `count` rows whose byte offsets are listed at word index `rows`, writes
+   * dot(q, row) (or the squared L2 distance) to float index `out` onwards.
+   */
+  dotMany(q: number, rows: number, count: number, n: number, out: number): void;
+  squaredL2Many(q: number, rows: number, count: number, n: number, out: number): void;
 }
+
+type ManyExport = (q: number, rows: number, count: number, n: number, out: number) => void;
 
 const PAGE_FLOATS = 65536 / 4;
 
@@ -25,16 +35,28 @@ function decodeBase64(text: string): Uint8Array {
 class SimdKernel implements DistanceKernel {
   readonly kind = "simd";
   floats: Float32Array;
+  words: Uint32Array;
   private readonly memory: WebAssembly.Memory;
   private readonly dotExport: (a: number, b: number, n: number) => number;
   private readonly l2Export: (a: number, b: number, n: number) => number;
+  private readonly dotManyExport: ManyExport;
+  private readonly l2ManyExport: ManyExport;
 
   constructor(instance: WebAssembly.Instance) {
-    const exports = instance.exports as { memory: WebAssembly.Memory; dot: SimdKernel["dotExport"]; squaredL2: SimdKernel["l2Export"] };
+    const exports = instance.exports as {
+      memory: WebAssembly.Memory;
+      dot: SimdKernel["dotExport"];
+      squaredL2: SimdKernel["l2Export"];
+      dotMany: ManyExport;
+      squaredL2Many: ManyExport;
+    };
     this.memory = exports.memory;
     this.dotExport = exports.dot;
     this.l2Export = exports.squaredL2;
+    this.dotManyExport = exports.dotMany;
+    this.l2ManyExport = exports.squaredL2Many;
     this.floats = new Float32Array(this.memory.buffer);
+    this.words = new Uint32Array(this.memory.buffer);
   }
 
   reserve(count: number): void {
@@ -42,6 +64,7 @@ class SimdKernel implements DistanceKernel {
     const pages = Math.ceil((Math.max(count, this.floats.length * 2) - this.floats.length) / PAGE_FLOATS);
     this.memory.grow(pages);
     this.floats = new Float32Array(this.memory.buffer);
+    this.words = new Uint32Array(this.memory.buffer);
   }
 
   dot(a: number, b: number, n: number): number {
@@ -51,17 +74,35 @@ class SimdKernel implements DistanceKernel {
   squaredL2(a: number, b: number, n: number): number {
     return this.l2Export(a * 4, b * 4, n);
   }
+
+  dotMany(q: number, rows: number, count: number, n: number, out: number): void {
+    this.dotManyExport(q * 4, rows * 4, count, n, out * 4);
+  }
+
+  squaredL2Many(q: number, rows: number, count: number, n: number, out: number): void {
+    this.l2ManyExport(q * 4, rows * 4, count, n, out * 4);
+  }
 }
 
 class JsKernel implements DistanceKernel {
   readonly kind = "js";
   floats = new Float32Array(1024);
+  words = new Uint32Array(this.floats.buffer);
 
   reserve(count: number): void {
     if (count <= this.floats.length) return;
     const grown = new Float32Array(Math.max(count, this.floats.length * 2));
     grown.set(this.floats);
     this.floats = grown;
+    this.words = new Uint32Array(grown.buffer);
+  }
+
+  dotMany(q: number, rows: number, count: number, n: number, out: number): void {
+    for (let i = 0; i < count; i++) this.floats[out + i] = this.dot(q, this.words[rows + i]! / 4, n);
+  }
+
+  squaredL2Many(q: number, rows: number, count: number, n: number, out: number): void {
+    for (let i = 0; i < count; i++) this.floats[out + i] = this.squaredL2(q, this.words[rows + i]! / 4, n);
   }
 
   dot(a: number, b: number, n: number): number {

@@ -1,6 +1,6 @@
 import { ensureCapacity } from "../typed-arrays.js";
 import { ScoredHeap } from "./scored-heap.js";
-import type { DenseQuery, VectorStore } from "./vector-store.js";
+import { MAX_BATCH, type DenseQuery, type VectorStore } from "./vector-store.js";
 import { VisitedSet } from "./visited-set.js";
 
 /** HNSW build parameters. */
@@ -33,12 +33,16 @@ export class HnswIndex {
   private readonly visited = new VisitedSet();
   private readonly candidates = new ScoredHeap("best");
   private readonly results = new ScoredHeap("worst");
+  /** Unvisited neighbours of the node being expanded, and their similarities. */
+  private readonly batch = new Uint32Array(MAX_BATCH);
+  private readonly batchScores = new Float64Array(MAX_BATCH);
   private readonly levelScale: number;
 
   constructor(
     private readonly store: VectorStore,
     readonly params: HnswParams = DEFAULT_HNSW,
   ) {
+    if (params.M * 2 > MAX_BATCH) throw new RangeError(`HnswIndex: M must be at most ${MAX_BATCH / 2}, got ${params.M}`);
     this.maxLinks0 = params.M * 2;
     this.links0 = new Uint32Array(16 * (this.maxLinks0 + 1));
     this.levelScale = 1 / Math.log(params.M);
@@ -197,10 +201,17 @@ export class HnswIndex {
         base = (level - 1) * upperStride;
       }
       const count = links[base]!;
+      const batch = this.batch;
+      let fresh = 0;
       for (let i = 1; i <= count; i++) {
         const n = links[base + i]!;
-        if (visited.visit(n)) continue;
-        const s = this.store.similarity(query, n);
+        if (!visited.visit(n)) batch[fresh++] = n;
+      }
+      if (fresh === 0) continue;
+      this.store.similarities(query, batch, fresh, this.batchScores);
+      for (let j = 0; j < fresh; j++) {
+        const n = batch[j]!;
+        const s = this.batchScores[j]!;
         if (results.size < ef || s > lowerBound) {
           candidates.push(s, n);
           if (accept === null || accept[n] === 1) {

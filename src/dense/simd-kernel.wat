@@ -3,7 +3,7 @@
 ;; zero-padded), so two accumulators run without a tail loop.
 (module
   (memory (export "memory") 1)
-  (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
+  (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
     (local $end i32) (local $acc0 v128) (local $acc1 v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
@@ -20,7 +20,7 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
       (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
-  (func (export "squaredL2") (param $a i32) (param $b i32) (param $n i32) (result f32)
+  (func $squaredL2 (export "squaredL2") (param $a i32) (param $b i32) (param $n i32) (result f32)
     (local $end i32) (local $acc0 v128) (local $acc1 v128) (local $d v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
@@ -36,4 +36,26 @@
     (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
-      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0))))))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+  ;; Batched forms: row byte offsets read from $rows (u32 each), results written to $out (f32
+  ;; each), so a graph search makes one call per expanded node instead of one per neighbour.
+  (func (export "dotMany") (param $q i32) (param $rows i32) (param $count i32) (param $n i32) (param $out i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (f32.store (local.get $out) (call $dot (local.get $q) (i32.load (local.get $rows)) (local.get $n)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $next))))
+  (func (export "squaredL2Many") (param $q i32) (param $rows i32) (param $count i32) (param $n i32) (param $out i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (f32.store (local.get $out) (call $squaredL2 (local.get $q) (i32.load (local.get $rows)) (local.get $n)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $next)))))

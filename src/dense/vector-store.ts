@@ -3,6 +3,8 @@ import type { Metric } from "../types.js";
 import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
 
 const NO_VECTOR = new Float32Array(0);
+/** Largest batch `similarities` takes: level-0 link lists hold at most 2M ≤ 200 nodes. */
+export const MAX_BATCH = 256;
 
 /** A query vector prepared for a vector store; `row` set means "the stored vector of that slot". @internal */
 export interface DenseQuery {
@@ -14,13 +16,18 @@ export interface DenseQuery {
 /**
  * Every dense vector in one contiguous float32 buffer (row = slot, zero-padded to a multiple of 8
  * floats for the SIMD kernel), norms beside it, and similarity over it: cosine, dot product or
- * negative squared L2 (higher is better). The first row of the buffer holds the current query.
+ * negative squared L2 (higher is better). The buffer starts with the current query, then scratch
+ * space for batched calls, then the rows.
  * Slots without a vector are marked absent. @internal
  */
 export class VectorStore {
   private readonly kernel: DistanceKernel;
   /** Floats per row: the dimension rounded up to a multiple of 8. */
   private readonly stride: number;
+  /** Where the batch's row-offset list and results live, and where rows start. */
+  private readonly listAt: number;
+  private readonly outAt: number;
+  private readonly rowsAt: number;
   private norms = new Float32Array(16);
   private present = new Uint8Array(16);
   private slotCount = 0;
@@ -33,7 +40,10 @@ export class VectorStore {
   ) {
     this.kernel = createDistanceKernel(kernel);
     this.stride = Math.ceil(dimension / 8) * 8;
-    this.kernel.reserve(this.stride * 17);
+    this.listAt = this.stride;
+    this.outAt = this.listAt + MAX_BATCH;
+    this.rowsAt = this.outAt + MAX_BATCH;
+    this.kernel.reserve(this.offset(16));
   }
 
   get size(): number {
@@ -84,6 +94,28 @@ export class VectorStore {
     return Math.fround(this.metric === "dot" ? dot : dot / (query.norm * this.norms[slot]!));
   }
 
+  /**
+   * Similarities of the query with `count` slots (all with vectors), written to `out`; the same
+   * values `similarity` gives, computed in one kernel call.
+   */
+  similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void {
+    const q = query.row === undefined ? this.load(query) : this.offset(query.row);
+    const words = this.kernel.words;
+    for (let i = 0; i < count; i++) words[this.listAt + i] = this.offset(slots[i]!) * 4;
+    const floats = this.kernel.floats;
+    if (this.metric === "l2") {
+      this.kernel.squaredL2Many(q, this.listAt, count, this.stride, this.outAt);
+      for (let i = 0; i < count; i++) out[i] = Math.fround(-floats[this.outAt + i]!);
+      return;
+    }
+    this.kernel.dotMany(q, this.listAt, count, this.stride, this.outAt);
+    if (this.metric === "dot") {
+      for (let i = 0; i < count; i++) out[i] = Math.fround(floats[this.outAt + i]!);
+      return;
+    }
+    for (let i = 0; i < count; i++) out[i] = Math.fround(floats[this.outAt + i]! / (query.norm * this.norms[slots[i]!]!));
+  }
+
   /** Similarity between two stored slots (graph construction). */
   similarityBetween(a: number, b: number): number {
     const x = this.offset(a);
@@ -105,9 +137,8 @@ export class VectorStore {
     return this.kernel.floats.byteLength + this.norms.byteLength + this.present.byteLength;
   }
 
-  /** Row 0 is the query scratch row; slot s lives in row s + 1. */
   private offset(slot: number): number {
-    return (slot + 1) * this.stride;
+    return this.rowsAt + slot * this.stride;
   }
 
   /** Copies the query into the scratch row unless it is already there. */
