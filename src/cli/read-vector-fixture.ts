@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { CorruptIndexError, InvalidInputError } from "../errors.js";
 import { sha256Hex } from "../store/checksum.js";
+import type { SparseVector } from "../types.js";
 
 /** Vectors a fixture script stored: id → vector, per set (corpus, queries, …). */
 export interface VectorFixture {
@@ -48,4 +50,36 @@ export async function readVectorFixture(manifestPath: string): Promise<VectorFix
     sets[name] = vectors;
   }
   return { model: manifest.model, dimension: manifest.dimension, sets };
+}
+
+/** Sparse vectors a fixture script stored as gzip JSONL (`{"id","sparse"}` per line), per set. */
+export interface SparseFixture {
+  model: string;
+  sets: Record<string, Map<string, SparseVector>>;
+}
+
+export async function readSparseFixture(manifestPath: string): Promise<SparseFixture> {
+  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { model: string; files: Record<string, { file: string; sha256: string }> };
+  const dir = dirname(manifestPath);
+  const sets: SparseFixture["sets"] = {};
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    const path = join(dir, entry.file);
+    const bytes = await readFile(path);
+    if (sha256Hex(bytes) !== entry.sha256) throw new CorruptIndexError(`${path}: checksum mismatch`);
+    const vectors = new Map<string, SparseVector>();
+    gunzipSync(bytes)
+      .toString("utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        if (line.trim() === "") return;
+        try {
+          const { id, sparse } = JSON.parse(line) as { id: string; sparse: SparseVector };
+          vectors.set(id, sparse);
+        } catch {
+          throw new InvalidInputError(`${path}:${i + 1}: malformed JSON`);
+        }
+      });
+    sets[name] = vectors;
+  }
+  return { model: manifest.model, sets };
 }

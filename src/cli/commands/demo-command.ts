@@ -7,7 +7,7 @@ import type { EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels } from "../../eval/qrels.js";
 import type { FusionOptions, LegName, SearchHit, SearchQuery } from "../../types.js";
 import { loadEncoders, loadTextIndex } from "../plugins.js";
-import { readVectorFixture } from "../read-vector-fixture.js";
+import { readSparseFixture, readVectorFixture } from "../read-vector-fixture.js";
 import { fromBeirRecord, readJsonl, readText, resolveBeirPath } from "../read-input.js";
 import type { QueryLine } from "../read-queries.js";
 import { UsageError } from "../usage-error.js";
@@ -17,6 +17,7 @@ import { evaluate } from "./eval-command.js";
 const DEFAULT_FIXTURES = fileURLToPath(new URL("../../../../fixtures/scifact", import.meta.url));
 /** Dense vectors stored beside a BEIR folder by its encoding script, when there are any. */
 const VECTOR_MANIFEST = join("vectors", "minilm.json");
+const SPLADE_MANIFEST = join("vectors", "splade.json");
 /** Published SciFact nDCG@10 figures to read the table against (fixtures/scifact/README.md). */
 const PUBLISHED = "BM25 (Anserini flat) 0.672 · all-MiniLM-L6-v2 0.645 · SPLADE++ ≈ 0.70";
 
@@ -72,6 +73,10 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
     throw err;
   });
   const denseOf = (set: string, id: string) => vectors?.sets[set]?.get(id);
+  const splade = await readSparseFixture(join(fixtures, SPLADE_MANIFEST)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw err;
+  });
 
   out(`Tandem demo: ${corpus.length.toLocaleString("en")} documents and ${judged.length} judged queries from ${fixtures}`);
   out("");
@@ -123,6 +128,21 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
     for (const combo of combos) {
       if (combo.length < 2) continue;
       for (const [name, fusion] of methods) row(`${combo.join("+")}: ${name}`, await evaluate(index, queries, qrels, { k: 100, legs: combo, fusion } as Partial<SearchQuery>));
+    }
+    if (splade) {
+      // A second index whose sparse leg is the learned SPLADE model instead of BM25.
+      const spladeIndex = await HybridIndex.open(join(dir, "splade-index"));
+      try {
+        await spladeIndex.upsert(corpus.map((d) => ({ id: d.id, sparse: splade.sets.corpus?.get(d.id), dense: denseOf("corpus", d.id) })));
+        const spladeQueries = queries.map((q) => ({ ...q, query: { ...q.query, text: undefined, sparse: splade.sets.queries?.get(q.id) ?? {}, legs: undefined } }));
+        out(`  -- sparse leg = ${splade.model}, stored vectors --`);
+        row("splade alone", await evaluate(spladeIndex, spladeQueries, qrels, { k: 100, legs: ["sparse"] }));
+        if (vectors) {
+          for (const [name, fusion] of methods) row(`splade+dense: ${name}`, await evaluate(spladeIndex, spladeQueries, qrels, { k: 100, fusion } as Partial<SearchQuery>));
+        }
+      } finally {
+        await spladeIndex.close();
+      }
     }
   } finally {
     await index.close();
