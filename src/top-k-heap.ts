@@ -28,11 +28,6 @@ export class TopKHeap {
     return this.tieBreak(slot, this.slots[i]!) > 0;
   }
 
-  /** Lowest score currently kept, or -Infinity while the heap is not full. */
-  threshold(): number {
-    return this.size < this.k ? -Infinity : this.scores[0]!;
-  }
-
   push(score: number, slot: number): void {
     if (this.k === 0) return;
     if (this.size < this.k) {

@@ -24,7 +24,7 @@ const EXACT_SCAN_MAX = 2_000;
  */
 const EXACT_SCAN_FRACTION = 0.15;
 /** Default HNSW candidate list size at query time. */
-export const DEFAULT_EF_SEARCH = 100;
+const DEFAULT_EF_SEARCH = 100;
 
 interface DenseLeg {
   store: VectorStore;
@@ -68,10 +68,6 @@ export class EmbeddedEngine implements LegBackend {
 
   get documentCount(): number {
     return this.slotOf.size;
-  }
-
-  get slotCount(): number {
-    return this.ids.length;
   }
 
   get denseDimension(): number | null {
