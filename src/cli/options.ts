@@ -40,6 +40,7 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   "max-hits": { type: "string" },
   calibration: { type: "string" },
   explain: { type: "boolean" },
+  "encode-sparse": { type: "string" },
 };
 
 export const SEARCH_HELP = `Search options:
@@ -61,7 +62,9 @@ export const SEARCH_HELP = `Search options:
   --relative R               keep hits scoring at least R × the top score (0 < R ≤ 1)
   --autocut N                cut the list at the N-th large score gap
   --min-hits N / --max-hits N  bounds on the hits kept by relevance filtering
-  --explain                  add per-hit explanations and the dropped hits`;
+  --explain                  add per-hit explanations and the dropped hits
+  --encode-sparse bm25       give queries without "sparse" BM25 weights from their text, with the
+                             model stored in the index by "tandem index --encode-sparse bm25"`;
 
 export type ParsedValues = Record<string, string | boolean | undefined>;
 

@@ -28,7 +28,7 @@ export interface Bm25 extends SparseEncoder {
 }
 
 export interface EncodersPlugin {
-  Bm25Encoder: { fit(texts: readonly string[]): Bm25 };
+  Bm25Encoder: { fit(texts: readonly string[]): Bm25 & { model: unknown }; fromModel(model: unknown): Bm25 & { model: unknown } };
 }
 
 export async function loadEncoders(): Promise<EncodersPlugin> {

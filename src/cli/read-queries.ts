@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../errors.js";
 import type { HybridIndex } from "../engine/hybrid-index.js";
-import type { SearchQuery } from "../types.js";
+import type { SearchQuery, SparseVector } from "../types.js";
 import { buildQuery, type searchDefaults } from "./options.js";
 import { fromBeirRecord, readJsonl, resolveBeirPath } from "./read-input.js";
 
@@ -14,7 +14,12 @@ export interface QueryLine {
  * Reads a queries file (or BEIR folder) and checks every query against the index before any
  * runs, so a bad line fails the command before it prints anything.
  */
-export async function readQueries(path: string, defaults: ReturnType<typeof searchDefaults>, index: HybridIndex): Promise<QueryLine[]> {
+export async function readQueries(
+  path: string,
+  defaults: ReturnType<typeof searchDefaults>,
+  index: HybridIndex,
+  encodeSparse?: (text: string) => SparseVector,
+): Promise<QueryLine[]> {
   const records = await readJsonl(await resolveBeirPath(path, "queries"));
   const seen = new Map<string, string>();
   return records.map(({ value, where }) => {
@@ -25,6 +30,7 @@ export async function readQueries(path: string, defaults: ReturnType<typeof sear
     if (first) throw new InvalidInputError(`${where}: duplicate query id "${id}" (first at ${first})`);
     seen.set(id, where);
     const query = buildQuery(record, defaults, where);
+    if (encodeSparse && (query.sparse === undefined || query.sparse === null) && typeof query.text === "string") query.sparse = encodeSparse(query.text);
     index.validateQuery(query, where);
     return { id, query, where };
   });

@@ -2,7 +2,7 @@ import { IndexClosedError, InvalidDocumentError, InvalidOptionError, MissingPlug
 import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
 import { IndexStore } from "../store/index-store.js";
-import { FORMAT_VERSION } from "../store/manifest.js";
+import { ATTACHMENT_NAME, FORMAT_VERSION } from "../store/manifest.js";
 import type { Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
 import { resolveQuery } from "./resolve-query.js";
@@ -148,6 +148,21 @@ export class HybridIndex {
       throw new MissingPluginError(`${where}: the text leg needs a text index (open with textIndex, e.g. from tandem-search/flexsearch)`);
     }
     return resolved;
+  }
+
+  /**
+   * Stores bytes that travel with the index under `name` (lower-case letters, digits, dashes),
+   * e.g. a fitted encoder model, checksummed like every index file. One atomic commit.
+   */
+  async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
+    if (!ATTACHMENT_NAME.test(name)) throw new InvalidOptionError(`attachment name must be lower-case letters, digits and dashes, got "${name}"`);
+    await this.write(() => this.store.saveAttachment(name, bytes));
+  }
+
+  /** The attachment stored under `name`, or undefined. */
+  async getAttachment(name: string): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    return this.store.loadAttachment(name);
   }
 
   /** The stored document (sparse weights as stored, in float32), or undefined. */

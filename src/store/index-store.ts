@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { CorruptIndexError, NotAnIndexError } from "../errors.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
 import { sha256Hex } from "./checksum.js";
-import { FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
+import { ATTACHMENT_FILE, FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
 import { decodeSegment, encodeSegment, type SegmentContent } from "./segment-codec.js";
 import { isLockFile, WriteLock } from "./write-lock.js";
 
@@ -103,6 +103,27 @@ export class IndexStore {
     if (old) await unlink(join(this.dir, old.file)).catch(() => undefined);
   }
 
+  /** An attachment's bytes (checksum verified), or undefined when there is none by that name. */
+  async loadAttachment(name: string): Promise<Uint8Array | undefined> {
+    const entry = this.manifest.attachments?.[name];
+    if (!entry) return undefined;
+    const file = join(this.dir, entry.file);
+    const bytes = await readFile(file);
+    verify(bytes, entry, file);
+    return bytes;
+  }
+
+  /** Stores an attachment under `name`, replacing any previous one, in one manifest swap. */
+  async saveAttachment(name: string, bytes: Uint8Array): Promise<void> {
+    const generation = this.manifest.generation + 1;
+    const file = `att-${name}-${String(generation).padStart(8, "0")}.bin`;
+    await writeFileAtomic(join(this.dir, file), bytes);
+    const old = this.manifest.attachments?.[name];
+    const attachments = { ...this.manifest.attachments, [name]: { file, sha256: sha256Hex(bytes), bytes: bytes.length } };
+    await this.swapManifest({ ...this.manifest, generation, attachments });
+    if (old) await unlink(join(this.dir, old.file)).catch(() => undefined);
+  }
+
   /** Reads manifest and segments; retries when a concurrent compaction removed a file mid-read. */
   private static async load(dir: string): Promise<{ manifest: Manifest; segments: SegmentContent[] }> {
     for (let attempt = 0; ; attempt++) {
@@ -166,9 +187,10 @@ export class IndexStore {
 
   /** Segment and temporary files a crashed writer left behind. */
   private async removeUnreferenced(): Promise<void> {
-    const referenced = new Set([...this.manifest.segments.map((s) => s.file), this.manifest.graph?.file]);
+    const attachments = Object.values(this.manifest.attachments ?? {}).map((a) => a.file);
+    const referenced = new Set([...this.manifest.segments.map((s) => s.file), this.manifest.graph?.file, ...attachments]);
     for (const name of await readdir(this.dir)) {
-      const orphanSegment = (SEGMENT_FILE.test(name) || GRAPH_FILE.test(name)) && !referenced.has(name);
+      const orphanSegment = (SEGMENT_FILE.test(name) || GRAPH_FILE.test(name) || ATTACHMENT_FILE.test(name)) && !referenced.has(name);
       const tempFile = name.startsWith(".") && name.includes(".tmp-");
       if (orphanSegment || tempFile) await unlink(join(this.dir, name)).catch(() => undefined);
     }

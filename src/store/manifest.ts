@@ -4,6 +4,8 @@ import type { Metric } from "../types.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const INDEX_FORMAT = "tandem-index";
+export const ATTACHMENT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const ATTACHMENT_FILE = /^att-[a-z0-9-]+-\d+\.bin$/;
 /** Bumped whenever the on-disk layout changes; older builds refuse newer indexes. */
 export const FORMAT_VERSION = 1;
 
@@ -30,6 +32,8 @@ export interface Manifest {
   segments: SegmentEntry[];
   /** The saved HNSW graph, covering the first `nodes` slots in segment order. */
   graph?: FileEntry & { nodes: number };
+  /** Named files that travel with the index (e.g. a fitted encoder model), by name. */
+  attachments?: Record<string, FileEntry>;
   updatedAt: string;
 }
 
@@ -64,6 +68,11 @@ export function parseManifest(text: string, path: string): Manifest {
   if (!okConfig || !okHnsw) throw new CorruptIndexError(`${path}: config is missing or invalid`);
   if (m.graph !== undefined && (typeof m.graph?.file !== "string" || !/^graph-\d+\.hnsw$/.test(m.graph.file) || !Number.isInteger(m.graph.nodes))) {
     throw new CorruptIndexError(`${path}: invalid graph entry ${JSON.stringify(m.graph)}`);
+  }
+  for (const [name, entry] of Object.entries(m.attachments ?? {})) {
+    if (!ATTACHMENT_NAME.test(name) || typeof entry?.file !== "string" || !ATTACHMENT_FILE.test(entry.file)) {
+      throw new CorruptIndexError(`${path}: invalid attachment entry "${name}"`);
+    }
   }
   if (!Array.isArray(m.segments) || !Number.isInteger(m.generation)) throw new CorruptIndexError(`${path}: segments or generation missing`);
   for (const s of m.segments) {

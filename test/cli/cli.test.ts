@@ -102,6 +102,22 @@ describe("tandem CLI (CONTRACT.md)", () => {
     expect(summary.map).toBeCloseTo(0.75, 12);
     expect(summary["ndcg@10"]).toBeCloseTo((1 + 1 / (1 + 1 / Math.log2(3))) / 2, 12);
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
+
+    // BM25 from text, fitted at index time and stored with the index for the queries.
+    expect(tandem(["search", "--index", "beir-idx", "--queries", "beir", "--encode-sparse", "bm25"], work).stderr).toMatch(/this index has no BM25 model/);
+    const indexed = tandem(["index", "beir", "--index", "bm25-idx", "--encode-sparse", "bm25"], work);
+    expect(indexed.code).toBe(0);
+    const lines = tandem(["search", "--index", "bm25-idx", "--queries", "beir", "--encode-sparse", "bm25", "--legs", "sparse"], work)
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    // "protein" occurs only in b; "bone fractures" in a (twice, title and text) and c (once).
+    expect(lines[1].hits.map((h: { id: string }) => h.id)).toEqual(["b"]);
+    expect(lines[0].hits[0].id).toBe("a");
+    expect(lines[0].hits[0].legs.sparse.score).toBeGreaterThan(0);
+    const bm25 = JSON.parse(tandem(["eval", "--index", "bm25-idx", "--queries", "beir", "--qrels", "beir", "--encode-sparse", "bm25", "--legs", "sparse"], work).stdout);
+    expect(bm25["mrr@10"]).toBe(1);
+    expect(tandem(["index", "beir", "--index", "bm25-idx", "--encode-sparse", "splade"], work).stderr).toMatch(/only "bm25" is available/);
   });
 
   describe("bad input: exit 2, file and line named, no stack trace, index untouched", () => {

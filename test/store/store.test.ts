@@ -115,6 +115,23 @@ describe("store", () => {
     expect(await readdir(dir)).not.toContain("seg-00000099.tseg");
   });
 
+  it("keeps attachments with the index, checksummed, one version per name", async () => {
+    const dir = await populated();
+    const index = await HybridIndex.open(dir);
+    await expect(index.putAttachment("Bad Name", new Uint8Array(1))).rejects.toThrow(InvalidOptionError);
+    await index.putAttachment("model", new TextEncoder().encode("v1"));
+    await index.putAttachment("model", new TextEncoder().encode("v2"));
+    await index.close();
+    const files = (await readdir(dir)).filter((f) => f.startsWith("att-"));
+    expect(files).toHaveLength(1);
+    const reader = await HybridIndex.open(dir, { readOnly: true });
+    expect(new TextDecoder().decode(await reader.getAttachment("model"))).toBe("v2");
+    expect(await reader.getAttachment("other")).toBeUndefined();
+    await writeFile(join(dir, files[0]!), "v3");
+    await expect(reader.getAttachment("model")).rejects.toThrow(CorruptIndexError);
+    await reader.close();
+  });
+
   it("refuses to reopen with another metric or dimension", async () => {
     const dir = await populated();
     await expect(HybridIndex.open(dir, { metric: "cosine" })).rejects.toThrow(/uses metric dot/);

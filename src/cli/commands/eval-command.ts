@@ -2,6 +2,7 @@ import type { HybridIndex } from "../../engine/hybrid-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
 import type { FusionMethod, LegName, SearchQuery } from "../../types.js";
+import { bm25QueryEncoder, sparseEncoderOption } from "../bm25-encoding.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
 import { readQueries, type QueryLine } from "../read-queries.js";
@@ -35,7 +36,7 @@ ${SEARCH_HELP}`,
     defaults.k = Math.max(defaults.k ?? 10, EVAL_DEPTH);
     const index = await openIndex(values, { readOnly: true });
     try {
-      const queries = (await readQueries(queriesPath, defaults, index)).filter((q) => qrels.has(q.id));
+      const queries = (await readQueries(queriesPath, defaults, index, sparseEncoderOption(values["encode-sparse"]) ? await bm25QueryEncoder(index) : undefined)).filter((q) => qrels.has(q.id));
       const summary: Record<string, unknown> = { ...(await evaluate(index, queries, qrels, {})) };
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};

@@ -1,3 +1,4 @@
+import { bm25QueryEncoder, sparseEncoderOption } from "../bm25-encoding.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
 import { readQueries } from "../read-queries.js";
@@ -22,7 +23,7 @@ ${SEARCH_HELP}`,
     const defaults = searchDefaults(values);
     const index = await openIndex(values, { readOnly: true });
     try {
-      const queries = await readQueries(queriesPath, defaults, index);
+      const queries = await readQueries(queriesPath, defaults, index, sparseEncoderOption(values["encode-sparse"]) ? await bm25QueryEncoder(index) : undefined);
       for (const q of queries) {
         const started = performance.now();
         const result = await index.search(q.query);
