@@ -9,7 +9,7 @@ import { exhaustiveSearch, TermAtATimeScratch } from "../sparse/exhaustive-searc
 import { SparseIndex } from "../sparse/sparse-index.js";
 import { TopKHeap } from "../top-k-heap.js";
 import { ensureCapacity } from "../typed-arrays.js";
-import type { Document, FieldValue, Filter, LegName, Metric, SparseTokenContribution } from "../types.js";
+import type { Document, FieldValue, LegName, Metric, SparseTokenContribution } from "../types.js";
 import type { LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import type { TextIndex, TextIndexFactory } from "./text-index.js";
@@ -55,6 +55,8 @@ export class EmbeddedEngine implements LegBackend {
   private graphDeferred = false;
   private text: TextIndex | null;
   private readonly scratch = new TermAtATimeScratch();
+  /** The accepted set of the query being searched, so its legs and completions evaluate the filter once. */
+  private readonly acceptByQuery = new WeakMap<ResolvedQuery, { accept: Uint8Array; count: number }>();
   private readonly tieBreak = (a: number, b: number) => compareIds(this.ids[a]!, this.ids[b]!);
 
   constructor(
@@ -158,7 +160,7 @@ export class EmbeddedEngine implements LegBackend {
   }
 
   async retrieve(leg: LegName, query: ResolvedQuery, candidates: number): Promise<RetrievedLeg> {
-    const { accept, count } = this.acceptSet(query.filter);
+    const { accept, count } = this.acceptSet(query);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.ids[slot]!, score: r.scores[i]! }));
     switch (leg) {
       case "sparse": {
@@ -203,7 +205,7 @@ export class EmbeddedEngine implements LegBackend {
   }
 
   async complete(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): Promise<(number | undefined)[]> {
-    const { accept } = this.acceptSet(query.filter);
+    const { accept } = this.acceptSet(query);
     if (leg === "sparse") {
       const q = this.sparse.compileQuery(query.sparse ?? {});
       return ids.map((id) => {
@@ -228,13 +230,21 @@ export class EmbeddedEngine implements LegBackend {
     });
   }
 
-  /** Slots a leg may return (live, and matching the filter when there is one) and how many. */
-  private acceptSet(filter: Filter | undefined): { accept: Uint8Array; count: number } {
-    if (!filter) return { accept: this.alive, count: this.slotOf.size };
-    const accept = this.fieldIndex.evaluate(filter);
-    let count = 0;
-    for (let slot = 0; slot < accept.length; slot++) count += accept[slot]! &= this.alive[slot]!;
-    return { accept, count };
+  /**
+   * Slots a leg may return (live, and matching the query's filter when it has one) and how many.
+   * A search runs without interleaved writes, so the set is cached per resolved query.
+   */
+  private acceptSet(query: ResolvedQuery): { accept: Uint8Array; count: number } {
+    if (!query.filter) return { accept: this.alive, count: this.slotOf.size };
+    let cached = this.acceptByQuery.get(query);
+    if (!cached) {
+      const accept = this.fieldIndex.evaluate(query.filter);
+      let count = 0;
+      for (let slot = 0; slot < accept.length; slot++) count += accept[slot]! &= this.alive[slot]!;
+      cached = { accept, count };
+      this.acceptByQuery.set(query, cached);
+    }
+    return cached;
   }
 
   private retire(id: string): boolean {
