@@ -24,17 +24,18 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
     }
   }
   const fused = fuse(pool, query.fusion);
-  const legScore = (leg: LegName, i: number) => {
-    const l = pool.legs.find((p) => p.leg === leg);
-    const s = l?.scores[i];
+  const sparseLeg = pool.legs.find((p) => p.leg === "sparse");
+  const denseLeg = pool.legs.find((p) => p.leg === "dense");
+  const legScore = (leg: typeof sparseLeg, i: number) => {
+    const s = leg?.scores[i];
     return s === undefined || Number.isNaN(s) ? undefined : s;
   };
   const ranked: PoolHit[] = fused.order.map((i) => ({
     position: i,
     id: pool.ids[i]!,
     score: fused.scores[i]!,
-    sparse: legScore("sparse", i),
-    dense: legScore("dense", i),
+    sparse: legScore(sparseLeg, i),
+    dense: legScore(denseLeg, i),
   }));
   const { kept, dropped } = applyRelevance(ranked, query.relevance);
   const page = kept.slice(query.from, query.from + query.k);
