@@ -15,4 +15,9 @@ export default tseslint.config(
     files: ["src/cli/**", "test/**", "fixtures/**"],
     rules: { "no-console": "off" },
   },
+  {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", fetch: "readonly", setTimeout: "readonly" } },
+    rules: { "no-console": "off" },
+  },
 );

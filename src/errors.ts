@@ -12,7 +12,9 @@ export type ErrorCode =
   | "INDEX_LOCKED"
   | "INDEX_CLOSED"
   | "MISSING_PLUGIN"
-  | "ENCODER_FAILED";
+  | "ENCODER_FAILED"
+  | "BACKEND_FAILED"
+  | "INGEST_INCOMPLETE";
 
 export abstract class TandemError extends Error {
   abstract readonly code: ErrorCode;
@@ -80,4 +82,36 @@ export class MissingPluginError extends TandemError {
 /** An encoder could not produce vectors (a model server refused or answered something unusable). */
 export class EncoderError extends TandemError {
   readonly code = "ENCODER_FAILED";
+}
+
+/**
+ * A search backend (e.g. an Elasticsearch cluster) failed or cannot serve this index: unreachable,
+ * an incompatible version, a missing or mistyped field. The message says which and where.
+ */
+export class BackendError extends TandemError {
+  readonly code = "BACKEND_FAILED";
+}
+
+/** A document a backend could not store, and why. */
+export interface IngestFailure {
+  id: string;
+  /** HTTP-like status of the last attempt (0 when the request itself failed). */
+  status: number;
+  reason: string;
+}
+
+/**
+ * Some documents of a write could not be stored after retries. Everything else was stored;
+ * `failures` names each document left out and why.
+ */
+export class IngestError extends TandemError {
+  readonly code = "INGEST_INCOMPLETE";
+  constructor(
+    readonly failures: IngestFailure[],
+    readonly stored: number,
+  ) {
+    const shown = failures.slice(0, 5).map((f) => `"${f.id}" (${f.status}: ${f.reason})`);
+    const more = failures.length > shown.length ? ` and ${failures.length - shown.length} more` : "";
+    super(`${failures.length} document(s) not stored (${stored} stored): ${shown.join(", ")}${more}`);
+  }
 }

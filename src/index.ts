@@ -1,11 +1,13 @@
 /** Tandem's public API. */
 export { HybridIndex, type OpenOptions, type UpsertOptions } from "./engine/hybrid-index.js";
 export type { TextIndex, TextIndexFactory } from "./engine/text-index.js";
-export type { LegBackend } from "./engine/leg-backend.js";
+export type { CompletionRequest, LegBackend } from "./engine/leg-backend.js";
+export type { BackendStats, SearchIndex } from "./engine/search-index.js";
 export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engine/resolve-query.js";
 export { runSearch } from "./engine/search-pipeline.js";
 export type { RetrievedLeg } from "./fusion/candidate-pool.js";
 export { validateFilter } from "./filter/validate-filter.js";
+export { validateDocuments, type ValidDocument } from "./engine/validate-document.js";
 export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
 export { parseQrels, type Qrels } from "./eval/qrels.js";
 export * from "./errors.js";

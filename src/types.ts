@@ -169,6 +169,7 @@ export interface IndexStats {
   documents: number;
   dimension: number | null;
   metric: Metric;
+  textLeg: boolean;
   vocabulary: number;
   withSparse: number;
   withDense: number;
@@ -176,7 +177,6 @@ export interface IndexStats {
   segments: number;
   generation: number;
   formatVersion: number;
-  textLeg: boolean;
   /** HNSW parameters of the dense leg. */
   hnsw: { M: number; efConstruction: number; seed: number };
   /** Memory held by the dense leg, in bytes: vectors (with norms) and graph links. */

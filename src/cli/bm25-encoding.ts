@@ -1,4 +1,4 @@
-import type { HybridIndex } from "../engine/hybrid-index.js";
+import type { SearchIndex } from "../engine/search-index.js";
 import { InvalidOptionError } from "../errors.js";
 import type { SparseVector } from "../types.js";
 import { UsageError } from "./usage-error.js";
@@ -19,7 +19,7 @@ export function sparseEncoderOption(value: unknown): "bm25" | undefined {
  * fitted on these documents; later batches reuse that model (so earlier weights stay valid).
  * Returns a function that saves a newly fitted model: call it once the documents are stored.
  */
-export async function encodeDocumentsWithBm25(index: HybridIndex, docs: Record<string, unknown>[]): Promise<() => Promise<void>> {
+export async function encodeDocumentsWithBm25(index: SearchIndex, docs: Record<string, unknown>[]): Promise<() => Promise<void>> {
   const { Bm25Encoder } = await loadEncoders();
   const saved = await index.getAttachment(BM25_ATTACHMENT);
   const texts = docs.map((d) => (typeof d.text === "string" ? d.text : ""));
@@ -33,7 +33,7 @@ export async function encodeDocumentsWithBm25(index: HybridIndex, docs: Record<s
 }
 
 /** Encodes query text with the BM25 model stored in the index. */
-export async function bm25QueryEncoder(index: HybridIndex): Promise<(text: string) => SparseVector> {
+export async function bm25QueryEncoder(index: SearchIndex): Promise<(text: string) => SparseVector> {
   const saved = await index.getAttachment(BM25_ATTACHMENT);
   if (!saved) throw new InvalidOptionError("--encode-sparse bm25: this index has no BM25 model (index its documents with --encode-sparse bm25 first)");
   const { Bm25Encoder } = await loadEncoders();

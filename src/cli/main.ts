@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { TandemError } from "../errors.js";
+import { BackendError, IngestError, TandemError } from "../errors.js";
 import type { Command } from "./commands/command.js";
 import { deleteCommand } from "./commands/delete-command.js";
 import { demoCommand } from "./commands/demo-command.js";
@@ -45,6 +45,10 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
     if (result !== undefined) out(JSON.stringify(result));
     return 0;
   } catch (e) {
+    if (e instanceof BackendError || e instanceof IngestError) {
+      err(`tandem: ${e.message}`);
+      return 1;
+    }
     if (e instanceof TandemError) {
       err(`tandem: ${e.message}`);
       if (e instanceof UsageError && command) err(`(see: tandem ${command.name} --help)`);

@@ -1,5 +1,6 @@
 import type { TextIndexFactory } from "../engine/text-index.js";
-import type { SparseEncoder, SparseVector } from "../types.js";
+import type { SearchIndex } from "../engine/search-index.js";
+import type { Metric, SparseEncoder, SparseVector } from "../types.js";
 import { MissingPluginError } from "../errors.js";
 
 /**
@@ -34,5 +35,21 @@ export interface EncodersPlugin {
 export async function loadEncoders(): Promise<EncodersPlugin> {
   const plugin = await importPlugin<EncodersPlugin>("tandem-search/encoders");
   if (!plugin) throw new MissingPluginError("the encoders plugin (tandem-search/encoders) is not installed");
+  return plugin;
+}
+
+export interface ElasticsearchPlugin {
+  connect(options: { url: string; apiKey?: string; username?: string; password?: string; caFile?: string }): { close(): Promise<void> };
+  ElasticsearchIndex: {
+    open(
+      client: unknown,
+      options: { index: string; readOnly: boolean; metric?: Metric; hnsw?: { M?: number; efConstruction?: number }; closeClient: boolean },
+    ): Promise<SearchIndex>;
+  };
+}
+
+export async function loadElasticsearch(): Promise<ElasticsearchPlugin> {
+  const plugin = await importPlugin<ElasticsearchPlugin>("tandem-search/elasticsearch");
+  if (!plugin) throw new MissingPluginError("--backend elasticsearch needs the Elasticsearch plugin (tandem-search/elasticsearch and @elastic/elasticsearch)");
   return plugin;
 }

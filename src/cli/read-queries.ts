@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../errors.js";
-import type { HybridIndex } from "../engine/hybrid-index.js";
+import type { SearchIndex } from "../engine/search-index.js";
 import type { SearchQuery, SparseVector } from "../types.js";
 import { buildQuery, type searchDefaults } from "./options.js";
 import { fromBeirRecord, readJsonl, resolveBeirPath } from "./read-input.js";
@@ -17,7 +17,7 @@ export interface QueryLine {
 export async function readQueries(
   path: string,
   defaults: ReturnType<typeof searchDefaults>,
-  index: HybridIndex,
+  index: SearchIndex,
   encodeSparse?: (text: string) => SparseVector,
 ): Promise<QueryLine[]> {
   const records = await readJsonl(await resolveBeirPath(path, "queries"));

@@ -10,7 +10,7 @@ import { SparseIndex } from "../sparse/sparse-index.js";
 import { TopKHeap } from "../top-k-heap.js";
 import { ensureCapacity } from "../typed-arrays.js";
 import type { Document, FieldValue, LegName, Metric, SparseTokenContribution } from "../types.js";
-import type { LegBackend } from "./leg-backend.js";
+import type { CompletionRequest, LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import type { TextIndex, TextIndexFactory } from "./text-index.js";
 import type { ValidDocument } from "./validate-document.js";
@@ -159,7 +159,11 @@ export class EmbeddedEngine implements LegBackend {
     return { withSparse, withDense, withText };
   }
 
-  async retrieve(leg: LegName, query: ResolvedQuery, candidates: number): Promise<RetrievedLeg> {
+  async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
+    return legs.map((leg) => this.retrieveLeg(leg, query, candidates));
+  }
+
+  private retrieveLeg(leg: LegName, query: ResolvedQuery, candidates: number): RetrievedLeg {
     const { accept, count } = this.acceptSet(query);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.ids[slot]!, score: r.scores[i]! }));
     switch (leg) {
@@ -204,7 +208,11 @@ export class EmbeddedEngine implements LegBackend {
     return ranked.drain();
   }
 
-  async complete(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): Promise<(number | undefined)[]> {
+  async complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]> {
+    return requests.map(({ leg, ids }) => this.completeLeg(leg, query, ids));
+  }
+
+  private completeLeg(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): (number | undefined)[] {
     const { accept } = this.acceptSet(query);
     if (leg === "sparse") {
       const q = this.sparse.compileQuery(query.sparse ?? {});

@@ -7,8 +7,9 @@ import type { Document, IndexStats, Metric, SearchQuery, SearchResult } from "..
 import { EmbeddedEngine } from "./embedded-engine.js";
 import { resolveQuery } from "./resolve-query.js";
 import { runSearch } from "./search-pipeline.js";
+import type { SearchIndex } from "./search-index.js";
 import type { TextIndexFactory } from "./text-index.js";
-import { validateDocument, type ValidDocument } from "./validate-document.js";
+import { validateDocuments, type ValidDocument } from "./validate-document.js";
 
 export interface OpenOptions {
   /** Dense dimension of a new index. Default: set by the first dense vector indexed. */
@@ -44,7 +45,7 @@ const COMPACT_SEGMENTS = 16;
  * await index.close();
  * ```
  */
-export class HybridIndex {
+export class HybridIndex implements SearchIndex {
   private closed = false;
   /** Slots covered by the graph saved on disk; 0 when none is saved. */
   private savedGraphNodes = 0;
@@ -106,7 +107,7 @@ export class HybridIndex {
    */
   async upsert(docs: readonly Document[], options: UpsertOptions = {}): Promise<{ upserted: number }> {
     return this.write(async () => {
-      const valid = this.validateBatch(docs, options.where ?? ((i) => `docs[${i}]`));
+      const valid = validateDocuments(docs, options.where ?? ((i) => `docs[${i}]`), this.engine.denseDimension, this.engine.metric);
       if (valid.length === 0) return { upserted: 0 };
       await this.store.commit({ docs: valid, deletes: [] }, this.configAfter(valid));
       this.engine.upsert(valid);
@@ -213,20 +214,6 @@ export class HybridIndex {
     const result = this.writes.then(op, op);
     this.writes = result.catch(() => undefined);
     return result;
-  }
-
-  private validateBatch(docs: readonly Document[], where: (i: number) => string): ValidDocument[] {
-    if (!Array.isArray(docs)) throw new InvalidDocumentError("upsert takes an array of documents");
-    let dimension = this.engine.denseDimension;
-    const seen = new Map<string, number>();
-    return docs.map((raw, i) => {
-      const doc = validateDocument(raw, where(i), dimension, this.engine.metric);
-      const first = seen.get(doc.id);
-      if (first !== undefined) throw new InvalidDocumentError(`${where(i)}: duplicate id "${doc.id}" (first at ${where(first)})`);
-      seen.set(doc.id, i);
-      if (doc.dense) dimension = doc.dense.length;
-      return doc;
-    });
   }
 
   private configAfter(docs: ValidDocument[]) {

@@ -2,15 +2,22 @@ import type { RetrievedLeg } from "../fusion/candidate-pool.js";
 import type { LegName, SparseTokenContribution } from "../types.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 
+/** Ids of candidates a leg did not retrieve, whose exact scores the pipeline asks for. */
+export interface CompletionRequest {
+  leg: "sparse" | "dense";
+  ids: string[];
+}
+
 /**
  * What a storage backend (embedded, Elasticsearch) provides to the search pipeline. Fusion and
- * relevance filtering are the pipeline's, so every backend ranks the same way.
+ * relevance filtering are the pipeline's, so every backend ranks the same way. Calls take every
+ * leg at once so a remote backend can answer them in one round trip.
  */
 export interface LegBackend {
-  /** The leg's best `candidates` hits among documents matching the query's filter, best first. */
-  retrieve(leg: LegName, query: ResolvedQuery, candidates: number): Promise<RetrievedLeg>;
-  /** Exact leg scores for the given ids (undefined where the document has none in that leg). */
-  complete(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): Promise<(number | undefined)[]>;
+  /** Per leg, its best `candidates` hits among documents matching the query's filter, best first. */
+  retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]>;
+  /** Per request, exact leg scores for its ids (undefined where the document has none in that leg). */
+  complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]>;
   /** Matched tokens of the query with each document, for explanations. */
   explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]>;
 }

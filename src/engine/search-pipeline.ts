@@ -11,16 +11,20 @@ interface PoolHit extends RankedHit {
 
 /** Runs the legs, completes missing scores, fuses, filters for relevance and paginates. */
 export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
-  const retrieved = await Promise.all(query.legs.map((leg) => backend.retrieve(leg, query, query.candidates)));
+  const retrieved = await backend.retrieve(query.legs, query, query.candidates);
   const pool = buildCandidatePool(retrieved);
   // Completion matters to score-based fusion and to per-leg thresholds; RRF alone needs only ranks.
   const needsScores = query.fusion.method !== "rrf" || query.relevance.minSparse !== undefined || query.relevance.minDense !== undefined;
   if (query.fusion.completion && needsScores && pool.legs.length > 1) {
-    for (const leg of pool.legs) {
-      if (leg.leg === "text") continue;
+    const pending = pool.legs.flatMap((leg) => {
+      if (leg.leg === "text") return [];
       const missing = missingScores(leg, pool.ids);
-      if (missing.ids.length === 0) continue;
-      fillCompletedScores(leg, missing.positions, await backend.complete(leg.leg, query, missing.ids));
+      return missing.ids.length === 0 ? [] : [{ leg, missing }];
+    });
+    if (pending.length > 0) {
+      const requests = pending.map(({ leg, missing }) => ({ leg: leg.leg as "sparse" | "dense", ids: missing.ids }));
+      const scores = await backend.complete(requests, query);
+      pending.forEach(({ leg, missing }, i) => fillCompletedScores(leg, missing.positions, scores[i]!));
     }
   }
   const fused = fuse(pool, query.fusion);

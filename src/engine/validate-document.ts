@@ -36,6 +36,23 @@ export function validateDocument(raw: unknown, where: string, dimension: number 
   return doc;
 }
 
+/**
+ * Validates a batch: every document, and ids unique within it. The first vector fixes the dense
+ * dimension when the index has none yet.
+ */
+export function validateDocuments(docs: readonly unknown[], where: (i: number) => string, dimension: number | null, metric: Metric): ValidDocument[] {
+  if (!Array.isArray(docs)) throw new InvalidDocumentError("upsert takes an array of documents");
+  const seen = new Map<string, number>();
+  return docs.map((raw, i) => {
+    const doc = validateDocument(raw, where(i), dimension, metric);
+    const first = seen.get(doc.id);
+    if (first !== undefined) throw new InvalidDocumentError(`${where(i)}: duplicate id "${doc.id}" (first at ${where(first)})`);
+    seen.set(doc.id, i);
+    if (doc.dense) dimension = doc.dense.length;
+    return doc;
+  });
+}
+
 /** Validates a sparse vector: finite weights ≥ 0 (zeros dropped). Shared with query validation. */
 export function validateSparse(sparse: unknown, fail: (problem: string) => never): SparseVector | undefined {
   if (!isPlainObject(sparse)) return fail(`"sparse" must be an object of token → weight, got ${describe(sparse)}`);

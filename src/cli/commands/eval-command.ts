@@ -1,4 +1,4 @@
-import type { HybridIndex } from "../../engine/hybrid-index.js";
+import type { SearchIndex } from "../../engine/search-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
 import type { FusionMethod, LegName, SearchQuery } from "../../types.js";
@@ -66,7 +66,7 @@ function legHasData(q: SearchQuery, leg: LegName): boolean {
 }
 
 /** Runs every query with `override` applied and scores the run. */
-export async function evaluate(index: HybridIndex, queries: QueryLine[], qrels: Qrels, override: Partial<SearchQuery>): Promise<EvaluationSummary> {
+export async function evaluate(index: SearchIndex, queries: QueryLine[], qrels: Qrels, override: Partial<SearchQuery>): Promise<EvaluationSummary> {
   const run = new Map<string, string[]>();
   for (const q of queries) {
     const result = await index.search({ ...q.query, ...override });

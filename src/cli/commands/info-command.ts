@@ -6,13 +6,14 @@ import type { Command } from "./command.js";
 export const infoCommand: Command = {
   name: "info",
   summary: "print counts, dimension and configuration as JSON",
-  usage: `tandem info --index <dir>`,
+  usage: `tandem info --index <dir> | --backend elasticsearch --es-url URL --es-index NAME`,
   options: BACKEND_OPTIONS,
   async run(values, positionals) {
     if (positionals.length > 0) throw new UsageError(`info: unexpected argument "${positionals[0]}"`);
     const index = await openIndex(values, { readOnly: true });
     try {
-      return { backend: "embedded", index: values.index, ...(await index.stats()) };
+      const stats = await index.stats();
+      return "backend" in stats ? stats : { backend: "embedded", index: values.index, ...stats };
     } finally {
       await index.close();
     }

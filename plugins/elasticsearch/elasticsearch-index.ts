@@ -1,0 +1,315 @@
+import type { Client } from "@elastic/elasticsearch";
+import {
+  BackendError,
+  IndexClosedError,
+  IngestError,
+  InvalidDocumentError,
+  InvalidOptionError,
+  MissingPluginError,
+  resolveQuery,
+  runSearch,
+  validateDocuments,
+  type BackendStats,
+  type Document,
+  type FieldValue,
+  type Metric,
+  type SearchIndex,
+  type SearchQuery,
+  type SearchResult,
+  type ValidDocument,
+} from "../../src/index.js";
+import { ATTACHMENT_NAME } from "../../src/store/manifest.js";
+import { bulkWrite, type BulkOperation, type BulkWriteOptions } from "./bulk-writer.js";
+import { describeError } from "./describe-error.js";
+import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";
+import { DEFAULT_FIELDS, layoutFromMapping, newIndexBody, type DenseIndexType, type FieldNames, type IndexLayout } from "./index-layout.js";
+import { serverCapabilities, type ServerCapabilities } from "./server-capabilities.js";
+
+export interface ElasticsearchOpenOptions {
+  /** The index to use; created on the first write when it does not exist (unless `readOnly`). */
+  index: string;
+  /**
+   * Field names. For an existing index, unnamed sparse/dense/text fields are found in its mapping
+   * by type; `metadata: ""` reads filter fields from the top level.
+   */
+  fields?: Partial<FieldNames>;
+  /** Metric of a new index (default cosine); an existing index keeps its own. */
+  metric?: Metric;
+  /** Dense dimension of a new index; default: set by the first vector. */
+  dimension?: number;
+  /** `index_options.type` of a new index's dense field. Default `hnsw` (float vectors). */
+  denseIndexType?: DenseIndexType;
+  /** HNSW parameters of a new index's dense field. */
+  hnsw?: { M?: number; efConstruction?: number };
+  /** Shards and replicas of a new index (cluster defaults otherwise). */
+  shards?: number;
+  replicas?: number;
+  /** Refresh after each write so searches see it at once. Default true. */
+  refresh?: boolean;
+  /** Never write; a missing index is an error. */
+  readOnly?: boolean;
+  /** Retry policy of bulk writes. */
+  bulk?: BulkWriteOptions;
+  /** Close the client on `close()` (for clients the caller does not keep). Default false. */
+  closeClient?: boolean;
+}
+
+export interface ElasticsearchStats extends BackendStats {
+  backend: "elasticsearch";
+  index: string;
+  fields: FieldNames;
+  denseIndexType: DenseIndexType | null;
+  server: ServerCapabilities;
+}
+
+/**
+ * The Tandem API over an Elasticsearch index, with the user's own client. Retrieval runs in
+ * Elasticsearch; fusion and relevance filtering run here with the embedded engine's code, so
+ * nothing needs a paid licence. Attaches to existing indices without reindexing.
+ *
+ * ```ts
+ * const index = await ElasticsearchIndex.open(new Client({ node }), { index: "docs" });
+ * await index.upsert([{ id: "d1", text: "…", sparse: { tok: 0.8 }, dense: [0.1, 0.2] }]);
+ * const { hits } = await index.search({ sparse: { tok: 1 }, dense: [0.1, 0.2], k: 10 });
+ * ```
+ */
+export class ElasticsearchIndex implements SearchIndex {
+  private closed = false;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly client: Client,
+    private readonly options: ElasticsearchOpenOptions,
+    private layout: IndexLayout | null,
+    readonly server: ServerCapabilities,
+  ) {}
+
+  /** Connects: probes the server, and reads the index's mapping when the index exists. */
+  static async open(client: Client, options: ElasticsearchOpenOptions): Promise<ElasticsearchIndex> {
+    if (typeof options?.index !== "string" || !/^[a-z0-9][a-z0-9._-]*$/.test(options.index)) {
+      throw new InvalidOptionError(`index: an Elasticsearch index name is lower-case letters, digits, ".", "_" and "-", got ${JSON.stringify(options?.index)}`);
+    }
+    const metric = options.metric;
+    if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new InvalidOptionError(`metric must be cosine, dot or l2, got "${metric}"`);
+    const server = await serverCapabilities(client);
+    const layout = await readLayout(client, options);
+    if (!layout && options.readOnly) throw new BackendError(`index "${options.index}" does not exist`);
+    if (layout && metric !== undefined && layout.fields.dense && metric !== layout.metric) {
+      throw new InvalidOptionError(`index "${options.index}": its dense field uses metric ${layout.metric}; it cannot be opened as ${metric}`);
+    }
+    if (layout && options.dimension !== undefined && layout.dimension !== null && layout.dimension !== options.dimension) {
+      throw new InvalidOptionError(`index "${options.index}": its dense field has dimension ${layout.dimension}, not ${options.dimension}`);
+    }
+    return new ElasticsearchIndex(client, options, layout, server);
+  }
+
+  private get metric(): Metric {
+    return this.layout?.metric ?? this.options.metric ?? "cosine";
+  }
+
+  async upsert(docs: readonly Document[], options: { where?: (i: number) => string } = {}): Promise<{ upserted: number }> {
+    return this.write(async () => {
+      const valid = validateDocuments(docs, options.where ?? ((i) => `docs[${i}]`), this.layout?.dimension ?? this.options.dimension ?? null, this.metric);
+      if (valid.length === 0) return { upserted: 0 };
+      await this.ensureIndex(valid);
+      this.checkFields(valid, options.where ?? ((i) => `docs[${i}]`));
+      const operations: BulkOperation[] = valid.map((doc) => ({ op: "index", id: doc.id, source: this.toSource(doc) }));
+      const result = await bulkWrite(this.client, this.options.index, operations, this.options.bulk);
+      await this.refresh();
+      if (result.failures.length > 0) throw new IngestError(result.failures, result.succeeded.size);
+      // The dimension of an index created without one is now fixed by the mapping.
+      if (this.layout && this.layout.dimension === null && valid.some((d) => d.dense)) this.layout = await readLayout(this.client, this.options);
+      return { upserted: result.succeeded.size };
+    });
+  }
+
+  async delete(ids: readonly string[]): Promise<{ deleted: number }> {
+    return this.write(async () => {
+      ids.forEach((id, i) => {
+        if (typeof id !== "string" || id.length === 0) throw new InvalidDocumentError(`ids[${i}]: an id must be a non-empty string`);
+      });
+      if (!this.layout || ids.length === 0) return { deleted: 0 };
+      const operations: BulkOperation[] = [...new Set(ids)].map((id) => ({ op: "delete", id }));
+      const result = await bulkWrite(this.client, this.options.index, operations, this.options.bulk);
+      await this.refresh();
+      if (result.failures.length > 0) throw new IngestError(result.failures, result.succeeded.size);
+      return { deleted: result.deleted.size };
+    });
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    this.assertOpen();
+    const resolved = this.resolve(query, "query");
+    if (!this.layout) return { hits: [], legs: resolved.legs };
+    return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout), resolved);
+  }
+
+  validateQuery(query: SearchQuery, where = "query"): void {
+    this.resolve(query, where);
+  }
+
+  private resolve(query: SearchQuery, where: string) {
+    const textLeg = this.hasTextLeg;
+    const resolved = resolveQuery(query, { dimension: this.layout?.dimension ?? null, metric: this.metric, textLeg }, where);
+    if (resolved.legs.includes("text") && !textLeg) throw new MissingPluginError(`${where}: index "${this.options.index}" has no text field for the text leg`);
+    if (resolved.legs.includes("sparse") && this.layout && !this.layout.fields.sparse) {
+      throw new InvalidOptionError(`${where}: index "${this.options.index}" has no sparse_vector field for the sparse leg`);
+    }
+    if (resolved.legs.includes("dense") && this.layout && !this.layout.fields.dense) {
+      throw new InvalidOptionError(`${where}: index "${this.options.index}" has no dense_vector field for the dense leg`);
+    }
+    return resolved;
+  }
+
+  private get hasTextLeg(): boolean {
+    return this.layout ? this.layout.fields.text !== undefined : true;
+  }
+
+  async get(id: string): Promise<Document | undefined> {
+    this.assertOpen();
+    if (!this.layout) return undefined;
+    const response = await this.call(() => this.client.get<Record<string, unknown>>({ index: this.options.index, id }, { ignore: [404] }));
+    return response.found ? this.fromSource(id, response._source ?? {}) : undefined;
+  }
+
+  async stats(): Promise<ElasticsearchStats> {
+    this.assertOpen();
+    const documents = this.layout ? (await this.call(() => this.client.count({ index: this.options.index }))).count : 0;
+    return {
+      backend: "elasticsearch",
+      index: this.options.index,
+      documents,
+      dimension: this.layout?.dimension ?? this.options.dimension ?? null,
+      metric: this.metric,
+      textLeg: this.hasTextLeg,
+      fields: this.layout?.fields ?? { ...DEFAULT_FIELDS, ...this.options.fields },
+      denseIndexType: this.layout?.denseIndexType ?? null,
+      server: this.server,
+    };
+  }
+
+  /** Stores bytes beside the index (in `<index>-tandem-attachments`), e.g. a fitted encoder model. */
+  async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
+    if (!ATTACHMENT_NAME.test(name)) throw new InvalidOptionError(`attachment name must be lower-case letters, digits and dashes, got "${name}"`);
+    await this.write(async () => {
+      const index = this.attachmentIndex;
+      const exists = await this.call(() => this.client.indices.exists({ index }));
+      if (!exists) await this.call(() => this.client.indices.create({ index, mappings: { dynamic: "strict", properties: { data: { type: "binary" } } } }));
+      await this.call(() => this.client.index({ index, id: name, document: { data: Buffer.from(bytes).toString("base64") }, refresh: true }));
+    });
+  }
+
+  async getAttachment(name: string): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    const response = await this.call(() => this.client.get<{ data: string }>({ index: this.attachmentIndex, id: name }, { ignore: [404] }));
+    return response.found && response._source ? new Uint8Array(Buffer.from(response._source.data, "base64")) : undefined;
+  }
+
+  private get attachmentIndex(): string {
+    return `${this.options.index}-tandem-attachments`;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writes.catch(() => undefined);
+    this.closed = true;
+    if (this.options.closeClient) await this.client.close();
+  }
+
+  /** Creates the index on the first write, with the dimension of the first vector. */
+  private async ensureIndex(docs: ValidDocument[]): Promise<void> {
+    if (this.layout) return;
+    const fields = { ...DEFAULT_FIELDS, ...this.options.fields };
+    const dimension = this.options.dimension ?? docs.find((d) => d.dense)?.dense?.length ?? null;
+    const body = newIndexBody(fields, {
+      metric: this.metric,
+      dimension,
+      denseIndexType: this.options.denseIndexType ?? "hnsw",
+      hnsw: this.options.hnsw,
+      shards: this.options.shards,
+      replicas: this.options.replicas,
+    });
+    try {
+      await this.client.indices.create({ index: this.options.index, ...body });
+    } catch (err) {
+      // Another writer may have created it meanwhile; anything else is a real failure.
+      if (!/resource_already_exists_exception/.test(describeError(err))) throw new BackendError(`creating index "${this.options.index}": ${describeError(err)}`, { cause: err });
+    }
+    this.layout = await readLayout(this.client, this.options);
+  }
+
+  /** Documents carrying data the attached index has no field for are rejected before anything is sent. */
+  private checkFields(docs: ValidDocument[], where: (i: number) => string): void {
+    const f = this.layout!.fields;
+    docs.forEach((doc, i) => {
+      const missing = doc.sparse && !f.sparse ? "sparse_vector" : doc.dense && !f.dense ? "dense_vector" : doc.text !== undefined && !f.text ? "text" : undefined;
+      if (missing) throw new InvalidDocumentError(`${where(i)}: index "${this.options.index}" has no ${missing} field for this document's data`);
+    });
+  }
+
+  private toSource(doc: ValidDocument): Record<string, unknown> {
+    const f = this.layout!.fields;
+    const source: Record<string, unknown> = {};
+    if (doc.text !== undefined) source[f.text!] = doc.text;
+    if (doc.sparse && Object.keys(doc.sparse).length > 0) source[f.sparse!] = doc.sparse;
+    if (doc.dense) source[f.dense!] = Array.from(doc.dense);
+    if (doc.fields) {
+      if (f.metadata === "") Object.assign(source, doc.fields);
+      else source[f.metadata] = doc.fields;
+    }
+    return source;
+  }
+
+  private fromSource(id: string, source: Record<string, unknown>): Document {
+    const f = this.layout!.fields;
+    const doc: Document = { id };
+    const text = f.text ? pathValue(source, f.text) : undefined;
+    if (typeof text === "string") doc.text = text;
+    const sparse = f.sparse ? pathValue(source, f.sparse) : undefined;
+    if (sparse) doc.sparse = sparse as Record<string, number>;
+    const dense = f.dense ? pathValue(source, f.dense) : undefined;
+    if (Array.isArray(dense)) doc.dense = dense as number[];
+    const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p!.split(".")[0]));
+    const fields = f.metadata === "" ? Object.fromEntries(Object.entries(source).filter(([k]) => !own.has(k))) : pathValue(source, f.metadata);
+    if (fields && typeof fields === "object" && Object.keys(fields).length > 0) doc.fields = fields as Record<string, FieldValue>;
+    return doc;
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.options.refresh === false) return;
+    await this.call(() => this.client.indices.refresh({ index: this.options.index }));
+  }
+
+  private write<T>(op: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.options.readOnly) return Promise.reject(new InvalidOptionError(`index "${this.options.index}" was opened read-only`));
+    const result = this.writes.then(op, op);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      throw new BackendError(`index "${this.options.index}": ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new IndexClosedError("the index is closed");
+  }
+}
+
+/** The layout of an existing index, or null when there is no such index. */
+async function readLayout(client: Client, options: ElasticsearchOpenOptions): Promise<IndexLayout | null> {
+  let response;
+  try {
+    response = await client.indices.getMapping({ index: options.index }, { ignore: [404] });
+  } catch (err) {
+    throw new BackendError(`index "${options.index}": ${describeError(err)}`, { cause: err });
+  }
+  const entry = Object.values(response as Record<string, { mappings?: Record<string, unknown> }>)[0];
+  if (!entry?.mappings || "error" in (response as object)) return null;
+  return layoutFromMapping(options.index, entry.mappings as never, options.fields ?? {});
+}

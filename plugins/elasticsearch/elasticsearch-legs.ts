@@ -1,0 +1,181 @@
+import type { Client } from "@elastic/elasticsearch";
+import {
+  BackendError,
+  type CompletionRequest,
+  type LegBackend,
+  type LegName,
+  type ResolvedQuery,
+  type RetrievedLeg,
+  type SparseTokenContribution,
+} from "../../src/index.js";
+import { compareIds } from "../../src/fusion/fuse.js";
+import { describeError } from "./describe-error.js";
+import type { IndexLayout } from "./index-layout.js";
+import { exactScoreScript, similarityFromScore } from "./similarity.js";
+import { translateFilter, type EsQuery } from "./translate-filter.js";
+
+/** Elasticsearch's cap on kNN `num_candidates`. */
+const MAX_NUM_CANDIDATES = 10_000;
+const DEFAULT_EF_SEARCH = 100;
+
+type SearchBody = Record<string, unknown>;
+interface EsHit {
+  _id: string;
+  _score: number | null;
+  _source?: Record<string, unknown>;
+}
+
+/**
+ * The legs over an Elasticsearch index. Each call is one `_msearch` round trip carrying every leg:
+ * the sparse leg as a bool of boosted `term` queries on the sparse field (the exact dot product,
+ * no ML features needed), the dense leg as `knn` (or a script score when exactness is asked of an
+ * HNSW field), the text leg as `match` (rank-only, like the embedded text leg). Filters go inside
+ * every leg. Raw scores are recovered from `_score`.
+ */
+export class ElasticsearchLegs implements LegBackend {
+  constructor(
+    private readonly client: Client,
+    private readonly index: string,
+    private readonly layout: IndexLayout,
+  ) {}
+
+  async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
+    const bodies = legs.map((leg) => this.legBody(leg, query, candidates));
+    const responses = await this.msearch(bodies.filter((b): b is SearchBody => b !== null));
+    let next = 0;
+    return legs.map((leg, i): RetrievedLeg => {
+      const hits = bodies[i] === null ? [] : responses[next++]!;
+      if (leg === "text") return { leg, kind: "rank-only", hits: hits.map((h) => ({ id: h._id })) };
+      const scored = hits.map((h) => ({ id: h._id, score: this.rawScore(leg, h._score!) }));
+      // Elasticsearch breaks ties by internal doc id; Tandem by id, everywhere.
+      scored.sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
+      if (leg === "sparse") return { leg, kind: "impact", hits: scored, theoreticalMin: 0 };
+      return { leg, kind: "similarity", hits: scored, theoreticalMin: this.layout.metric === "cosine" ? -1 : undefined };
+    });
+  }
+
+  async complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]> {
+    const bodies = requests.map(({ leg, ids }) => this.completionBody(leg, query, ids));
+    const responses = await this.msearch(bodies.filter((b): b is SearchBody => b !== null));
+    let next = 0;
+    return requests.map(({ leg, ids }, i) => {
+      if (bodies[i] === null) return ids.map(() => undefined);
+      const scores = new Map(responses[next++]!.map((h) => [h._id, this.rawScore(leg, h._score ?? 0)]));
+      return ids.map((id) => scores.get(id));
+    });
+  }
+
+  async explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]> {
+    const field = this.layout.fields.sparse;
+    if (!field || ids.length === 0) return ids.map(() => []);
+    const response = await this.call(() => this.client.mget({ index: this.index, ids, _source_includes: [field] }));
+    const byId = new Map(
+      (response.docs as { _id: string; found?: boolean; _source?: Record<string, unknown> }[]).map((d) => [d._id, d.found ? pathValue(d._source, field) : undefined]),
+    );
+    return ids.map((id) => {
+      const weights = (byId.get(id) ?? {}) as Record<string, number>;
+      return Object.entries(query.sparse ?? {})
+        .filter(([token]) => weights[token] !== undefined)
+        .map(([token, q]) => ({ token, query: q, doc: weights[token]!, contribution: q * weights[token]! }))
+        .sort((a, b) => b.contribution - a.contribution || compareIds(a.token, b.token));
+    });
+  }
+
+  private rawScore(leg: LegName, score: number): number {
+    return leg === "dense" ? similarityFromScore(this.layout.similarity, score) : score;
+  }
+
+  private filterClauses(query: ResolvedQuery): EsQuery[] {
+    if (!query.filter) return [];
+    const prefix = this.layout.fields.metadata === "" ? "" : `${this.layout.fields.metadata}.`;
+    return [translateFilter(query.filter, (f) => prefix + f)];
+  }
+
+  private sparseClauses(query: ResolvedQuery): EsQuery[] {
+    const field = this.layout.fields.sparse!;
+    return Object.entries(query.sparse ?? {}).map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
+  }
+
+  private legBody(leg: LegName, query: ResolvedQuery, size: number): SearchBody | null {
+    const filter = this.filterClauses(query);
+    const base = { size, _source: false, track_total_hits: false };
+    switch (leg) {
+      case "sparse": {
+        if (!this.layout.fields.sparse) return null;
+        const should = this.sparseClauses(query);
+        if (should.length === 0) return null;
+        return { ...base, query: { bool: { should, minimum_should_match: 1, filter } } };
+      }
+      case "dense": {
+        if (!this.layout.fields.dense || !query.dense) return null;
+        return { ...base, ...this.denseSearch(query, size, filter, query.exact) };
+      }
+      case "text": {
+        if (!this.layout.fields.text) return null;
+        return { ...base, query: { bool: { must: [{ match: { [this.layout.fields.text]: query.text ?? "" } }], filter } } };
+      }
+    }
+  }
+
+  private denseSearch(query: ResolvedQuery, k: number, filter: EsQuery[], exact: boolean): SearchBody {
+    const field = this.layout.fields.dense!;
+    const vector = Array.from(query.dense!);
+    const type = this.layout.denseIndexType ?? "hnsw";
+    // A flat field is searched by brute force already; an HNSW one needs a script for exactness.
+    if (exact && !type.endsWith("flat")) {
+      return {
+        query: {
+          script_score: {
+            query: { bool: { filter: [...filter, { exists: { field } }] } },
+            script: { source: exactScoreScript(this.layout.similarity), params: { q: vector, f: field } },
+          },
+        },
+      };
+    }
+    const numCandidates = Math.min(MAX_NUM_CANDIDATES, Math.max(query.ef ?? DEFAULT_EF_SEARCH, k));
+    return { knn: { field, query_vector: vector, k, num_candidates: numCandidates, filter } };
+  }
+
+  private completionBody(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): SearchBody | null {
+    const filter = [{ ids: { values: ids } }, ...this.filterClauses(query)];
+    const base = { size: ids.length, _source: false, track_total_hits: false };
+    if (leg === "sparse") {
+      if (!this.layout.fields.sparse) return null;
+      // Filter-only matches score 0: documents the query shares no token with.
+      return { ...base, query: { bool: { filter, should: this.sparseClauses(query) } } };
+    }
+    if (!this.layout.fields.dense || !query.dense) return null;
+    // With the filter down to these ids, Lucene scores them exactly (filter size ≤ k).
+    return { ...base, ...this.denseSearch(query, ids.length, filter, false) };
+  }
+
+  private async msearch(bodies: SearchBody[]): Promise<EsHit[][]> {
+    if (bodies.length === 0) return [];
+    const searches = bodies.flatMap((body) => [{ index: this.index }, body]);
+    const response = await this.call(() => this.client.msearch({ searches }));
+    return response.responses.map((r, i) => {
+      if ("error" in r) {
+        const error = r.error as { type?: string; reason?: string; root_cause?: { reason?: string }[] };
+        throw new BackendError(`index "${this.index}": search ${i + 1} of ${bodies.length} failed: ${error.type}: ${error.root_cause?.[0]?.reason ?? error.reason}`);
+      }
+      return r.hits.hits as EsHit[];
+    });
+  }
+
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      throw new BackendError(`index "${this.index}": ${describeError(err)}`, { cause: err });
+    }
+  }
+}
+
+/** The value at a dotted path of a source document. */
+export function pathValue(source: Record<string, unknown> | undefined, path: string): unknown {
+  if (!source) return undefined;
+  if (path in source) return source[path];
+  let value: unknown = source;
+  for (const part of path.split(".")) value = (value as Record<string, unknown> | undefined)?.[part];
+  return value;
+}

@@ -1,0 +1,129 @@
+import { BackendError, InvalidOptionError, type Metric } from "../../src/index.js";
+import { metricOf, similarityFor, type EsSimilarity } from "./similarity.js";
+
+/** Where each part of a Tandem document lives in the Elasticsearch index. */
+export interface FieldNames {
+  /** Text field (`text`), for the text leg and `get`. */
+  text?: string;
+  /** Sparse field: `sparse_vector` (or `rank_features`). */
+  sparse?: string;
+  /** Dense field: `dense_vector`. */
+  dense?: string;
+  /**
+   * Object under which filter fields live (`fields`): filter field `year` is `fields.year`.
+   * "" puts them at the top level, as in most existing indices.
+   */
+  metadata: string;
+}
+
+export const DEFAULT_FIELDS: Required<FieldNames> = { text: "text", sparse: "sparse", dense: "dense", metadata: "fields" };
+
+/** `dense_vector` index types (`index_options.type`); the quantized ones trade exactness for memory. */
+export type DenseIndexType = "hnsw" | "flat" | "int8_hnsw" | "int8_flat" | "int4_hnsw" | "int4_flat" | "bbq_hnsw" | "bbq_flat";
+
+/** What the backend knows of an index: its fields and how the dense leg scores. */
+export interface IndexLayout {
+  fields: FieldNames;
+  /** Dense dimension, or null until the first vector sets it. */
+  dimension: number | null;
+  similarity: EsSimilarity;
+  metric: Metric;
+  denseIndexType: DenseIndexType | null;
+}
+
+export interface NewIndexOptions {
+  metric: Metric;
+  dimension: number | null;
+  denseIndexType: DenseIndexType;
+  hnsw?: { M?: number; efConstruction?: number };
+  shards?: number;
+  replicas?: number;
+}
+
+/** The body of `indices.create` for a new Tandem index. */
+export function newIndexBody(fields: Required<FieldNames>, options: NewIndexOptions): Record<string, unknown> {
+  const dense: Record<string, unknown> = {
+    type: "dense_vector",
+    index: true,
+    similarity: similarityFor(options.metric),
+    index_options: {
+      type: options.denseIndexType,
+      ...(options.denseIndexType.endsWith("hnsw") ? { m: options.hnsw?.M ?? 16, ef_construction: options.hnsw?.efConstruction ?? 200 } : {}),
+    },
+  };
+  if (options.dimension !== null) dense.dims = options.dimension;
+  const prefix = fields.metadata === "" ? "" : `${fields.metadata}.`;
+  // Filter fields map by value type: strings to keyword (exact terms, lexicographic ranges), all
+  // numbers to double (an integer first seen must not truncate later fractions), booleans as is.
+  const dynamic_templates = [
+    { tandem_strings: { path_match: `${prefix}*`, match_mapping_type: "string", mapping: { type: "keyword" } } },
+    { tandem_longs: { path_match: `${prefix}*`, match_mapping_type: "long", mapping: { type: "double" } } },
+    { tandem_doubles: { path_match: `${prefix}*`, match_mapping_type: "double", mapping: { type: "double" } } },
+  ];
+  const properties: Record<string, unknown> = {
+    [fields.text]: { type: "text" },
+    [fields.sparse]: { type: "sparse_vector" },
+    [fields.dense]: dense,
+  };
+  if (fields.metadata !== "") properties[fields.metadata] = { type: "object", dynamic: true };
+  const settings: Record<string, unknown> = {};
+  if (options.shards !== undefined) settings.number_of_shards = options.shards;
+  if (options.replicas !== undefined) settings.number_of_replicas = options.replicas;
+  return {
+    settings,
+    mappings: { date_detection: false, numeric_detection: false, dynamic_templates, properties, _meta: { tandem: { metric: options.metric } } },
+  };
+}
+
+type Properties = Record<string, { type?: string; properties?: Properties; dims?: number; similarity?: string; index_options?: { type?: string } }>;
+
+/** Every leaf field of a mapping with its definition, by dotted path. */
+function flatten(properties: Properties, prefix = ""): Map<string, Properties[string]> {
+  const out = new Map<string, Properties[string]>();
+  for (const [name, def] of Object.entries(properties ?? {})) {
+    const path = prefix + name;
+    if (def.properties && def.type === undefined) for (const [p, d] of flatten(def.properties, `${path}.`)) out.set(p, d);
+    else out.set(path, def);
+  }
+  return out;
+}
+
+/**
+ * Reads an existing index's mapping: the named fields are checked for the right types; fields not
+ * named are found by type when exactly one field has it (so an index with one `sparse_vector` and
+ * one `dense_vector` attaches with no configuration).
+ */
+export function layoutFromMapping(index: string, mapping: { properties?: Properties }, requested: Partial<FieldNames>): IndexLayout {
+  const leaves = flatten(mapping.properties ?? {});
+  const pick = (role: string, name: string | undefined, types: string[]): string | undefined => {
+    if (name !== undefined) {
+      const def = leaves.get(name);
+      if (!def) throw new BackendError(`index "${index}": no field "${name}" (asked for as the ${role} field)`);
+      if (!types.includes(def.type ?? "object")) {
+        throw new BackendError(`index "${index}": field "${name}" is ${def.type ?? "an object"}, but the ${role} field must be ${types.join(" or ")}`);
+      }
+      return name;
+    }
+    const found = [...leaves].filter(([, d]) => types.includes(d.type ?? "")).map(([p]) => p);
+    if (found.length > 1) {
+      throw new InvalidOptionError(`index "${index}": several ${types.join("/")} fields (${found.join(", ")}); name the ${role} field to use`);
+    }
+    return found[0];
+  };
+  const sparse = pick("sparse", requested.sparse, ["sparse_vector", "rank_features"]);
+  const dense = pick("dense", requested.dense, ["dense_vector"]);
+  const text = pick("text", requested.text, ["text", "match_only_text"]);
+  const denseDef = dense ? leaves.get(dense)! : undefined;
+  const similarity = (denseDef?.similarity ?? "cosine") as EsSimilarity;
+  if (!["cosine", "dot_product", "max_inner_product", "l2_norm"].includes(similarity)) {
+    throw new BackendError(`index "${index}": dense field "${dense}" has similarity ${similarity}, which Tandem cannot score`);
+  }
+  const metadata = requested.metadata ?? (leaves.has(DEFAULT_FIELDS.metadata) || [...leaves.keys()].some((p) => p.startsWith(`${DEFAULT_FIELDS.metadata}.`)) ? DEFAULT_FIELDS.metadata : "");
+  return {
+    fields: { text, sparse, dense, metadata },
+    dimension: denseDef?.dims ?? null,
+    similarity,
+    metric: metricOf(similarity),
+    denseIndexType: (denseDef?.index_options?.type as DenseIndexType | undefined) ?? null,
+  };
+}

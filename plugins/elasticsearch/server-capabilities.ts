@@ -1,0 +1,67 @@
+import type { Client } from "@elastic/elasticsearch";
+import { BackendError } from "../../src/index.js";
+import { describeError } from "./describe-error.js";
+
+/** What a cluster offers, probed once per client and reported by `stats()` / `tandem info`. */
+export interface ServerCapabilities {
+  version: string;
+  /** The `license.type`, or null where the licence API is absent. */
+  license: string | null;
+  /** The `sparse_vector` query (8.15+); otherwise the sparse leg is a bool of boosted term queries. */
+  sparseVectorQuery: boolean;
+  /** Server-side `rrf` / `linear` retrievers: needs a version with them and an Enterprise (or trial) licence. */
+  retrievers: { rrf: boolean; linear: boolean };
+}
+
+/** Oldest version with the `sparse_vector` field type and `max_inner_product`. */
+const MIN_VERSION = [8, 11] as const;
+const probes = new WeakMap<Client, Promise<ServerCapabilities>>();
+
+/** Probes the cluster behind `client` (cached per client). */
+export function serverCapabilities(client: Client): Promise<ServerCapabilities> {
+  let probe = probes.get(client);
+  if (!probe) {
+    probe = probe_(client);
+    probes.set(client, probe);
+    probe.catch(() => probes.delete(client));
+  }
+  return probe;
+}
+
+async function serverVersion(client: Client): Promise<string> {
+  try {
+    return (await client.info()).version.number;
+  } catch (err) {
+    // Minimal distributions (the integ-test zip) have no root endpoint; node info has the version.
+    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 405) throw err;
+    const nodes = (await client.nodes.info({ filter_path: "nodes.*.version" })) as unknown as { nodes: Record<string, { version: string }> };
+    return Object.values(nodes.nodes)[0]!.version;
+  }
+}
+
+async function probe_(client: Client): Promise<ServerCapabilities> {
+  let version: string;
+  try {
+    version = await serverVersion(client);
+  } catch (err) {
+    throw new BackendError(`cannot reach Elasticsearch: ${describeError(err)}`, { cause: err });
+  }
+  const [major, minor] = version.split(".").map(Number) as [number, number];
+  if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
+    throw new BackendError(`Elasticsearch ${version} is not supported: Tandem needs ${MIN_VERSION.join(".")} or newer (sparse_vector fields)`);
+  }
+  let license: string | null = null;
+  try {
+    license = (await client.license.get()).license.type;
+  } catch {
+    license = null;
+  }
+  const at = (ma: number, mi: number) => major > ma || (major === ma && minor >= mi);
+  const enterprise = license === "enterprise" || license === "trial" || license === "platinum";
+  return {
+    version,
+    license,
+    sparseVectorQuery: at(8, 15),
+    retrievers: { rrf: at(8, 16) && enterprise, linear: at(8, 18) && enterprise },
+  };
+}
