@@ -14,6 +14,11 @@ import type { IndexLayout } from "./index-layout.js";
 import { exactScoreScript, similarityFromScore } from "./similarity.js";
 import { translateFilter, type EsQuery } from "./translate-filter.js";
 
+/**
+ * Extra sparse hits fetched beyond the candidates, so that equal scores at the cut are broken by
+ * id (as in the embedded engine) rather than by Elasticsearch's internal doc order.
+ */
+const TIE_MARGIN = 16;
 /** Elasticsearch's cap on kNN `num_candidates`. */
 const MAX_NUM_CANDIDATES = 10_000;
 const DEFAULT_EF_SEARCH = 100;
@@ -49,6 +54,7 @@ export class ElasticsearchLegs implements LegBackend {
       const scored = hits.map((h) => ({ id: h._id, score: this.rawScore(leg, h._score!) }));
       // Elasticsearch breaks ties by internal doc id; Tandem by id, everywhere.
       scored.sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
+      scored.length = Math.min(scored.length, candidates);
       if (leg === "sparse") return { leg, kind: "impact", hits: scored, theoreticalMin: 0 };
       return { leg, kind: "similarity", hits: scored, theoreticalMin: this.layout.metric === "cosine" ? -1 : undefined };
     });
@@ -104,7 +110,7 @@ export class ElasticsearchLegs implements LegBackend {
         if (!this.layout.fields.sparse) return null;
         const should = this.sparseClauses(query);
         if (should.length === 0) return null;
-        return { ...base, query: { bool: { should, minimum_should_match: 1, filter } } };
+        return { ...base, size: size + TIE_MARGIN, query: { bool: { should, minimum_should_match: 1, filter } } };
       }
       case "dense": {
         if (!this.layout.fields.dense || !query.dense) return null;
@@ -141,8 +147,8 @@ export class ElasticsearchLegs implements LegBackend {
     const base = { size: ids.length, _source: false, track_total_hits: false };
     if (leg === "sparse") {
       if (!this.layout.fields.sparse) return null;
-      // Filter-only matches score 0: documents the query shares no token with.
-      return { ...base, query: { bool: { filter, should: this.sparseClauses(query) } } };
+      // As in the embedded engine, a document sharing no token with the query has no sparse score.
+      return { ...base, query: { bool: { filter, should: this.sparseClauses(query), minimum_should_match: 1 } } };
     }
     if (!this.layout.fields.dense || !query.dense) return null;
     // With the filter down to these ids, Lucene scores them exactly (filter size ≤ k).
