@@ -162,6 +162,11 @@ export class ElasticsearchLegs implements LegBackend {
     return response.responses.map((r, i) => {
       if ("error" in r) {
         const error = r.error as { type?: string; reason?: string; root_cause?: { reason?: string }[] };
+        if (/script_lang not supported/.test(JSON.stringify(error))) {
+          throw new BackendError(
+            `index "${this.index}": an exact dense search of an HNSW-indexed field scores by script, and this cluster has no Painless (lang-painless); search without "exact", or use a flat index type`,
+          );
+        }
         throw new BackendError(`index "${this.index}": search ${i + 1} of ${bodies.length} failed: ${error.type}: ${error.root_cause?.[0]?.reason ?? error.reason}`);
       }
       return r.hits.hits as EsHit[];

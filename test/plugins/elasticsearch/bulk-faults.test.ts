@@ -1,0 +1,88 @@
+import { Client } from "@elastic/elasticsearch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
+import { IngestError, type Document } from "../../../src/index.js";
+import { clientFor, requireServers, testServers, uniqueIndexName, type TestServer } from "../../helpers/elasticsearch.js";
+import { startFaultProxy, type BulkFault } from "../../helpers/fault-proxy.js";
+import { generateCorpus } from "../../helpers/generate.js";
+
+const server = testServers().find((s) => s.username === undefined) as TestServer;
+const run = requireServers(server ? [server] : [], "bulk ingest under faults") ? describe : describe.skip;
+
+run("bulk ingest under injected faults loses nothing", () => {
+  let admin: Client;
+  const indices: string[] = [];
+  beforeAll(() => {
+    admin = clientFor(server);
+  });
+  afterAll(async () => {
+    for (const index of indices) await admin.indices.delete({ index }, { ignore: [404] });
+    await admin.close();
+  });
+
+  /** Writes through a faulty proxy; returns what the index holds afterwards, read directly. */
+  async function ingestThrough(faults: (n: number) => BulkFault | undefined, docs: Document[]) {
+    const proxy = await startFaultProxy(server.url, faults);
+    const name = uniqueIndexName("tandem-faults");
+    indices.push(name);
+    // No transport-level retries: every fault reaches the ingest layer.
+    const client = new Client({ node: proxy.url, maxRetries: 0 });
+    const index = await ElasticsearchIndex.open(client, { index: name, replicas: 0, bulk: { backoffMs: 50, flushBytes: 20_000 } });
+    let error: unknown;
+    try {
+      await index.upsert(docs);
+    } catch (err) {
+      error = err;
+    } finally {
+      await index.close();
+      await client.close();
+      await proxy.close();
+    }
+    await admin.indices.refresh({ index: name });
+    const stored = await admin.search<Record<string, unknown>>({ index: name, size: 10_000, query: { match_all: {} } });
+    return { error, stored: new Map(stored.hits.hits.map((h) => [h._id!, h._source!])), injected: proxy.injected };
+  }
+
+  const { docs } = generateCorpus(31, 300, 8);
+
+  it("a 429 storm, a reset connection and rejected items: every document stored", async () => {
+    const faults = (n: number): BulkFault | undefined =>
+      n < 3 ? { kind: "reject-request", status: 429 } : n === 4 ? { kind: "reset-after-forwarding" } : n % 2 === 1 ? { kind: "reject-items", every: 4, status: n % 4 === 1 ? 429 : 503 } : undefined;
+    const { error, stored, injected } = await ingestThrough(faults, docs);
+    expect(error).toBeUndefined();
+    expect(injected["reject-request"]).toBe(3);
+    expect(injected["reset-after-forwarding"]).toBe(1);
+    expect(injected["reject-items"]).toBeGreaterThan(10);
+    expect(stored.size).toBe(docs.length);
+    for (const doc of docs) expect(stored.get(doc.id)?.fields).toEqual(doc.fields);
+  });
+
+  it("documents the server refuses are reported with id and reason; the rest are stored", async () => {
+    const bad = [
+      { ...docs[10]!, fields: { year: "not a year" } },
+      { ...docs[20]!, fields: { year: "also not" } },
+    ];
+    const batch = docs.map((d) => bad.find((b) => b.id === d.id) ?? d);
+    // Items also rejected as overloaded, so permanent and transient failures meet in one write.
+    const { error, stored } = await ingestThrough((n) => (n % 2 === 0 ? { kind: "reject-items", every: 3, status: 429 } : undefined), batch);
+    expect(error).toBeInstanceOf(IngestError);
+    const failures = (error as IngestError).failures;
+    expect(failures.map((f) => f.id).sort()).toEqual(bad.map((b) => b.id).sort());
+    for (const f of failures) {
+      expect(f.status).toBe(400);
+      expect(f.reason).toMatch(/parsing_exception/);
+    }
+    expect((error as IngestError).stored).toBe(docs.length - bad.length);
+    expect((error as IngestError).message).toContain(bad[0]!.id);
+    expect(stored.size).toBe(docs.length - bad.length);
+    for (const b of bad) expect(stored.has(b.id)).toBe(false);
+  });
+
+  it("a server that stays overloaded: the write fails naming every document not stored", async () => {
+    const { error, stored } = await ingestThrough((n) => (n === 0 ? undefined : { kind: "reject-request", status: 503 }), docs.slice(0, 50));
+    // The first request creates nothing but the index's mapping; all bulk requests are refused.
+    expect(error).toBeInstanceOf(IngestError);
+    expect((error as IngestError).failures).toHaveLength(50 - stored.size);
+    for (const f of (error as IngestError).failures) expect(stored.has(f.id)).toBe(false);
+  });
+});
