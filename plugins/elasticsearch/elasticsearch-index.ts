@@ -141,7 +141,7 @@ export class ElasticsearchIndex implements SearchIndex {
     this.assertOpen();
     const resolved = this.resolve(query, "query");
     if (!this.layout) return { hits: [], legs: resolved.legs };
-    return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout), resolved);
+    return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout, this.server.painless), resolved);
   }
 
   validateQuery(query: SearchQuery, where = "query"): void {

@@ -42,6 +42,7 @@ export class ElasticsearchLegs implements LegBackend {
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
+    private readonly painless: boolean,
   ) {}
 
   async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
@@ -127,8 +128,8 @@ export class ElasticsearchLegs implements LegBackend {
     const field = this.layout.fields.dense!;
     const vector = Array.from(query.dense!);
     const type = this.layout.denseIndexType ?? "hnsw";
-    // A flat field is searched by brute force already; an HNSW one needs a script for exactness.
-    if (exact && !type.endsWith("flat")) {
+    // A flat field is searched by brute force already; an HNSW one needs a script for exactness...
+    if (exact && !type.endsWith("flat") && this.painless) {
       return {
         query: {
           script_score: {
@@ -137,6 +138,11 @@ export class ElasticsearchLegs implements LegBackend {
           },
         },
       };
+    }
+    if (exact && !type.endsWith("flat")) {
+      // ...or, without Painless, a filtered kNN: Lucene scores every vector of a segment whose
+      // filtered documents number at most num_candidates (exact up to 10,000 per segment).
+      return { knn: { field, query_vector: vector, k, num_candidates: MAX_NUM_CANDIDATES, filter: [...filter, { exists: { field } }] } };
     }
     const numCandidates = Math.min(MAX_NUM_CANDIDATES, Math.max(query.ef ?? DEFAULT_EF_SEARCH, k));
     return { knn: { field, query_vector: vector, k, num_candidates: numCandidates, filter } };
@@ -162,11 +168,6 @@ export class ElasticsearchLegs implements LegBackend {
     return response.responses.map((r, i) => {
       if ("error" in r) {
         const error = r.error as { type?: string; reason?: string; root_cause?: { reason?: string }[] };
-        if (/script_lang not supported/.test(JSON.stringify(error))) {
-          throw new BackendError(
-            `index "${this.index}": an exact dense search of an HNSW-indexed field scores by script, and this cluster has no Painless (lang-painless); search without "exact", or use a flat index type`,
-          );
-        }
         throw new BackendError(`index "${this.index}": search ${i + 1} of ${bodies.length} failed: ${error.type}: ${error.root_cause?.[0]?.reason ?? error.reason}`);
       }
       return r.hits.hits as EsHit[];

@@ -9,6 +9,8 @@ export interface ServerCapabilities {
   license: string | null;
   /** The `sparse_vector` query (8.15+); otherwise the sparse leg is a bool of boosted term queries. */
   sparseVectorQuery: boolean;
+  /** Painless scripting (the lang-painless module), used for exact dense search of HNSW fields. */
+  painless: boolean;
   /** Server-side `rrf` / `linear` retrievers: needs a version with them and an Enterprise (or trial) licence. */
   retrievers: { rrf: boolean; linear: boolean };
 }
@@ -56,12 +58,19 @@ async function probe_(client: Client): Promise<ServerCapabilities> {
   } catch {
     license = null;
   }
+  let painless = true;
+  try {
+    await client.scriptsPainlessExecute({ script: { source: "1" } });
+  } catch {
+    painless = false;
+  }
   const at = (ma: number, mi: number) => major > ma || (major === ma && minor >= mi);
   const enterprise = license === "enterprise" || license === "trial" || license === "platinum";
   return {
     version,
     license,
     sparseVectorQuery: at(8, 15),
+    painless,
     retrievers: { rrf: at(8, 16) && enterprise, linear: at(8, 18) && enterprise },
   };
 }

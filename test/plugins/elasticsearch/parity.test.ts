@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
 import { HybridIndex, type Document, type Filter, type Metric, type SearchHit, type SearchQuery } from "../../../src/index.js";
 import { clientFor, featureFieldWeight, requireServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { expectSameTopK, referenceDense, referenceLeg, referenceTopK } from "../../helpers/brute-force.js";
 import { FILTERS, METRICS, generateCorpus } from "../../helpers/generate.js";
 
 // The same documents go into an embedded index and an Elasticsearch index; exact queries must
@@ -23,6 +24,7 @@ const asStored = (d: Document): Document =>
 // Weights are nudged off the generator's quarter steps: equal fused scores at the candidate cut
 // could otherwise leave different (equally good) candidate pools in the two engines.
 const docs: Document[] = generated.map(asStored);
+const original = new Map(docs.map((d) => [d.id, d]));
 const FILTER_CASES: (Filter | undefined)[] = [undefined, ...FILTERS];
 
 /** Scores agree to float32 rounding (relative), recovered kNN scores to float32 `_score` precision. */
@@ -162,6 +164,32 @@ run.each(servers)("Elasticsearch $version: same answers as the embedded engine",
     expect(doc).toMatchObject({ id: replaced[1]!.id, fields: { year: 1990, lang: "fr" } });
     expect(doc?.dense).toBeUndefined();
     expect(await es.get(deleted[0]!)).toBeUndefined();
+  });
+
+  it("HNSW-indexed field: exact queries equal the embedded exact answers; default ones reach recall@10 ≥ 0.95", async () => {
+    const name = uniqueIndexName("tandem-parity-hnsw");
+    const es = await ElasticsearchIndex.open(client, { index: name, metric: "cosine", shards: 1, replicas: 0, hnsw: { M: 8, efConstruction: 50 } });
+    try {
+      await es.upsert(docs);
+      expect((await es.stats()).denseIndexType).toBe("hnsw");
+      let found = 0;
+      let wanted = 0;
+      for (const q of queries) {
+        for (const filter of [undefined, FILTERS[0], FILTERS[5]]) {
+          const query: SearchQuery = { dense: q.dense, legs: ["dense"], k: 10, filter, candidates: 10 };
+          const all = referenceLeg(original, (d) => referenceDense("cosine", q.dense, d.dense), filter);
+          expectSameTopK((await es.search({ ...query, exact: true })).hits, all, 10);
+          const reference = referenceTopK(all, 10);
+          const approximate = new Set((await es.search(query)).hits.map((h) => h.id));
+          found += reference.filter((h) => approximate.has(h.id)).length;
+          wanted += reference.length;
+        }
+      }
+      expect(found / wanted).toBeGreaterThanOrEqual(0.95);
+    } finally {
+      await es.close();
+      await client.indices.delete({ index: name }, { ignore: [404] });
+    }
   });
 
   it("get returns what was stored", async () => {
