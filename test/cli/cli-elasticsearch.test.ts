@@ -1,0 +1,101 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientFor, featureFieldWeight, requireServers, testServers, uniqueIndexName } from "../helpers/elasticsearch.js";
+import { FILTERS, generateCorpus } from "../helpers/generate.js";
+
+const BIN = resolve("dist/src/cli/bin.js");
+const servers = testServers();
+const open = servers.find((s) => s.username === undefined);
+const secured = servers.find((s) => s.username !== undefined);
+const run = requireServers(open && secured ? [open] : [], "the CLI on Elasticsearch") ? describe : describe.skip;
+
+function tandem(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+const lines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l));
+
+// Sparse weights as Elasticsearch stores them, so both backends hold the same numbers.
+const { docs, queries } = generateCorpus(4242, 300, 8);
+for (const d of docs) if (d.sparse) d.sparse = Object.fromEntries(Object.entries(d.sparse).map(([t, w], i) => [t, featureFieldWeight(w + i / 128)]));
+
+run("tandem CLI: the same command lines on both backends (CONTRACT.md)", () => {
+  let work: string;
+  const index = uniqueIndexName("tandem-cli");
+  const securedIndex = uniqueIndexName("tandem-cli-secured");
+  const es = ["--backend", "elasticsearch", "--es-url", open!.url, "--es-index", index];
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "tandem-cli-es-"));
+    await writeFile(join(work, "docs.jsonl"), jsonl(docs));
+    await writeFile(join(work, "queries.jsonl"), jsonl(queries.map((q, i) => ({ id: `q${i}`, sparse: q.sparse, dense: q.dense }))));
+  });
+  afterAll(async () => {
+    const client = clientFor(open!);
+    await client.indices.delete({ index }, { ignore: [404] });
+    await client.close();
+    const admin = clientFor(secured!);
+    await admin.indices.delete({ index: securedIndex }, { ignore: [404] });
+    await admin.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("index, exact search per leg and fused, delete and info agree with the embedded backend", async () => {
+    for (const backend of [["--index", "idx"], es]) {
+      const r = tandem(["index", "docs.jsonl", "--metric", "l2", ...backend], work);
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toMatchObject({ upserted: 300, documents: 300, dimension: 8, metric: "l2" });
+    }
+    const compare = (extra: string[]) => {
+      const embedded = tandem(["search", "--queries", "queries.jsonl", "--exact", "--k", "8", "--index", "idx", ...extra], work);
+      const remote = tandem(["search", "--queries", "queries.jsonl", "--exact", "--k", "8", ...es, "--index", "ignored", ...extra], work);
+      expect(remote.stderr).toBe("");
+      expect(remote.code).toBe(0);
+      const a = lines(embedded.stdout);
+      const b = lines(remote.stdout);
+      expect(b).toHaveLength(a.length);
+      b.forEach((line, i) => {
+        expect(line.query).toBe(a[i].query);
+        expect(line.hits.map((h: { id: string }) => h.id), `${extra.join(" ")} ${line.query}`).toEqual(a[i].hits.map((h: { id: string }) => h.id));
+        line.hits.forEach((h: { score: number }, j: number) => expect(h.score).toBeCloseTo(a[i].hits[j].score, 4));
+      });
+    };
+    compare(["--legs", "sparse"]);
+    compare(["--legs", "dense"]);
+    compare(["--fusion", "rrf"]);
+    compare(["--fusion", "convex", "--normalize", "zscore", "--filter", JSON.stringify(FILTERS[1])]);
+
+    await writeFile(join(work, "ids.txt"), "d1\nd5\nnot-there\n");
+    for (const backend of [["--index", "idx"], es]) {
+      const r = tandem(["delete", "--ids", "ids.txt", ...backend], work);
+      expect(JSON.parse(r.stdout)).toMatchObject({ requested: 3, deleted: 2, documents: 298 });
+    }
+    compare(["--fusion", "convex", "--normalize", "minmax"]);
+    const info = JSON.parse(tandem(["info", ...es], work).stdout);
+    expect(info).toMatchObject({ backend: "elasticsearch", index, documents: 298, dimension: 8, metric: "l2", server: { version: open!.version } });
+  });
+
+  it("credentials from the environment; wrong ones exit 1 with the server's refusal, bad input exits 2", async () => {
+    const env = { TANDEM_ES_URL: secured!.url, TANDEM_ES_INDEX: securedIndex, TANDEM_ES_USERNAME: secured!.username!, TANDEM_ES_PASSWORD: secured!.password! };
+    const ok = tandem(["index", "docs.jsonl", "--backend", "elasticsearch"], work, env);
+    expect(ok.stderr).toBe("");
+    expect(JSON.parse(ok.stdout)).toMatchObject({ upserted: 300 });
+    const denied = tandem(["info", "--backend", "elasticsearch"], work, { ...env, TANDEM_ES_PASSWORD: "wrong" });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^tandem: cannot reach Elasticsearch: HTTP 401: security_exception/);
+    expect(denied.stderr).not.toMatch(/\n\s+at /);
+
+    await writeFile(join(work, "bad.jsonl"), jsonl([{ id: "ok", sparse: { a: 1 } }, { id: "bad", dense: [1, 2] }]));
+    const bad = tandem(["index", "bad.jsonl", ...es], work);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl:2: .*dimension/);
+    expect(JSON.parse(tandem(["info", ...es], work).stdout).documents).toBe(298);
+    const missing = tandem(["info", "--backend", "elasticsearch", "--es-url", open!.url], work);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--es-index/);
+  });
+});
