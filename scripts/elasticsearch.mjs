@@ -6,11 +6,13 @@
 // Environment: ES_VERSION (default 8.19.21), ES_PORT (default 9200), ES_SECURITY=on (basic auth
 // on, credentials printed), ES_HEAP (default 512m), ES_JAVA_HOME (default: JDK 17 for 8.x, the
 // newest JDK in /usr/lib/jvm for 9.x). The download is cached in ~/.cache/tandem-es; each start
-// extracts a fresh copy into .es/<port>/ so every run begins with an empty cluster.
+// extracts a fresh copy into <tmp>/tandem-es/<port>/ (reachable by the service user wherever the
+// project lies) so every run begins with an empty cluster; .es/<port>/state.json tells the tests
+// where it listens.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,8 +22,9 @@ const PORT = Number(process.env.ES_PORT ?? 9200);
 const SECURITY = (process.env.ES_SECURITY ?? "off") === "on";
 const HEAP = process.env.ES_HEAP ?? "512m";
 const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tandem-es");
-const RUN_DIR = join(ROOT, ".es", String(PORT));
-const STATE_FILE = join(RUN_DIR, "state.json");
+const STATE_DIR = join(ROOT, ".es", String(PORT));
+const STATE_FILE = join(STATE_DIR, "state.json");
+const RUN_DIR = join(tmpdir(), "tandem-es", String(PORT));
 /** Elasticsearch refuses to run as root; when we are root it runs as this system user. */
 const SERVICE_USER = "tandem-es";
 const MAVEN = "https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch";
@@ -118,7 +121,8 @@ async function start() {
   const zip = await distribution();
   const java = javaHome();
   rmSync(RUN_DIR, { recursive: true, force: true });
-  mkdirSync(RUN_DIR, { recursive: true });
+  mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
+  mkdirSync(STATE_DIR, { recursive: true });
   // Python's zipfile is on every machine that has the project's toolchain; unzip may not be.
   run("python3", ["-m", "zipfile", "-e", zip, RUN_DIR]);
   const home = join(RUN_DIR, `elasticsearch-${VERSION}`);

@@ -4,3 +4,4 @@ export { createEnglishAnalyzer, ENGLISH_STOP_WORDS } from "./bm25/english-analyz
 export { OpenAiEmbeddingsEncoder, type OpenAiEncoderOptions } from "./http/openai-encoder.js";
 export { TeiDenseEncoder, TeiSparseEncoder, type TeiOptions } from "./http/tei-encoders.js";
 export type { HttpOptions } from "./http/post-json.js";
+export { ElasticsearchDenseEncoder, ElasticsearchSparseEncoder, type InferenceOptions, type InferenceTransport } from "./elasticsearch/inference-encoders.js";

@@ -1,4 +1,5 @@
 import { EncoderError, type DenseEncoder, type SparseEncoder, type SparseVector } from "../../../src/index.js";
+import { batched } from "../batched.js";
 import { postJson, type HttpOptions } from "./post-json.js";
 
 export interface TeiOptions extends HttpOptions {
@@ -9,12 +10,6 @@ export interface TeiOptions extends HttpOptions {
   /** Prepended to queries / documents. Default none. */
   queryPrefix?: string;
   documentPrefix?: string;
-}
-
-async function batched<T>(texts: readonly string[], size: number, run: (batch: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let start = 0; start < texts.length; start += size) out.push(...(await run(texts.slice(start, start + size))));
-  return out;
 }
 
 /** Dense vectors from Hugging Face text-embeddings-inference (`POST /embed`). */
