@@ -10,12 +10,14 @@ import {
   runSearch,
   validateDocuments,
   type BackendStats,
+  type DenseEncoder,
   type Document,
   type FieldValue,
   type Metric,
   type SearchIndex,
   type SearchQuery,
   type SearchResult,
+  type SparseEncoder,
   type ValidDocument,
 } from "../../src/index.js";
 import { ATTACHMENT_NAME } from "../../src/store/manifest.js";
@@ -50,6 +52,13 @@ export interface ElasticsearchOpenOptions {
   readOnly?: boolean;
   /** Retry policy of bulk writes. */
   bulk?: BulkWriteOptions;
+  /**
+   * Encoders for queries given as text only, e.g. `ElasticsearchSparseEncoder` /
+   * `ElasticsearchDenseEncoder` from `tandem-search/encoders` over the cluster's inference
+   * endpoints (ELSER, a text-embedding model): a query with `text` and no `sparse` / `dense` gets
+   * them from these.
+   */
+  queryEncoders?: { sparse?: SparseEncoder; dense?: DenseEncoder };
   /** Close the client on `close()` (for clients the caller does not keep). Default false. */
   closeClient?: boolean;
 }
@@ -139,9 +148,20 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async search(query: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
-    const resolved = this.resolve(query, "query");
+    const resolved = this.resolve(await this.withEncodedText(query), "query");
     if (!this.layout) return { hits: [], legs: resolved.legs };
     return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout, this.server.painless), resolved);
+  }
+
+  /** Adds the vectors a text-only query lacks, from the query encoders. */
+  private async withEncodedText(query: SearchQuery): Promise<SearchQuery> {
+    const encoders = this.options.queryEncoders;
+    if (!encoders || typeof query?.text !== "string" || query.text.trim() === "") return query;
+    const [sparse, dense] = await Promise.all([
+      query.sparse == null && encoders.sparse ? encoders.sparse.encodeQueries([query.text]).then((v) => v[0]) : query.sparse,
+      query.dense == null && encoders.dense ? encoders.dense.encodeQueries([query.text]).then((v) => v[0]) : query.dense,
+    ]);
+    return { ...query, sparse, dense };
   }
 
   validateQuery(query: SearchQuery, where = "query"): void {

@@ -1,7 +1,9 @@
 import { denseBench } from "./dense-bench.js";
+import { elasticsearchBench } from "./elasticsearch-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js]`
+ * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`)
  * Prints tables of figures measured side by side with peers in the same process.
  */
 const args = process.argv.slice(2);
@@ -10,7 +12,7 @@ const option = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
 const suites = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1]!.startsWith("--")));
-const run = (name: string) => suites.length === 0 || suites.includes(name);
+const run = (name: string) => (suites.length === 0 && name === "dense") || suites.includes(name);
 
 if (run("dense")) {
   const sizes = option("sizes", "10000,100000").split(",").map(Number);
@@ -19,4 +21,8 @@ if (run("dense")) {
     efConstruction: Number(option("ef-construction", "200")),
     seed: 42,
   }, option("kernel", "simd") === "js" ? "js" : "simd");
+}
+
+if (run("elasticsearch")) {
+  await elasticsearchBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"));
 }

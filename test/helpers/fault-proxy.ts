@@ -26,7 +26,12 @@ async function body(req: IncomingMessage): Promise<Buffer> {
  * bulk request, and items rejected as overloaded (those items are really withheld from the server,
  * so they are stored only if the client sends them again). Everything else is forwarded.
  */
-export async function startFaultProxy(target: string, faultFor: (bulkNumber: number) => BulkFault | undefined): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  faultFor: (bulkNumber: number) => BulkFault | undefined,
+  /** Answers a request itself (an endpoint the server lacks), or undefined to go on. */
+  answer?: (path: string, body: () => unknown) => { status: number; json: unknown } | undefined,
+): Promise<FaultProxy> {
   let bulkNumber = 0;
   const injected: Record<string, number> = {};
   const count = (kind: string, n = 1) => (injected[kind] = (injected[kind] ?? 0) + n);
@@ -49,6 +54,11 @@ export async function startFaultProxy(target: string, faultFor: (bulkNumber: num
       res.end(text);
     };
     try {
+      const own = answer?.(req.url ?? "", () => JSON.parse(payload.toString("utf8")));
+      if (own) {
+        reply(own.status, JSON.stringify(own.json));
+        return;
+      }
       if (fault?.kind === "reject-request") {
         count("reject-request");
         reply(fault.status, JSON.stringify({ error: { type: "es_rejected_execution_exception", reason: "injected overload" }, status: fault.status }));
