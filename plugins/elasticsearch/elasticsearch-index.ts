@@ -46,6 +46,12 @@ export interface ElasticsearchOpenOptions {
   /** Shards and replicas of a new index (cluster defaults otherwise). */
   shards?: number;
   replicas?: number;
+  /**
+   * How the sparse leg queries: `sparse_vector` (the query of that name, 8.15+, pruning off) or
+   * `terms` (a bool of boosted term queries, any version, also for rank_features fields). Both
+   * give the exact dot product. Default: `sparse_vector` where the cluster and field allow it.
+   */
+  sparseQuery?: "sparse_vector" | "terms";
   /** Refresh after each write so searches see it at once. Default true. */
   refresh?: boolean;
   /** Never write; a missing index is an error. */
@@ -150,7 +156,10 @@ export class ElasticsearchIndex implements SearchIndex {
     this.assertOpen();
     const resolved = this.resolve(await this.withEncodedText(query), "query");
     if (!this.layout) return { hits: [], legs: resolved.legs };
-    return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout, this.server.painless), resolved);
+    return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout, {
+      painless: this.server.painless,
+      sparseVectorQuery: this.server.sparseVectorQuery && this.options.sparseQuery !== "terms",
+    }), resolved);
   }
 
   /** Adds the vectors a text-only query lacks, from the query encoders. */

@@ -32,8 +32,8 @@ interface EsHit {
 
 /**
  * The legs over an Elasticsearch index. Each call is one `_msearch` round trip carrying every leg:
- * the sparse leg as a bool of boosted `term` queries on the sparse field (the exact dot product,
- * no ML features needed), the dense leg as `knn` (or a script score when exactness is asked of an
+ * the sparse leg as a `sparse_vector` query without token pruning where the cluster has it (8.15+),
+ * else a bool of boosted `term` queries on the sparse field (the same exact dot product), the dense leg as `knn` (or a script score when exactness is asked of an
  * HNSW field), the text leg as `match` (rank-only, like the embedded text leg). Filters go inside
  * every leg. Raw scores are recovered from `_score`.
  */
@@ -42,7 +42,7 @@ export class ElasticsearchLegs implements LegBackend {
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
-    private readonly painless: boolean,
+    private readonly server: { painless: boolean; sparseVectorQuery: boolean },
   ) {}
 
   async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
@@ -98,9 +98,16 @@ export class ElasticsearchLegs implements LegBackend {
     return [translateFilter(query.filter, (f) => prefix + f)];
   }
 
+  /** Clauses whose summed scores are the sparse dot product; a document must match one of them. */
   private sparseClauses(query: ResolvedQuery): EsQuery[] {
     const field = this.layout.fields.sparse!;
-    return Object.entries(query.sparse ?? {}).map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
+    const weights = Object.entries(query.sparse ?? {});
+    if (weights.length === 0) return [];
+    if (this.server.sparseVectorQuery && this.layout.sparseType === "sparse_vector") {
+      // Pruning (on by default for new indices in 9.1+) would drop query tokens: keep them all.
+      return [{ sparse_vector: { field, query_vector: Object.fromEntries(weights), prune: false } }];
+    }
+    return weights.map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
   }
 
   private legBody(leg: LegName, query: ResolvedQuery, size: number): SearchBody | null {
@@ -129,7 +136,7 @@ export class ElasticsearchLegs implements LegBackend {
     const vector = Array.from(query.dense!);
     const type = this.layout.denseIndexType ?? "hnsw";
     // A flat field is searched by brute force already; an HNSW one needs a script for exactness...
-    if (exact && !type.endsWith("flat") && this.painless) {
+    if (exact && !type.endsWith("flat") && this.server.painless) {
       return {
         query: {
           script_score: {

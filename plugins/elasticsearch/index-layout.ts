@@ -24,6 +24,8 @@ export type DenseIndexType = "hnsw" | "flat" | "int8_hnsw" | "int8_flat" | "int4
 /** What the backend knows of an index: its fields and how the dense leg scores. */
 export interface IndexLayout {
   fields: FieldNames;
+  /** Mapping type of the sparse field. */
+  sparseType: "sparse_vector" | "rank_features" | null;
   /** Dense dimension, or null until the first vector sets it. */
   dimension: number | null;
   similarity: EsSimilarity;
@@ -121,6 +123,7 @@ export function layoutFromMapping(index: string, mapping: { properties?: Propert
   const metadata = requested.metadata ?? (leaves.has(DEFAULT_FIELDS.metadata) || [...leaves.keys()].some((p) => p.startsWith(`${DEFAULT_FIELDS.metadata}.`)) ? DEFAULT_FIELDS.metadata : "");
   return {
     fields: { text, sparse, dense, metadata },
+    sparseType: sparse ? (leaves.get(sparse)!.type as "sparse_vector" | "rank_features") : null,
     dimension: denseDef?.dims ?? null,
     similarity,
     metric: metricOf(similarity),

@@ -52,6 +52,15 @@ async function probe_(client: Client): Promise<ServerCapabilities> {
   if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
     throw new BackendError(`Elasticsearch ${version} is not supported: Tandem needs ${MIN_VERSION.join(".")} or newer (sparse_vector fields)`);
   }
+  try {
+    // Requests with a body carry the client's compatibility version; servers refuse newer majors.
+    await client.search({ index: "tandem-version-probe-*", allow_no_indices: true, size: 0, query: { match_none: {} } });
+  } catch (err) {
+    const why = describeError(err);
+    if (/media_type_header_exception/.test(why)) {
+      throw new BackendError(`Elasticsearch ${version} refuses this client's requests: use an @elastic/elasticsearch client of major version ${major} or older (${why})`, { cause: err });
+    }
+  }
   let license: string | null = null;
   try {
     license = (await client.license.get()).license.type;

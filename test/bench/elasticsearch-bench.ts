@@ -91,11 +91,11 @@ export async function elasticsearchBench(url: string): Promise<void> {
 
     // Client-side share of an Elasticsearch query: everything but waiting on the cluster.
     const stats = await es.stats();
-    const layout = { fields: stats.fields, dimension: stats.dimension, similarity: "cosine" as const, metric: stats.metric, denseIndexType: stats.denseIndexType };
+    const layout = { fields: stats.fields, sparseType: "sparse_vector" as const, dimension: stats.dimension, similarity: "cosine" as const, metric: stats.metric, denseIndexType: stats.denseIndexType };
     const own: number[] = [];
     const waited: number[] = [];
     for (const q of queries) {
-      const legs = timed(new ElasticsearchLegs(client, name, layout, stats.server.painless));
+      const legs = timed(new ElasticsearchLegs(client, name, layout, stats.server));
       const resolved = resolveQuery(hybrid(q), { dimension: stats.dimension, metric: stats.metric, textLeg: true });
       const s = performance.now();
       await runSearch(legs, resolved);
