@@ -12,12 +12,16 @@ const CLUSTERS = [
   { ES_PORT: "9202", ES_VERSION: "9.1.5" },
 ];
 
+const MODELS = join(import.meta.dirname, "..", "scripts", "models", "build-models.mjs");
+
 /**
- * Starts the local Elasticsearch clusters when none is running (so `npm test` alone runs every
- * suite), and stops the ones it started. TANDEM_TEST_ES=off skips them; their tests then skip,
- * except under CI, where they fail.
+ * Builds the ONNX models of the transformers.js encoder tests when missing (`npm run models`),
+ * and starts the local Elasticsearch clusters when none is running (so `npm test` alone runs every
+ * suite), stopping the ones it started. TANDEM_TEST_ES=off skips the clusters; their tests then
+ * skip, except under CI, where they fail.
  */
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
+  await run(process.execPath, [MODELS]).catch((err: Error) => console.error(`models: ${err.message}`));
   if (process.env.TANDEM_TEST_ES === "off" || testServers().length > 0) return undefined;
   const es = (command: string, env: Record<string, string>) => run(process.execPath, [SCRIPT, command], { env: { ...process.env, ...env } });
   const started = await Promise.allSettled(CLUSTERS.map((env) => es("start", env)));

@@ -5,3 +5,5 @@ export { OpenAiEmbeddingsEncoder, type OpenAiEncoderOptions } from "./http/opena
 export { TeiDenseEncoder, TeiSparseEncoder, type TeiOptions } from "./http/tei-encoders.js";
 export type { HttpOptions } from "./http/post-json.js";
 export { ElasticsearchDenseEncoder, ElasticsearchSparseEncoder, type InferenceOptions, type InferenceTransport } from "./elasticsearch/inference-encoders.js";
+export { TransformersDenseEncoder, type TransformersDenseOptions } from "./transformers/transformers-dense-encoder.js";
+export { TransformersSparseEncoder, type TransformersSparseOptions } from "./transformers/transformers-sparse-encoder.js";
