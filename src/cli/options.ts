@@ -41,6 +41,7 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   calibration: { type: "string" },
   explain: { type: "boolean" },
   "encode-sparse": { type: "string" },
+  "encode-dense": { type: "string" },
 };
 
 export const SEARCH_HELP = `Search options:
@@ -64,7 +65,9 @@ export const SEARCH_HELP = `Search options:
   --min-hits N / --max-hits N  bounds on the hits kept by relevance filtering
   --explain                  add per-hit explanations and the dropped hits
   --encode-sparse bm25       give queries without "sparse" BM25 weights from their text, with the
-                             model stored in the index by "tandem index --encode-sparse bm25"`;
+                             model stored in the index by "tandem index --encode-sparse bm25"
+  --encode-sparse <dir>      ...or SPLADE weights from a masked-LM model directory (transformers.js)
+  --encode-dense <dir>       give queries without "dense" an embedding from a model directory`;
 
 export type ParsedValues = Record<string, string | boolean | undefined>;
 

@@ -1,6 +1,6 @@
 import type { TextIndexFactory } from "../engine/text-index.js";
 import type { SearchIndex } from "../engine/search-index.js";
-import type { Metric, SparseEncoder, SparseVector } from "../types.js";
+import type { DenseEncoder, Metric, SparseEncoder, SparseVector } from "../types.js";
 import { MissingPluginError } from "../errors.js";
 
 /**
@@ -30,6 +30,8 @@ export interface Bm25 extends SparseEncoder {
 
 export interface EncodersPlugin {
   Bm25Encoder: { fit(texts: readonly string[]): Bm25 & { model: unknown }; fromModel(model: unknown): Bm25 & { model: unknown } };
+  TransformersDenseEncoder: { load(model: string): Promise<DenseEncoder> };
+  TransformersSparseEncoder: { load(model: string): Promise<SparseEncoder> };
 }
 
 export async function loadEncoders(): Promise<EncodersPlugin> {

@@ -1,8 +1,9 @@
 import { InvalidInputError } from "../errors.js";
 import type { SearchIndex } from "../engine/search-index.js";
-import type { SearchQuery, SparseVector } from "../types.js";
+import type { SearchQuery } from "../types.js";
 import { buildQuery, type searchDefaults } from "./options.js";
 import { fromBeirRecord, readJsonl, resolveBeirPath } from "./read-input.js";
+import { encodeQueries, type TextEncoders } from "./text-encoders.js";
 
 export interface QueryLine {
   id: string;
@@ -18,20 +19,20 @@ export async function readQueries(
   path: string,
   defaults: ReturnType<typeof searchDefaults>,
   index: SearchIndex,
-  encodeSparse?: (text: string) => SparseVector,
+  encoders: TextEncoders = {},
 ): Promise<QueryLine[]> {
   const records = await readJsonl(await resolveBeirPath(path, "queries"));
   const seen = new Map<string, string>();
-  return records.map(({ value, where }) => {
+  const lines = records.map(({ value, where }) => {
     const record = fromBeirRecord(value);
     const id = typeof record.id === "number" ? String(record.id) : record.id;
     if (typeof id !== "string" || id === "") throw new InvalidInputError(`${where}: "id" must be a non-empty string`);
     const first = seen.get(id);
     if (first) throw new InvalidInputError(`${where}: duplicate query id "${id}" (first at ${first})`);
     seen.set(id, where);
-    const query = buildQuery(record, defaults, where);
-    if (encodeSparse && (query.sparse === undefined || query.sparse === null) && typeof query.text === "string") query.sparse = encodeSparse(query.text);
-    index.validateQuery(query, where);
-    return { id, query, where };
+    return { id, query: buildQuery(record, defaults, where), where };
   });
+  await encodeQueries(lines.map((l) => l.query), encoders);
+  for (const { query, where } of lines) index.validateQuery(query, where);
+  return lines;
 }

@@ -117,7 +117,7 @@ describe("tandem CLI (CONTRACT.md)", () => {
     expect(lines[0].hits[0].legs.sparse.score).toBeGreaterThan(0);
     const bm25 = JSON.parse(tandem(["eval", "--index", "bm25-idx", "--queries", "beir", "--qrels", "beir", "--encode-sparse", "bm25", "--legs", "sparse"], work).stdout);
     expect(bm25["mrr@10"]).toBe(1);
-    expect(tandem(["index", "beir", "--index", "bm25-idx", "--encode-sparse", "splade"], work).stderr).toMatch(/only "bm25" is available/);
+    expect(tandem(["index", "beir", "--index", "bm25-idx", "--encode-sparse", "splade"], work).stderr).toMatch(/--encode-sparse: expected "bm25" or a model directory/);
   });
 
   describe("bad input: exit 2, file and line named, no stack trace, index untouched", () => {

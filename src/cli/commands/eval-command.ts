@@ -2,7 +2,7 @@ import type { SearchIndex } from "../../engine/search-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
 import type { FusionMethod, LegName, SearchQuery } from "../../types.js";
-import { bm25QueryEncoder, sparseEncoderOption } from "../bm25-encoding.js";
+import { encodeOptions, queryEncoders } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
 import { readQueries, type QueryLine } from "../read-queries.js";
@@ -34,9 +34,10 @@ ${SEARCH_HELP}`,
     const qrels = parseQrels(await readText(qrelsFile), qrelsFile);
     const defaults = searchDefaults(values);
     defaults.k = Math.max(defaults.k ?? 10, EVAL_DEPTH);
+    const encode = encodeOptions(values);
     const index = await openIndex(values, { readOnly: true });
     try {
-      const queries = (await readQueries(queriesPath, defaults, index, sparseEncoderOption(values["encode-sparse"]) ? await bm25QueryEncoder(index) : undefined)).filter((q) => qrels.has(q.id));
+      const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode))).filter((q) => qrels.has(q.id));
       const summary: Record<string, unknown> = { ...(await evaluate(index, queries, qrels, {})) };
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};

@@ -1,5 +1,5 @@
 import type { Metric } from "../../types.js";
-import { encodeDocumentsWithBm25, sparseEncoderOption } from "../bm25-encoding.js";
+import { encodeDocuments, encodeOptions } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, numberOption, type ParsedValues } from "../options.js";
 import { fromBeirRecord, readJsonl, resolveBeirPath } from "../read-input.js";
@@ -16,23 +16,25 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
   --metric cosine|dot|l2   dense metric of a new index (default cosine)
   --encode-sparse bm25     give documents without "sparse" BM25 weights from their text (fitted on
                            the first batch indexed this way, then stored with the index and reused)
+  --encode-sparse <dir>    ...or SPLADE weights from a masked-LM model directory (transformers.js)
+  --encode-dense <dir>     give documents without "dense" a sentence embedding from a model directory
   --m N                    HNSW links per node of a new index (default 16)
   --ef-construction N      HNSW build candidate list size of a new index (default 200)`,
-  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, "encode-sparse": { type: "string" } },
+  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" } },
   async run(values: ParsedValues, positionals: string[]) {
     const [input, ...extra] = positionals;
     if (!input) throw new UsageError("index: missing <docs.jsonl>");
     if (extra.length > 0) throw new UsageError(`index: unexpected argument "${extra[0]}"`);
     const metric = values.metric as string | undefined;
     if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new UsageError(`--metric: expected cosine, dot or l2, got "${metric}"`);
-    const encodeSparse = sparseEncoderOption(values["encode-sparse"]);
+    const encode = encodeOptions(values);
     const started = performance.now();
     const records = await readJsonl(await resolveBeirPath(input, "corpus"));
     const hnsw = { M: numberOption(values, "m", true), efConstruction: numberOption(values, "ef-construction", true) };
     const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw });
     try {
       const docs = records.map((r) => fromBeirRecord(r.value));
-      const saveModel = encodeSparse ? await encodeDocumentsWithBm25(index, docs) : undefined;
+      const saveModel = await encodeDocuments(index, docs, encode);
       const { upserted } = await index.upsert(docs as never, { where: (i) => records[i]!.where });
       await saveModel?.();
       const stats = await index.stats();

@@ -1,4 +1,4 @@
-import { bm25QueryEncoder, sparseEncoderOption } from "../bm25-encoding.js";
+import { encodeOptions, queryEncoders } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
 import { readQueries } from "../read-queries.js";
@@ -21,9 +21,10 @@ ${SEARCH_HELP}`,
     const queriesPath = values.queries as string | undefined;
     if (!queriesPath) throw new UsageError("search: --queries <file> is required");
     const defaults = searchDefaults(values);
+    const encode = encodeOptions(values);
     const index = await openIndex(values, { readOnly: true });
     try {
-      const queries = await readQueries(queriesPath, defaults, index, sparseEncoderOption(values["encode-sparse"]) ? await bm25QueryEncoder(index) : undefined);
+      const queries = await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode));
       for (const q of queries) {
         const started = performance.now();
         const result = await index.search(q.query);

@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { SearchIndex } from "../engine/search-index.js";
+import type { DenseEncoder, SparseEncoder } from "../types.js";
+import { bm25DocumentEncoder, bm25QueryEncoder } from "./bm25-encoding.js";
+import type { ParsedValues } from "./options.js";
+import { loadEncoders } from "./plugins.js";
+import { UsageError } from "./usage-error.js";
+
+/** `--encode-sparse bm25|<model-dir>` and `--encode-dense <model-dir>`, checked. */
+export interface EncodeOptions {
+  sparse?: "bm25" | { model: string };
+  dense?: { model: string };
+}
+
+const MODEL_DIR_HELP = "a model directory (config.json, tokenizer.json, onnx/model.onnx; e.g. from npm run models)";
+
+function modelDirectory(option: string, value: string): { model: string } {
+  if (!existsSync(join(value, "config.json"))) throw new UsageError(`--${option}: expected ${option === "encode-sparse" ? '"bm25" or ' : ""}${MODEL_DIR_HELP}, got "${value}"`);
+  return { model: value };
+}
+
+export function encodeOptions(values: ParsedValues): EncodeOptions {
+  const sparse = values["encode-sparse"];
+  const dense = values["encode-dense"];
+  const options: EncodeOptions = {};
+  if (typeof sparse === "string") options.sparse = sparse === "bm25" ? "bm25" : modelDirectory("encode-sparse", sparse);
+  if (typeof dense === "string") options.dense = modelDirectory("encode-dense", dense);
+  return options;
+}
+
+export interface TextEncoders {
+  sparse?: SparseEncoder;
+  dense?: DenseEncoder;
+}
+
+async function modelEncoders(options: EncodeOptions): Promise<TextEncoders> {
+  const plugin = await loadEncoders();
+  return {
+    sparse: typeof options.sparse === "object" ? await plugin.TransformersSparseEncoder.load(options.sparse.model) : undefined,
+    dense: options.dense ? await plugin.TransformersDenseEncoder.load(options.dense.model) : undefined,
+  };
+}
+
+/** Encoders for query text: BM25 from the model stored in the index, or models from disk. */
+export async function queryEncoders(index: SearchIndex, options: EncodeOptions): Promise<TextEncoders> {
+  const encoders = await modelEncoders(options);
+  if (options.sparse === "bm25") encoders.sparse = await bm25QueryEncoder(index);
+  return encoders;
+}
+
+/**
+ * Gives documents with text the vectors they lack, from the chosen encoders. Returns a function
+ * that stores a newly fitted BM25 model with the index: call it once the documents are stored.
+ */
+export async function encodeDocuments(index: SearchIndex, docs: Record<string, unknown>[], options: EncodeOptions): Promise<() => Promise<void>> {
+  const encoders = await modelEncoders(options);
+  let save = async () => {};
+  if (options.sparse === "bm25") {
+    const texts = docs.map((d) => (typeof d.text === "string" ? d.text : ""));
+    const bm25 = await bm25DocumentEncoder(index, texts);
+    encoders.sparse = bm25.encoder;
+    save = bm25.save;
+  }
+  for (const leg of ["sparse", "dense"] as const) {
+    const encoder = encoders[leg];
+    if (!encoder) continue;
+    const missing = docs.filter((d) => (d[leg] === undefined || d[leg] === null) && typeof d.text === "string");
+    const vectors = await encoder.encodeDocuments(missing.map((d) => d.text as string));
+    missing.forEach((d, i) => (d[leg] = vectors[i]));
+  }
+  return save;
+}
+
+/** Fills in the vectors queries with text lack. */
+export async function encodeQueries(queries: { text?: string; sparse?: unknown; dense?: unknown }[], encoders: TextEncoders): Promise<void> {
+  for (const leg of ["sparse", "dense"] as const) {
+    const encoder = encoders[leg];
+    if (!encoder) continue;
+    const missing = queries.filter((q) => (q[leg] === undefined || q[leg] === null) && typeof q.text === "string" && q.text.trim() !== "");
+    const vectors = await encoder.encodeQueries(missing.map((q) => q.text!));
+    missing.forEach((q, i) => (q[leg] = vectors[i]));
+  }
+}
