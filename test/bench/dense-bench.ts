@@ -41,7 +41,14 @@ function atRecall(points: Point[], target: number): Point | undefined {
  * Runs each size with both insertion orders. `kernel` picks the distance kernel; compare
  * kernels in separate runs, since mixing them in one process makes V8's call sites polymorphic.
  */
-export async function denseBench(sizes: number[], dimension: number, queryCount: number, params: HnswParams, kernel: "simd" | "js"): Promise<void> {
+export async function denseBench(
+  sizes: number[],
+  dimension: number,
+  queryCount: number,
+  params: HnswParams,
+  kernel: "simd" | "js",
+  orders: readonly ("random" | "by-topic")[] = ["random", "by-topic"],
+): Promise<void> {
   const HNSW = loadHnswlib();
   console.log(`\n## Dense ANN: Tandem HNSW (pure TypeScript) vs hnswlib-node (C++), single thread`);
   console.log(`M=${params.M} efConstruction=${params.efConstruction} k=${K} dimension=${dimension} metric=cosine, ${queryCount} queries`);
@@ -62,7 +69,7 @@ export async function denseBench(sizes: number[], dimension: number, queryCount:
     const truth = prepared.map((q) => new Set(flatSearch(store, q, K, accept, byId).slots));
     const exactMs = (performance.now() - t) / queryCount;
 
-    for (const order of ["random", "by-topic"] as const) {
+    for (const order of orders) {
       // Insertion order: the generator's (topics interleaved), or grouped by nearest topic direction.
       const perm = Array.from({ length: n }, (_, i) => i);
       if (order === "by-topic") perm.sort((a, b) => data[a * dimension]! - data[b * dimension]! || a - b);
