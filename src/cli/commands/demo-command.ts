@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cosine } from "../../dense/cosine.js";
 import { HybridIndex } from "../../engine/hybrid-index.js";
 import type { EvaluationSummary } from "../../eval/evaluate-run.js";
 import { parseQrels } from "../../eval/qrels.js";
@@ -200,18 +201,6 @@ async function liveQueries(
     out(`Free-text query: "${text}"`);
     result.hits.forEach((hit, i) => out(describeHit(hit, i, false, titles.get(hit.id) ?? "")));
   }
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
 }
 
 function describeHit(hit: SearchHit, i: number, relevant: boolean, text: string): string {

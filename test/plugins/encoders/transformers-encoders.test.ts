@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransformersDenseEncoder, TransformersSparseEncoder } from "../../../plugins/encoders/index.js";
 import { readSparseFixture, readVectorFixture } from "../../../src/cli/read-vector-fixture.js";
+import { cosine } from "../../../src/dense/cosine.js";
 import { EncoderError } from "../../../src/index.js";
 
 // The transformers.js encoders against reference outputs of the same weights: the SciFact vectors
@@ -18,18 +19,6 @@ const read = (file: string) => readFileSync(join("fixtures/scifact", file), "utf
 const corpus = read("corpus.jsonl").slice(0, 24);
 const queries = read("queries.jsonl").slice(0, 24);
 const documentText = (d: { title?: string; text: string }) => `${d.title ?? ""} ${d.text}`.trim();
-
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
-};
 
 run("transformers.js encoders on local ONNX models", () => {
   let dense: TransformersDenseEncoder;
