@@ -3,13 +3,14 @@
 // distribution that Elastic publishes on Maven Central (server, transport, x-pack core and
 // security; no bundled JDK). Usage: node scripts/elasticsearch.mjs start|stop|status
 //
-// Environment: ES_VERSION (default 8.19.21), ES_PORT (default 9200), ES_SECURITY=on (basic auth
-// on, credentials printed), ES_HEAP (default 512m), ES_JAVA_HOME (default: JDK 17 for 8.x, the
+// Environment: ES_VERSION (default 8.19.21), ES_PORT (default 9200), ES_SECURITY=on (HTTPS with
+// a CA generated for this run, and basic auth; credentials and CA file printed), ES_HEAP (default 512m), ES_JAVA_HOME (default: JDK 17 for 8.x, the
 // newest JDK in /usr/lib/jvm for 9.x). The download is cached in ~/.cache/tandem-es; each start
 // extracts a fresh copy into <tmp>/tandem-es/<port>/ (reachable by the service user wherever the
 // project lies) so every run begins with an empty cluster; .es/<port>/state.json tells the tests
 // where it listens.
 import { spawn, spawnSync } from "node:child_process";
+import { request } from "node:https";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -94,21 +95,72 @@ function alive(pid) {
   }
 }
 
+/** GET over HTTPS trusting only the run's CA (fetch cannot take a CA). */
+function httpsGet(url, headers, ca) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, ca }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ ok: res.statusCode === 200, json: () => JSON.parse(body) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 async function health(state) {
   const headers = state.username ? { authorization: `Basic ${Buffer.from(`${state.username}:${state.password}`).toString("base64")}` } : {};
+  const url = `${state.url}/_cluster/health?wait_for_status=yellow&timeout=1s`;
   try {
-    const r = await fetch(`${state.url}/_cluster/health?wait_for_status=yellow&timeout=1s`, { headers });
+    const r = state.ca ? await httpsGet(url, headers, readFileSync(state.ca)) : await fetch(url, { headers });
     return r.ok ? (await r.json()).status : undefined;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * A CA and a certificate for 127.0.0.1/localhost made with the distribution's certutil, inside
+ * the config directory (the only place Elasticsearch may read them from); the CA is copied
+ * beside the state file for clients.
+ */
+function makeCertificates(home, asUser, env) {
+  const certs = join(home, "config", "certs");
+  const certutil = (...args) => {
+    const command = [...asUser, join(home, "bin", "elasticsearch-certutil"), ...args, "--silent"];
+    const r = spawnSync(command[0], command.slice(1), { env, encoding: "utf8" });
+    if (r.status !== 0) fail(`elasticsearch-certutil ${args[0]} failed: ${r.stderr || r.stdout}`);
+  };
+  const unzip = (zip) => {
+    run("python3", ["-m", "zipfile", "-e", zip, certs]);
+    if (asUser.length > 0) run("chown", ["-R", SERVICE_USER, certs]);
+  };
+  mkdirSync(certs, { recursive: true });
+  if (asUser.length > 0) run("chown", ["-R", SERVICE_USER, certs]);
+  certutil("ca", "--pem", "--out", join(certs, "ca.zip"));
+  unzip(join(certs, "ca.zip"));
+  certutil("cert", "--pem", "--ca-cert", join(certs, "ca", "ca.crt"), "--ca-key", join(certs, "ca", "ca.key"), "--ip", "127.0.0.1", "--dns", "localhost", "--out", join(certs, "node.zip"));
+  unzip(join(certs, "node.zip"));
+  const ca = join(STATE_DIR, "ca.crt");
+  writeFileSync(ca, readFileSync(join(certs, "ca", "ca.crt")));
+  return {
+    ca,
+    settings: {
+      "xpack.security.http.ssl.enabled": "true",
+      "xpack.security.http.ssl.key": "certs/instance/instance.key",
+      "xpack.security.http.ssl.certificate": "certs/instance/instance.crt",
+      "xpack.security.http.ssl.certificate_authorities": "certs/ca/ca.crt",
+    },
+  };
+}
+
 function describe(state) {
   const lines = [`Elasticsearch ${state.version} at ${state.url} (security ${state.username ? "on" : "off"})`];
   if (state.username) lines.push(`username: ${state.username}`, `password: ${state.password}`);
+  if (state.ca) lines.push(`CA certificate: ${state.ca}`);
   lines.push(`export TANDEM_ES_URL=${state.url}`);
   if (state.username) lines.push(`export TANDEM_ES_USERNAME=${state.username} TANDEM_ES_PASSWORD=${state.password}`);
+  if (state.ca) lines.push(`export TANDEM_ES_CA=${state.ca}`);
   return lines.join("\n");
 }
 
@@ -133,7 +185,12 @@ async function start() {
   delete env.JAVA_HOME;
 
   const state = { version: VERSION, url: `http://127.0.0.1:${PORT}`, port: PORT };
+  let tls = {};
   if (SECURITY) {
+    const certificates = makeCertificates(home, asUser, env);
+    state.url = `https://127.0.0.1:${PORT}`;
+    state.ca = certificates.ca;
+    tls = certificates.settings;
     state.username = "tandem";
     state.password = randomBytes(12).toString("hex");
     const users = spawnSync(
@@ -152,6 +209,7 @@ async function start() {
     "xpack.security.enabled": String(SECURITY),
     "xpack.security.http.ssl.enabled": "false",
     "xpack.security.transport.ssl.enabled": "false",
+    ...tls,
     // Small test machines: keep the cluster writable on a nearly full disk.
     "cluster.routing.allocation.disk.threshold_enabled": "false",
   };

@@ -80,10 +80,12 @@ run("tandem CLI: the same command lines on both backends (CONTRACT.md)", () => {
   });
 
   it("credentials from the environment; wrong ones exit 1 with the server's refusal, bad input exits 2", async () => {
-    const env = { TANDEM_ES_URL: secured!.url, TANDEM_ES_INDEX: securedIndex, TANDEM_ES_USERNAME: secured!.username!, TANDEM_ES_PASSWORD: secured!.password! };
+    const env = { TANDEM_ES_URL: secured!.url, TANDEM_ES_INDEX: securedIndex, TANDEM_ES_USERNAME: secured!.username!, TANDEM_ES_PASSWORD: secured!.password!, TANDEM_ES_CA: secured!.ca! };
     const ok = tandem(["index", "docs.jsonl", "--backend", "elasticsearch"], work, env);
     expect(ok.stderr).toBe("");
     expect(JSON.parse(ok.stdout)).toMatchObject({ upserted: 300 });
+    const flags = ["--es-url", secured!.url, "--es-index", securedIndex, "--es-username", secured!.username!, "--es-password", secured!.password!, "--es-ca", secured!.ca!];
+    expect(JSON.parse(tandem(["info", "--backend", "elasticsearch", ...flags], work).stdout)).toMatchObject({ documents: 300 });
     const denied = tandem(["info", "--backend", "elasticsearch"], work, { ...env, TANDEM_ES_PASSWORD: "wrong" });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/^tandem: cannot reach Elasticsearch: HTTP 401: security_exception/);

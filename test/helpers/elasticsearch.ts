@@ -9,6 +9,8 @@ export interface TestServer {
   port: number;
   username?: string;
   password?: string;
+  /** CA certificate file of a cluster served over HTTPS. */
+  ca?: string;
 }
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -46,6 +48,7 @@ export function clientFor(server: TestServer): Client {
   return new Client({
     node: server.url,
     ...(server.username ? { auth: { username: server.username, password: server.password! } } : {}),
+    ...(server.ca ? { tls: { ca: readFileSync(server.ca, "utf8") } } : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@elastic/elasticsearch";
@@ -9,10 +10,10 @@ import { requireServers, testServers, uniqueIndexName } from "../../helpers/elas
 const secured = testServers().find((s) => s.username !== undefined);
 const run = requireServers(secured ? [secured] : [], "Elasticsearch with security on") ? describe : describe.skip;
 
-run("a secured cluster (basic authentication)", () => {
+run("a secured cluster (HTTPS with its own CA, basic authentication)", () => {
   const server = secured!;
   const indices: string[] = [];
-  const admin = connect({ url: server.url, username: server.username, password: server.password });
+  const admin = connect({ url: server.url, username: server.username, password: server.password, caFile: server.ca });
   afterAll(async () => {
     for (const index of indices) await admin.indices.delete({ index }, { ignore: [404] });
     await admin.close();
@@ -32,8 +33,18 @@ run("a secured cluster (basic authentication)", () => {
     await index.close();
   });
 
+  it("a certificate the client does not trust: a clear error, not a silent downgrade", async () => {
+    expect(server.url).toMatch(/^https:/);
+    const client = connect({ url: server.url, username: server.username, password: server.password });
+    const error = await ElasticsearchIndex.open(client, { index: "anything" }).catch((e) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error.message).toMatch(/cannot reach Elasticsearch: .*(certificate|self.signed)/i);
+    await client.close();
+  });
+
   it("wrong or missing credentials: a clear error naming the refusal", async () => {
-    for (const client of [connect({ url: server.url, username: server.username, password: "wrong" }), new Client({ node: server.url })]) {
+    const tls = { ca: readFileSync(server.ca!, "utf8") };
+    for (const client of [connect({ url: server.url, username: server.username, password: "wrong", caFile: server.ca }), new Client({ node: server.url, tls })]) {
       const error = await ElasticsearchIndex.open(client, { index: "anything" }).catch((e) => e);
       expect(error).toBeInstanceOf(BackendError);
       expect(error.message).toMatch(/HTTP 401: security_exception/);
