@@ -32,10 +32,11 @@ interface EsHit {
 
 /**
  * The legs over an Elasticsearch index. Each call is one `_msearch` round trip carrying every leg:
- * the sparse leg as a `sparse_vector` query without token pruning where the cluster has it (8.15+),
- * else a bool of boosted `term` queries on the sparse field (the same exact dot product), the dense leg as `knn` (or a script score when exactness is asked of an
- * HNSW field), the text leg as `match` (rank-only, like the embedded text leg). Filters go inside
- * every leg. Raw scores are recovered from `_score`.
+ * the sparse leg as a `sparse_vector` query without token pruning where the cluster has it
+ * (8.15+), else a bool of boosted `term` queries on the sparse field (the same exact dot
+ * product); the dense leg as `knn` (exhaustive when exactness is asked of an HNSW field); the text
+ * leg as `match` (rank-only, like the embedded text leg). Filters go inside every leg. Raw scores
+ * are recovered from `_score`.
  */
 export class ElasticsearchLegs implements LegBackend {
   constructor(
