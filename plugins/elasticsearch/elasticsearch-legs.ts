@@ -27,7 +27,6 @@ type SearchBody = Record<string, unknown>;
 interface EsHit {
   _id: string;
   _score: number | null;
-  _source?: Record<string, unknown>;
 }
 
 /**

@@ -19,22 +19,16 @@ const BATCH = 1000;
 function timed(backend: LegBackend): LegBackend & { waitedMs: number } {
   const wrapper = {
     waitedMs: 0,
-    async retrieve(...args: Parameters<LegBackend["retrieve"]>) {
+    async wait<T>(call: Promise<T>): Promise<T> {
       const t = performance.now();
       try {
-        return await backend.retrieve(...args);
+        return await call;
       } finally {
         wrapper.waitedMs += performance.now() - t;
       }
     },
-    async complete(...args: Parameters<LegBackend["complete"]>) {
-      const t = performance.now();
-      try {
-        return await backend.complete(...args);
-      } finally {
-        wrapper.waitedMs += performance.now() - t;
-      }
-    },
+    retrieve: (...args: Parameters<LegBackend["retrieve"]>) => wrapper.wait(backend.retrieve(...args)),
+    complete: (...args: Parameters<LegBackend["complete"]>) => wrapper.wait(backend.complete(...args)),
     explainSparse: (...args: Parameters<LegBackend["explainSparse"]>) => backend.explainSparse(...args),
   };
   return wrapper;
