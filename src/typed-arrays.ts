@@ -1,6 +1,6 @@
 /** Helpers for growable typed arrays. @internal */
 
-type TypedArray = Float32Array | Float64Array | Uint32Array | Int32Array | Uint8Array;
+type TypedArray = Float32Array | Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
 /** Returns `array` if it holds `needed` elements, else a copy with at least double the capacity. */
 export function ensureCapacity<T extends TypedArray>(array: T, needed: number): T {

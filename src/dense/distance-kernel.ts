@@ -12,6 +12,10 @@ export interface DistanceKernel {
   floats: Float32Array;
   /** The same buffer as 32-bit words, for lists of row byte offsets. */
   words: Uint32Array;
+  /** The same buffer as bytes (int8 code rows), 16-bit integers (quantized queries) and 32-bit integers (their dot products). */
+  bytes: Uint8Array;
+  int16: Int16Array;
+  int32: Int32Array;
   /** Makes room for `count` floats, keeping the contents. */
   reserve(count: number): void;
   dot(a: number, b: number, n: number): number;
@@ -22,9 +26,17 @@ export interface DistanceKernel {
    */
   dotMany(q: number, rows: number, count: number, n: number, out: number): void;
   squaredL2Many(q: number, rows: number, count: number, n: number, out: number): void;
+  /**
+   * Dot product of an int16 query row with a uint8 code row, exact in 32-bit integers. Offsets
+   * here are in bytes (16-byte aligned) and `n`, the code count, is a multiple of 32.
+   */
+  dotCodes(q: number, c: number, n: number): number;
+  /** `dotCodes` for each of `count` code rows whose byte offsets are listed at byte `rows`; int32 results from byte `out`. */
+  dotCodesMany(q: number, rows: number, count: number, n: number, out: number): void;
 }
 
 type ManyExport = (q: number, rows: number, count: number, n: number, out: number) => void;
+type PairExport = (a: number, b: number, n: number) => number;
 
 const PAGE_FLOATS = 65536 / 4;
 
@@ -34,37 +46,53 @@ function decodeBase64(text: string): Uint8Array {
 
 class SimdKernel implements DistanceKernel {
   readonly kind = "simd";
-  floats: Float32Array;
-  words: Uint32Array;
+  floats!: Float32Array;
+  words!: Uint32Array;
+  bytes!: Uint8Array;
+  int16!: Int16Array;
+  int32!: Int32Array;
+  readonly dotCodes: PairExport;
+  readonly dotCodesMany: ManyExport;
   private readonly memory: WebAssembly.Memory;
-  private readonly dotExport: (a: number, b: number, n: number) => number;
-  private readonly l2Export: (a: number, b: number, n: number) => number;
+  private readonly dotExport: PairExport;
+  private readonly l2Export: PairExport;
   private readonly dotManyExport: ManyExport;
   private readonly l2ManyExport: ManyExport;
 
   constructor(instance: WebAssembly.Instance) {
     const exports = instance.exports as {
       memory: WebAssembly.Memory;
-      dot: SimdKernel["dotExport"];
-      squaredL2: SimdKernel["l2Export"];
+      dot: PairExport;
+      squaredL2: PairExport;
       dotMany: ManyExport;
       squaredL2Many: ManyExport;
+      dotCodes: PairExport;
+      dotCodesMany: ManyExport;
     };
     this.memory = exports.memory;
     this.dotExport = exports.dot;
     this.l2Export = exports.squaredL2;
     this.dotManyExport = exports.dotMany;
     this.l2ManyExport = exports.squaredL2Many;
-    this.floats = new Float32Array(this.memory.buffer);
-    this.words = new Uint32Array(this.memory.buffer);
+    this.dotCodes = exports.dotCodes;
+    this.dotCodesMany = exports.dotCodesMany;
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    this.floats = new Float32Array(buffer);
+    this.words = new Uint32Array(buffer);
+    this.bytes = new Uint8Array(buffer);
+    this.int16 = new Int16Array(buffer);
+    this.int32 = new Int32Array(buffer);
   }
 
   reserve(count: number): void {
     if (count <= this.floats.length) return;
     const pages = Math.ceil((Math.max(count, this.floats.length * 2) - this.floats.length) / PAGE_FLOATS);
     this.memory.grow(pages);
-    this.floats = new Float32Array(this.memory.buffer);
-    this.words = new Uint32Array(this.memory.buffer);
+    this.refreshViews();
   }
 
   dot(a: number, b: number, n: number): number {
@@ -88,6 +116,9 @@ class JsKernel implements DistanceKernel {
   readonly kind = "js";
   floats = new Float32Array(1024);
   words = new Uint32Array(this.floats.buffer);
+  bytes = new Uint8Array(this.floats.buffer);
+  int16 = new Int16Array(this.floats.buffer);
+  int32 = new Int32Array(this.floats.buffer);
 
   reserve(count: number): void {
     if (count <= this.floats.length) return;
@@ -95,6 +126,26 @@ class JsKernel implements DistanceKernel {
     grown.set(this.floats);
     this.floats = grown;
     this.words = new Uint32Array(grown.buffer);
+    this.bytes = new Uint8Array(grown.buffer);
+    this.int16 = new Int16Array(grown.buffer);
+    this.int32 = new Int32Array(grown.buffer);
+  }
+
+  dotCodes(q: number, c: number, n: number): number {
+    const codes = this.bytes;
+    const query = this.int16;
+    const qi = q >> 1;
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = 0; i < n; i += 2) {
+      s0 += query[qi + i]! * codes[c + i]!;
+      s1 += query[qi + i + 1]! * codes[c + i + 1]!;
+    }
+    return s0 + s1;
+  }
+
+  dotCodesMany(q: number, rows: number, count: number, n: number, out: number): void {
+    for (let i = 0; i < count; i++) this.int32[(out >> 2) + i] = this.dotCodes(q, this.words[(rows >> 2) + i]!, n);
   }
 
   dotMany(q: number, rows: number, count: number, n: number, out: number): void {

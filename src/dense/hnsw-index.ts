@@ -1,6 +1,6 @@
 import { ensureCapacity } from "../typed-arrays.js";
 import { ScoredHeap } from "./scored-heap.js";
-import { MAX_BATCH, type DenseQuery, type VectorStore } from "./vector-store.js";
+import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
 import { VisitedSet } from "./visited-set.js";
 
 /** HNSW build parameters. */
@@ -16,7 +16,7 @@ export interface HnswParams {
 export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, seed: 42 };
 
 /**
- * Hierarchical Navigable Small World graph (Malkov & Yashunin) over the slots of a VectorStore.
+ * Hierarchical Navigable Small World graph (Malkov & Yashunin) over the slots of a vector store.
  * Level-0 links live in one Uint32Array with fixed slots of [count, links…]; the few nodes on
  * upper levels keep theirs in a small array each. Searches reuse one visited set and two heaps.
  * Deleted nodes stay in the graph for navigation and are kept out of results by `accept`.
@@ -39,7 +39,7 @@ export class HnswIndex {
   private readonly levelScale: number;
 
   constructor(
-    private readonly store: VectorStore,
+    private readonly store: DenseVectors,
     readonly params: HnswParams = DEFAULT_HNSW,
   ) {
     if (params.M * 2 > MAX_BATCH) throw new RangeError(`HnswIndex: M must be at most ${MAX_BATCH / 2}, got ${params.M}`);
@@ -237,7 +237,8 @@ export class HnswIndex {
       const toBase = scores[i]!;
       let good = true;
       for (const other of kept) {
-        if (this.store.similarityBetween(node, other) > toBase) {
+        // The kept neighbour is the first argument: a quantized store keeps it prepared.
+        if (this.store.similarityBetween(other, node) > toBase) {
           good = false;
           break;
         }

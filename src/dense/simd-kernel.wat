@@ -58,4 +58,40 @@
         (f32.store (local.get $out) (call $squaredL2 (local.get $q) (i32.load (local.get $rows)) (local.get $n)))
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $next))))
+  ;; Int8 scalar quantization: dot product of an i16 query row with a u8 code row, exact in i32.
+  ;; $n is a multiple of 32 (code rows are zero-padded); the caller bounds |query| so that
+  ;; 255 × max|q| × n fits in an i32. Offsets in bytes; both rows 16-byte aligned.
+  (func $dotCodes (export "dotCodes") (param $q i32) (param $c i32) (param $n i32) (result i32)
+    (local $end i32) (local $codes v128) (local $acc0 v128) (local $acc1 v128)
+    (local.set $end (i32.add (local.get $c) (local.get $n)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $c) (local.get $end)))
+        (local.set $codes (v128.load (local.get $c)))
+        (local.set $acc0 (i32x4.add (local.get $acc0)
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $codes)) (v128.load (local.get $q)))))
+        (local.set $acc1 (i32x4.add (local.get $acc1)
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $codes)) (v128.load offset=16 (local.get $q)))))
+        (local.set $codes (v128.load offset=16 (local.get $c)))
+        (local.set $acc0 (i32x4.add (local.get $acc0)
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $codes)) (v128.load offset=32 (local.get $q)))))
+        (local.set $acc1 (i32x4.add (local.get $acc1)
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $codes)) (v128.load offset=48 (local.get $q)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 32)))
+        (local.set $q (i32.add (local.get $q) (i32.const 64)))
+        (br $next)))
+    (local.set $acc0 (i32x4.add (local.get $acc0) (local.get $acc1)))
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc0)) (i32x4.extract_lane 1 (local.get $acc0)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc0)) (i32x4.extract_lane 3 (local.get $acc0)))))
+  (func (export "dotCodesMany") (param $q i32) (param $rows i32) (param $count i32) (param $n i32) (param $out i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (i32.store (local.get $out) (call $dotCodes (local.get $q) (i32.load (local.get $rows)) (local.get $n)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (br $next)))))

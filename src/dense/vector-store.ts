@@ -13,6 +13,39 @@ export interface DenseQuery {
   row?: number;
 }
 
+/** What the HNSW graph, the scans and the engine need of a store of dense vectors. @internal */
+export interface DenseVectors {
+  readonly dimension: number;
+  readonly size: number;
+  /** True when `similarity` is an approximation and results need `exactSimilarity` rescoring. */
+  readonly quantized: boolean;
+  readonly kernelKind: "simd" | "js";
+  has(slot: number): boolean;
+  prepare(vector: ArrayLike<number>): DenseQuery;
+  /** A stored slot as a query (graph construction). */
+  asQuery(slot: number): DenseQuery;
+  /** The similarity the graph navigates by: exact for float vectors, approximate for quantized ones. */
+  similarity(query: DenseQuery, slot: number): number;
+  /** `similarity` of the query with `count` slots, written to `out`, in one kernel call. */
+  similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void;
+  /** `similarity` between two stored slots. */
+  similarityBetween(a: number, b: number): number;
+  /** The exact similarity, from the float vector. */
+  exactSimilarity(query: DenseQuery, slot: number): number;
+  /** A copy of a slot's float vector, or undefined. */
+  vector(slot: number): Float32Array | undefined;
+  /** Bytes held in memory (allocated capacity included). */
+  bytes(): number;
+}
+
+/** A query vector with its norm. @internal */
+export function prepareDenseQuery(vector: ArrayLike<number>): DenseQuery {
+  const v = Float32Array.from(vector);
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  return { vector: v, norm: Math.sqrt(sum) };
+}
+
 /**
  * Every dense vector in one contiguous float32 buffer (row = slot, zero-padded to a multiple of 8
  * floats for the SIMD kernel), norms beside it, and similarity over it: cosine, dot product or
@@ -20,7 +53,8 @@ export interface DenseQuery {
  * space for batched calls, then the rows.
  * Slots without a vector are marked absent. @internal
  */
-export class VectorStore {
+export class VectorStore implements DenseVectors {
+  readonly quantized = false;
   private readonly kernel: DistanceKernel;
   /** Floats per row: the dimension rounded up to a multiple of 8. */
   private readonly stride: number;
@@ -74,10 +108,7 @@ export class VectorStore {
   }
 
   prepare(vector: ArrayLike<number>): DenseQuery {
-    const v = Float32Array.from(vector);
-    let sum = 0;
-    for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-    return { vector: v, norm: Math.sqrt(sum) };
+    return prepareDenseQuery(vector);
   }
 
   /** A stored slot as a query (graph construction), without copying it. */
@@ -92,6 +123,10 @@ export class VectorStore {
     if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(q, d, this.stride));
     const dot = this.kernel.dot(q, d, this.stride);
     return Math.fround(this.metric === "dot" ? dot : dot / (query.norm * this.norms[slot]!));
+  }
+
+  exactSimilarity(query: DenseQuery, slot: number): number {
+    return this.similarity(query, slot);
   }
 
   /**

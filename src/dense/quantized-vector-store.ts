@@ -1,0 +1,322 @@
+import { ensureCapacity } from "../typed-arrays.js";
+import type { Metric } from "../types.js";
+import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
+import { InMemoryRows, type FloatRows } from "./float-rows.js";
+import { ScalarQuantizer } from "./scalar-quantizer.js";
+import { MAX_BATCH, prepareDenseQuery, type DenseQuery, type DenseVectors } from "./vector-store.js";
+
+/**
+ * Quantization starts when this many vectors are stored, and the ranges are refitted over every
+ * stored vector each time the count grows 4-fold, so early vectors do not fix the ranges for
+ * good. Below it similarities are exact: such a store is small anyway.
+ */
+const FIRST_FIT = 1024;
+/**
+ * Stored vectors kept prepared as queries for graph construction, where the neighbour heuristic
+ * compares each candidate with the few neighbours kept so far.
+ */
+const PREPARED_ROWS = 256;
+const NO_VECTOR = new Float32Array(0);
+
+/** Where a vector's exact floats are: row `row` of `rows`. */
+export interface FloatRowLocation {
+  rows: FloatRows;
+  row: number;
+}
+
+/** A query prepared for code rows: dot(query, decoded row) ≈ offset + unit × integer dot. */
+interface CodeQuery {
+  offset: number;
+  unit: number;
+  /** Squared norm of the query, for L2. */
+  norm2: number;
+}
+
+/**
+ * Dense vectors kept in memory as int8 codes (one byte per dimension, a range per dimension; for
+ * cosine, of the unit vector), with the exact float vectors read back from where they are stored
+ * (segment files) only to rescore final candidates. The graph navigates by an approximate
+ * similarity: the float query, as int16 weights, against the codes, in integer SIMD.
+ *
+ * Kernel memory: float query row | float scratch row | int16 query row | batch list | batch
+ * results | int16 rows of stored vectors prepared as queries | code rows (zero-padded to a
+ * multiple of 32 bytes). @internal
+ */
+export class QuantizedVectorStore implements DenseVectors {
+  readonly quantized = true;
+  private readonly kernel: DistanceKernel;
+  private readonly floatStride: number;
+  private readonly codeStride: number;
+  /** Float index of the scratch row exact vectors are read into. */
+  private readonly scratchAt: number;
+  /** Byte offsets. */
+  private readonly queryCodesAt: number;
+  private readonly listAt: number;
+  private readonly outAt: number;
+  private readonly preparedAt: number;
+  private readonly rowsAt: number;
+  private norms = new Float32Array(16);
+  private present = new Uint8Array(16);
+  private sourceOf = new Uint16Array(16);
+  private rowOf = new Uint32Array(16);
+  private readonly sources: FloatRows[] = [];
+  /** Copies of vectors added without a location, so the store also works on its own. */
+  private readonly ownCopies: Float32Array[] = [];
+  private readonly own = new InMemoryRows(this.ownCopies);
+  private slotCount = 0;
+  private vectorCount = 0;
+  private nextFit = FIRST_FIT;
+  private quantizer: ScalarQuantizer | null = null;
+  /** Float copies of the vectors stored before the first fit. */
+  private pending: (Float32Array | undefined)[] = [];
+  private floatLoaded: DenseQuery | null = null;
+  private codesLoaded: DenseQuery | null = null;
+  private codeQuery: CodeQuery = { offset: 0, unit: 0, norm2: 0 };
+  private betweenFrom: { slot: number; query: DenseQuery } | null = null;
+  /** Which slot each prepared row holds (-1: none), its row by slot, and each row's offset and squared norm. */
+  private readonly preparedSlot = new Int32Array(PREPARED_ROWS).fill(-1);
+  private readonly preparedRowOf = new Map<number, number>();
+  private readonly preparedOffset = new Float64Array(PREPARED_ROWS);
+  private readonly preparedNorm2 = new Float64Array(PREPARED_ROWS);
+  private nextPrepared = 0;
+
+  constructor(
+    readonly dimension: number,
+    readonly metric: Metric,
+    kernel: "simd" | "js" = "simd",
+  ) {
+    this.kernel = createDistanceKernel(kernel);
+    this.floatStride = Math.ceil(dimension / 8) * 8;
+    this.codeStride = Math.ceil(dimension / 32) * 32;
+    this.scratchAt = this.floatStride;
+    this.queryCodesAt = 4 * 2 * this.floatStride;
+    this.listAt = this.queryCodesAt + 2 * this.codeStride;
+    this.outAt = this.listAt + 4 * MAX_BATCH;
+    this.preparedAt = this.outAt + 4 * MAX_BATCH;
+    this.rowsAt = this.preparedAt + PREPARED_ROWS * 2 * this.codeStride;
+    this.reserveRows(16);
+  }
+
+  get size(): number {
+    return this.slotCount;
+  }
+
+  get kernelKind(): "simd" | "js" {
+    return this.kernel.kind;
+  }
+
+  /** True once vectors are held as codes (from the first 1,024 vectors on). */
+  get isQuantizing(): boolean {
+    return this.quantizer !== null;
+  }
+
+  /**
+   * Adds the next slot (must equal the current size); `vector` may be absent. `location` says
+   * where its floats can be read back later; without one the store keeps a copy.
+   */
+  add(slot: number, vector: ArrayLike<number> | undefined, location?: FloatRowLocation): void {
+    if (slot !== this.slotCount) throw new RangeError(`QuantizedVectorStore: slot ${slot} added out of order (next is ${this.slotCount})`);
+    this.reserveRows(slot + 1);
+    this.norms = ensureCapacity(this.norms, slot + 1);
+    this.present = ensureCapacity(this.present, slot + 1);
+    this.sourceOf = ensureCapacity(this.sourceOf, slot + 1);
+    this.rowOf = ensureCapacity(this.rowOf, slot + 1);
+    this.slotCount = slot + 1;
+    if (!vector) return;
+    // The norm is computed as the float store computes it, so exact scores agree bit for bit.
+    this.kernel.floats.set(vector, this.scratchAt);
+    this.norms[slot] = Math.sqrt(this.kernel.dot(this.scratchAt, this.scratchAt, this.floatStride));
+    this.present[slot] = 1;
+    if (!location) {
+      this.ownCopies.push(Float32Array.from(vector));
+      location = { rows: this.own, row: this.ownCopies.length - 1 };
+    }
+    this.sourceOf[slot] = this.sourceIndex(location.rows);
+    this.rowOf[slot] = location.row;
+    if (this.quantizer) this.quantizer.encode(vector, this.codeScale(slot), this.kernel.bytes, this.codeAt(slot));
+    else this.pending[slot] = Float32Array.from(vector);
+    if (++this.vectorCount === this.nextFit) this.fit();
+  }
+
+  has(slot: number): boolean {
+    return this.present[slot] === 1;
+  }
+
+  prepare(vector: ArrayLike<number>): DenseQuery {
+    return prepareDenseQuery(vector);
+  }
+
+  asQuery(slot: number): DenseQuery {
+    if (this.quantizer) return { vector: NO_VECTOR, norm: NaN, row: slot };
+    return prepareDenseQuery(this.pending[slot]!);
+  }
+
+  similarity(query: DenseQuery, slot: number): number {
+    if (!this.quantizer) return this.exactSimilarity(query, slot);
+    const q = this.loadCodes(query);
+    const dot = q.offset + q.unit * this.kernel.dotCodes(this.queryCodesAt, this.codeAt(slot), this.codeStride);
+    return this.fromDot(dot, q, slot);
+  }
+
+  similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void {
+    if (!this.quantizer) {
+      for (let i = 0; i < count; i++) out[i] = this.exactSimilarity(query, slots[i]!);
+      return;
+    }
+    const q = this.loadCodes(query);
+    const words = this.kernel.words;
+    const list = this.listAt >> 2;
+    for (let i = 0; i < count; i++) words[list + i] = this.codeAt(slots[i]!);
+    this.kernel.dotCodesMany(this.queryCodesAt, this.listAt, count, this.codeStride, this.outAt);
+    const results = this.kernel.int32;
+    const at = this.outAt >> 2;
+    for (let i = 0; i < count; i++) out[i] = this.fromDot(q.offset + q.unit * results[at + i]!, q, slots[i]!);
+  }
+
+  similarityBetween(a: number, b: number): number {
+    if (!this.quantizer) {
+      if (this.betweenFrom?.slot !== a) this.betweenFrom = { slot: a, query: this.asQuery(a) };
+      return this.exactSimilarity(this.betweenFrom.query, b);
+    }
+    const row = this.preparedRow(a);
+    const dot = this.preparedOffset[row]! + this.kernel.dotCodes(this.preparedAt + row * 2 * this.codeStride, this.codeAt(b), this.codeStride) / this.quantizer.codeQueryFactor;
+    return this.metric === "l2" ? -(this.preparedNorm2[row]! - 2 * dot + this.norms[b]! * this.norms[b]!) : dot;
+  }
+
+  /** The exact similarity, computed as the float store computes it, from the vector read back. */
+  exactSimilarity(query: DenseQuery, slot: number): number {
+    const floats = this.kernel.floats;
+    if (this.floatLoaded !== query) {
+      floats.set(query.vector, 0);
+      this.floatLoaded = query;
+    }
+    this.readInto(slot, floats.subarray(this.scratchAt, this.scratchAt + this.dimension));
+    if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(0, this.scratchAt, this.floatStride));
+    const dot = this.kernel.dot(0, this.scratchAt, this.floatStride);
+    return Math.fround(this.metric === "dot" ? dot : dot / (query.norm * this.norms[slot]!));
+  }
+
+  vector(slot: number): Float32Array | undefined {
+    if (this.present[slot] !== 1) return undefined;
+    const out = new Float32Array(this.dimension);
+    this.readInto(slot, out);
+    return out;
+  }
+
+  /** Bytes held in memory: codes, norms, row locations, and float copies the store keeps itself. */
+  bytes(): number {
+    let copies = 0;
+    for (const v of this.pending) if (v) copies += v.byteLength;
+    for (const v of this.ownCopies) copies += v.byteLength;
+    return this.kernel.bytes.byteLength + this.norms.byteLength + this.present.byteLength + this.sourceOf.byteLength + this.rowOf.byteLength + copies;
+  }
+
+  /** Bytes of the in-memory representation of one vector: its codes, norm, flag and location. */
+  get bytesPerVector(): number {
+    return this.codeStride + 4 + 1 + 2 + 4;
+  }
+
+  /** Releases the float-row sources (open segment files). */
+  close(): void {
+    for (const source of this.sources) source.close();
+    this.sources.length = 0;
+  }
+
+  private codeAt(slot: number): number {
+    return this.rowsAt + slot * this.codeStride;
+  }
+
+  /** For cosine the unit vector is quantized, so one set of ranges serves every length. */
+  private codeScale(slot: number): number {
+    return this.metric === "cosine" && this.norms[slot]! > 0 ? 1 / this.norms[slot]! : 1;
+  }
+
+  private fromDot(dot: number, q: CodeQuery, slot: number): number {
+    if (this.metric !== "l2") return dot;
+    const n = this.norms[slot]!;
+    return -(q.norm2 - 2 * dot + n * n);
+  }
+
+  /** The prepared row holding `slot` as a query, preparing it (in place of the oldest) if needed. */
+  private preparedRow(slot: number): number {
+    let row = this.preparedRowOf.get(slot);
+    if (row === undefined) {
+      row = this.nextPrepared;
+      this.nextPrepared = (row + 1) % PREPARED_ROWS;
+      if (this.preparedSlot[row]! >= 0) this.preparedRowOf.delete(this.preparedSlot[row]!);
+      const at = (this.preparedAt >> 1) + row * this.codeStride;
+      const { offset, norm2 } = this.quantizer!.prepareCodeQuery(this.kernel.bytes, this.codeAt(slot), this.codeStride, this.kernel.int16, at);
+      this.preparedSlot[row] = slot;
+      this.preparedRowOf.set(slot, row);
+      this.preparedOffset[row] = offset;
+      this.preparedNorm2[row] = norm2;
+    }
+    return row;
+  }
+
+  /** Writes the query's int16 weights unless they are already loaded. */
+  private loadCodes(query: DenseQuery): CodeQuery {
+    if (this.codesLoaded === query) return this.codeQuery;
+    const quantizer = this.quantizer!;
+    if (query.row !== undefined) {
+      const { offset, norm2 } = quantizer.prepareCodeQuery(this.kernel.bytes, this.codeAt(query.row), this.codeStride, this.kernel.int16, this.queryCodesAt >> 1);
+      this.codeQuery = { offset, unit: 1 / quantizer.codeQueryFactor, norm2 };
+    } else {
+      let vector: ArrayLike<number> = query.vector;
+      if (this.metric === "cosine" && query.norm > 0) vector = query.vector.map((v) => v / query.norm);
+      const { offset, unit } = quantizer.prepareQuery(vector, this.codeStride, this.kernel.int16, this.queryCodesAt >> 1);
+      this.codeQuery = { offset, unit, norm2: query.norm * query.norm };
+    }
+    this.codesLoaded = query;
+    return this.codeQuery;
+  }
+
+  private readInto(slot: number, out: Float32Array): void {
+    const pending = this.pending[slot];
+    if (pending) out.set(pending);
+    else this.sources[this.sourceOf[slot]!]!.read(this.rowOf[slot]!, out);
+  }
+
+  private sourceIndex(rows: FloatRows): number {
+    const last = this.sources.length - 1;
+    if (last >= 0 && this.sources[last] === rows) return last;
+    const known = this.sources.indexOf(rows);
+    if (known >= 0) return known;
+    if (this.sources.length === 0xffff) throw new RangeError("QuantizedVectorStore: too many float-row sources (compact the index)");
+    this.sources.push(rows);
+    return this.sources.length - 1;
+  }
+
+  private reserveRows(slots: number): void {
+    this.kernel.reserve(Math.ceil((this.rowsAt + slots * this.codeStride) / 4));
+  }
+
+  /** Fits the ranges over every stored vector and re-encodes them all. */
+  private fit(): void {
+    const self = this;
+    function* rows(): Generator<Float32Array> {
+      const row = new Float32Array(self.dimension);
+      for (let slot = 0; slot < self.slotCount; slot++) {
+        if (self.present[slot] !== 1) continue;
+        self.readInto(slot, row);
+        const scale = self.codeScale(slot);
+        if (scale !== 1) for (let d = 0; d < row.length; d++) row[d]! *= scale;
+        yield row;
+      }
+    }
+    const quantizer = ScalarQuantizer.fit(this.dimension, rows());
+    const row = new Float32Array(this.dimension);
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.present[slot] !== 1) continue;
+      this.readInto(slot, row);
+      quantizer.encode(row, this.codeScale(slot), this.kernel.bytes, this.codeAt(slot));
+    }
+    this.quantizer = quantizer;
+    this.pending = [];
+    this.codesLoaded = null;
+    this.betweenFrom = null;
+    this.preparedSlot.fill(-1);
+    this.preparedRowOf.clear();
+    this.nextFit *= 4;
+  }
+}

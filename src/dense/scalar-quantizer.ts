@@ -1,0 +1,115 @@
+/**
+ * Int8 scalar quantization with a range per dimension: component d of a vector is stored as a
+ * code c in 0–255 standing for lower[d] + c × step[d]. Values outside the fitted range are clamped
+ * (the exact rescoring of final candidates corrects what that costs). @internal
+ */
+export class ScalarQuantizer {
+  /** lower × step and step² per dimension, and Σ lower², for queries made from code rows. */
+  private readonly lowerStep: Float64Array;
+  private readonly stepSquared: Float64Array;
+  private readonly lowerNorm2: number;
+  /** Largest int16 weight magnitude that keeps a dot product with codes exact in 32-bit integers. */
+  private readonly weightLimit: number;
+  /** Weight scale for queries made from code rows, from the largest weight any code row can give. */
+  readonly codeQueryFactor: number;
+
+  private constructor(
+    readonly lower: Float32Array,
+    readonly step: Float32Array,
+  ) {
+    const dimension = lower.length;
+    this.lowerStep = new Float64Array(dimension);
+    this.stepSquared = new Float64Array(dimension);
+    let lowerNorm2 = 0;
+    let largest = 0;
+    for (let d = 0; d < dimension; d++) {
+      this.lowerStep[d] = lower[d]! * step[d]!;
+      this.stepSquared[d] = step[d]! * step[d]!;
+      lowerNorm2 += lower[d]! * lower[d]!;
+      largest = Math.max(largest, Math.abs(this.lowerStep[d]!), Math.abs(this.lowerStep[d]! + 255 * this.stepSquared[d]!));
+    }
+    this.lowerNorm2 = lowerNorm2;
+    this.weightLimit = Math.min(32767, Math.floor(0x7fffffff / (255 * dimension)));
+    this.codeQueryFactor = largest > 0 ? this.weightLimit / largest : 0;
+  }
+
+  /** Per-dimension minimum and maximum over `rows`. */
+  static fit(dimension: number, rows: Iterable<ArrayLike<number>>): ScalarQuantizer {
+    const min = new Float32Array(dimension).fill(Infinity);
+    const max = new Float32Array(dimension).fill(-Infinity);
+    for (const row of rows) {
+      for (let d = 0; d < dimension; d++) {
+        const v = row[d]!;
+        if (v < min[d]!) min[d] = v;
+        if (v > max[d]!) max[d] = v;
+      }
+    }
+    const step = new Float32Array(dimension);
+    for (let d = 0; d < dimension; d++) {
+      if (min[d] === Infinity) min[d] = max[d] = 0;
+      // A constant dimension still needs a non-zero step; every code then decodes to its value.
+      step[d] = max[d]! > min[d]! ? (max[d]! - min[d]!) / 255 : 1;
+    }
+    return new ScalarQuantizer(min, step);
+  }
+
+  get dimension(): number {
+    return this.lower.length;
+  }
+
+  /** Writes the codes of `vector` (scaled by `scale`) to `out` from `at`. */
+  encode(vector: ArrayLike<number>, scale: number, out: Uint8Array, at: number): void {
+    for (let d = 0; d < this.lower.length; d++) {
+      const c = Math.round((vector[d]! * scale - this.lower[d]!) / this.step[d]!);
+      out[at + d] = c < 0 ? 0 : c > 255 ? 255 : c;
+    }
+  }
+
+  /** The vector a code row stands for. */
+  decode(codes: Uint8Array, at: number): Float32Array {
+    const out = new Float32Array(this.lower.length);
+    for (let d = 0; d < out.length; d++) out[d] = this.lower[d]! + codes[at + d]! * this.step[d]!;
+    return out;
+  }
+
+  /**
+   * Prepares `query` for dot products with code rows of `n` codes: writes int16 weights to
+   * `out` from index `at` and returns `offset` and `unit` such that
+   * dot(query, decoded row) ≈ offset + unit × Σ weight[d] × code[d]. The weights use as much of
+   * the int16 range as keeps that sum exact in 32-bit integers.
+   */
+  prepareQuery(query: ArrayLike<number>, n: number, out: Int16Array, at: number): { offset: number; unit: number } {
+    const dimension = this.lower.length;
+    let offset = 0;
+    let largest = 0;
+    for (let d = 0; d < dimension; d++) {
+      offset += query[d]! * this.lower[d]!;
+      largest = Math.max(largest, Math.abs(query[d]! * this.step[d]!));
+    }
+    const factor = largest > 0 ? this.weightLimit / largest : 0;
+    for (let d = 0; d < dimension; d++) out[at + d] = Math.round(query[d]! * this.step[d]! * factor);
+    out.fill(0, at + dimension, at + n);
+    return { offset, unit: factor > 0 ? 1 / factor : 0 };
+  }
+
+  /**
+   * `prepareQuery` for the vector a code row stands for, in one pass without decoding it (graph
+   * construction compares stored vectors with each other). The unit is 1 / codeQueryFactor;
+   * returns the offset and the squared norm of the decoded vector.
+   */
+  prepareCodeQuery(codes: Uint8Array, at: number, n: number, out: Int16Array, outAt: number): { offset: number; norm2: number } {
+    const dimension = this.lower.length;
+    const factor = this.codeQueryFactor;
+    let offset = this.lowerNorm2;
+    let norm2 = 0;
+    for (let d = 0; d < dimension; d++) {
+      const c = codes[at + d]!;
+      offset += this.lowerStep[d]! * c;
+      out[outAt + d] = Math.round((this.lowerStep[d]! + this.stepSquared[d]! * c) * factor);
+      const x = this.lower[d]! + this.step[d]! * c;
+      norm2 += x * x;
+    }
+    out.fill(0, outAt + dimension, outAt + n);
+    return { offset, norm2 };
+  }
+}

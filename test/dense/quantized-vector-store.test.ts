@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { createDistanceKernel } from "../../src/dense/distance-kernel.js";
+import { flatSearch } from "../../src/dense/flat-index.js";
+import { HnswIndex } from "../../src/dense/hnsw-index.js";
+import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js";
+import { ScalarQuantizer } from "../../src/dense/scalar-quantizer.js";
+import { VectorStore } from "../../src/dense/vector-store.js";
+import type { Metric } from "../../src/types.js";
+import { embeddingLike } from "../helpers/embeddings.js";
+import { seededRandom } from "../helpers/random.js";
+
+describe("int8 code kernels", () => {
+  it("SIMD and portable dot products of int16 queries with uint8 codes equal integer brute force", () => {
+    const rand = seededRandom(11);
+    for (const n of [32, 384, 1024]) {
+      const limit = Math.min(32767, Math.floor(0x7fffffff / (255 * n)));
+      const q = Int16Array.from({ length: n }, (_, i) => (i % 7 === 0 ? -limit : Math.round((rand() * 2 - 1) * limit)));
+      const c = Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 255 : Math.floor(rand() * 256)));
+      let expected = 0;
+      for (let i = 0; i < n; i++) expected += q[i]! * c[i]!;
+      for (const kind of ["simd", "js"] as const) {
+        const k = createDistanceKernel(kind);
+        expect(k.kind).toBe(kind);
+        k.reserve(4 * n);
+        k.int16.set(q, 0);
+        k.bytes.set(c, 2 * n);
+        k.bytes.set(c, 3 * n);
+        expect(k.dotCodes(0, 2 * n, n)).toBe(expected);
+        k.words.set([2 * n, 3 * n], n);
+        k.dotCodesMany(0, 4 * n, 2, n, 4 * n + 16);
+        expect(Array.from(k.int32.subarray(n + 4, n + 6))).toEqual([expected, expected]);
+      }
+    }
+  });
+});
+
+describe("ScalarQuantizer", () => {
+  const rows = embeddingLike(3, 500, 40).map((v) => Float32Array.from(v));
+  const quantizer = ScalarQuantizer.fit(40, rows);
+
+  it("decodes every fitted value to within half a step", () => {
+    const codes = new Uint8Array(40);
+    for (const row of rows) {
+      quantizer.encode(row, 1, codes, 0);
+      const back = quantizer.decode(codes, 0);
+      for (let d = 0; d < 40; d++) expect(Math.abs(back[d]! - row[d]!)).toBeLessThanOrEqual(quantizer.step[d]! * 0.5001);
+    }
+  });
+
+  it("clamps values outside the fitted range", () => {
+    const codes = new Uint8Array(40);
+    quantizer.encode(new Float32Array(40).fill(1e6), 1, codes, 0);
+    expect(Array.from(codes)).toEqual(new Array(40).fill(255));
+    quantizer.encode(new Float32Array(40).fill(-1e6), 1, codes, 0);
+    expect(Array.from(codes)).toEqual(new Array(40).fill(0));
+  });
+
+  it("prepares a query whose integer dot with the codes gives the dot with the decoded row", () => {
+    const codes = new Uint8Array(64);
+    const weights = new Int16Array(64);
+    const q = rows[7]!;
+    const { offset, unit } = quantizer.prepareQuery(q, 64, weights, 0);
+    for (const row of rows.slice(0, 50)) {
+      quantizer.encode(row, 1, codes, 0);
+      const decoded = quantizer.decode(codes, 0);
+      let exact = 0;
+      let magnitude = 0;
+      let integer = 0;
+      for (let d = 0; d < 40; d++) {
+        exact += q[d]! * decoded[d]!;
+        magnitude += Math.abs(q[d]! * decoded[d]!);
+        integer += weights[d]! * codes[d]!;
+      }
+      // Only the query's rounding to int16 is lost: about 1e-5 of the terms' magnitude.
+      expect(Math.abs(offset + unit * integer - exact)).toBeLessThan(1e-4 * magnitude);
+    }
+  });
+});
+
+const K = 10;
+const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+describe.each(["cosine", "dot", "l2"] as Metric[])("QuantizedVectorStore (%s)", (metric) => {
+  const n = 6000;
+  const dim = 64;
+  const data = embeddingLike(21, n + 40, dim);
+  const queries = data.slice(n);
+  const floats = new VectorStore(dim, metric);
+  const codes = new QuantizedVectorStore(dim, metric);
+  for (let i = 0; i < n; i++) {
+    // Every 50th slot has no vector, as documents without one.
+    const v = i % 50 === 49 ? undefined : data[i];
+    floats.add(i, v);
+    codes.add(i, v);
+  }
+  const accept = new Uint8Array(n).fill(1);
+  const byId = (a: number, b: number) => a - b;
+
+  it("reports exact similarities equal to the float store's, bit for bit", () => {
+    expect(codes.isQuantizing).toBe(true);
+    for (const raw of queries.slice(0, 5)) {
+      const qf = floats.prepare(raw);
+      const qc = codes.prepare(raw);
+      for (let slot = 0; slot < n; slot += 37) {
+        if (!floats.has(slot)) continue;
+        expect(codes.exactSimilarity(qc, slot)).toBe(floats.similarity(qf, slot));
+      }
+    }
+    expect(Array.from(codes.vector(5)!)).toEqual(Array.from(floats.vector(5)!));
+    expect(codes.vector(49)).toBeUndefined();
+  });
+
+  it("approximates similarities closely and ranks like the exact scan", () => {
+    let hits = 0;
+    for (const raw of queries) {
+      const qf = floats.prepare(raw);
+      const qc = codes.prepare(raw);
+      const exact = flatSearch(floats, qf, K, accept, byId);
+      const approx = flatSearch(codes, qc, K, accept, byId);
+      const truth = new Set(exact.slots);
+      hits += approx.slots.filter((s) => truth.has(s)).length;
+      // The error is that of a dot product of unit-free codes: bounded relative to |q|·|x| (×2 for L2).
+      exact.slots.forEach((slot, i) => {
+        const scale = metric === "cosine" ? 1 : (metric === "l2" ? 2 : 1) * qf.norm * norm(floats.vector(slot)!);
+        expect(Math.abs(codes.similarity(qc, slot) - exact.scores[i]!)).toBeLessThan(0.02 * scale);
+      });
+    }
+    expect(hits / (K * queries.length)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("an HNSW graph over the codes, with the ef best rescored exactly, reaches recall@10 ≥ 0.95", () => {
+    const graph = new HnswIndex(codes, { M: 12, efConstruction: 100, seed: 42 });
+    graph.catchUp();
+    let hits = 0;
+    for (const raw of queries) {
+      const qf = floats.prepare(raw);
+      const qc = codes.prepare(raw);
+      const truth = new Set(flatSearch(floats, qf, K, accept, byId).slots);
+      const found = graph.search(qc, 64, 64, accept);
+      const rescored = found.slots.map((slot) => ({ slot, score: codes.exactSimilarity(qc, slot) })).sort((a, b) => b.score - a.score);
+      hits += rescored.slice(0, K).filter((r) => truth.has(r.slot)).length;
+    }
+    expect(hits / (K * queries.length)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("holds a vector in at most 0.3× the memory of the float store", () => {
+    const perVector = (store: { bytes(): number }, copies: number) => (store.bytes() - copies) / n;
+    // The store keeps its own float copies when given no location to read them back from.
+    const copies = (n - n / 50) * dim * 4;
+    expect(perVector(codes, copies)).toBeLessThanOrEqual(0.3 * perVector(floats, 0));
+  });
+});
