@@ -293,24 +293,8 @@ export class QuantizedVectorStore implements DenseVectors {
 
   /** Fits the ranges over every stored vector and re-encodes them all. */
   private fit(): void {
-    const self = this;
-    function* rows(): Generator<Float32Array> {
-      const row = new Float32Array(self.dimension);
-      for (let slot = 0; slot < self.slotCount; slot++) {
-        if (self.present[slot] !== 1) continue;
-        self.readInto(slot, row);
-        const scale = self.codeScale(slot);
-        if (scale !== 1) for (let d = 0; d < row.length; d++) row[d]! *= scale;
-        yield row;
-      }
-    }
-    const quantizer = ScalarQuantizer.fit(this.dimension, rows());
-    const row = new Float32Array(this.dimension);
-    for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.present[slot] !== 1) continue;
-      this.readInto(slot, row);
-      quantizer.encode(row, this.codeScale(slot), this.kernel.bytes, this.codeAt(slot));
-    }
+    const quantizer = ScalarQuantizer.fit(this.dimension, this.scaledRows());
+    for (const [slot, row] of this.storedRows()) quantizer.encode(row, this.codeScale(slot), this.kernel.bytes, this.codeAt(slot));
     this.quantizer = quantizer;
     this.pending = [];
     this.codesLoaded = null;
@@ -318,5 +302,24 @@ export class QuantizedVectorStore implements DenseVectors {
     this.preparedSlot.fill(-1);
     this.preparedRowOf.clear();
     this.nextFit *= 4;
+  }
+
+  /** Every stored vector read back, one at a time into the same array. */
+  private *storedRows(): Generator<[number, Float32Array]> {
+    const row = new Float32Array(this.dimension);
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.present[slot] !== 1) continue;
+      this.readInto(slot, row);
+      yield [slot, row];
+    }
+  }
+
+  /** The stored vectors as they are quantized (unit length for cosine). */
+  private *scaledRows(): Generator<Float32Array> {
+    for (const [slot, row] of this.storedRows()) {
+      const scale = this.codeScale(slot);
+      if (scale !== 1) for (let d = 0; d < row.length; d++) row[d]! *= scale;
+      yield row;
+    }
   }
 }
