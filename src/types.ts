@@ -3,6 +3,13 @@
 /** How the dense leg compares vectors. Higher similarity is always better. */
 export type Metric = "cosine" | "dot" | "l2";
 
+/**
+ * How the embedded engine holds dense vectors in memory: "none" keeps float32; "int8" keeps one
+ * byte per dimension (a range per dimension) and reads the float vectors back from the index
+ * files to rescore the final candidates exactly (about a quarter of the memory).
+ */
+export type DenseQuantization = "none" | "int8";
+
 /** The retrieval legs a query can run. */
 export type LegName = "sparse" | "dense" | "text";
 
@@ -179,6 +186,8 @@ export interface IndexStats {
   formatVersion: number;
   /** HNSW parameters of the dense leg. */
   hnsw: { M: number; efConstruction: number; seed: number };
+  /** How dense vectors are held in memory: float32, or int8 codes with exact rescoring. */
+  quantization: DenseQuantization;
   /** Memory held by the dense leg, in bytes: vectors (with norms) and graph links. */
   denseBytes: { vectors: number; graph: number };
 }

@@ -3,7 +3,7 @@ import type { Metric } from "../types.js";
 import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
 import { InMemoryRows, type FloatRows } from "./float-rows.js";
 import { ScalarQuantizer } from "./scalar-quantizer.js";
-import { MAX_BATCH, prepareDenseQuery, type DenseQuery, type DenseVectors } from "./vector-store.js";
+import { MAX_BATCH, prepareDenseQuery, type DenseQuery, type DenseVectors, type FloatRowLocation } from "./vector-store.js";
 
 /**
  * Quantization starts when this many vectors are stored, and the ranges are refitted over every
@@ -17,12 +17,6 @@ const FIRST_FIT = 1024;
  */
 const PREPARED_ROWS = 256;
 const NO_VECTOR = new Float32Array(0);
-
-/** Where a vector's exact floats are: row `row` of `rows`. */
-export interface FloatRowLocation {
-  rows: FloatRows;
-  row: number;
-}
 
 /** A query prepared for code rows: dot(query, decoded row) ≈ offset + unit × integer dot. */
 interface CodeQuery {

@@ -1,6 +1,7 @@
 import { ensureCapacity } from "../typed-arrays.js";
 import type { Metric } from "../types.js";
 import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
+import type { FloatRows } from "./float-rows.js";
 
 const NO_VECTOR = new Float32Array(0);
 /** Largest batch `similarities` takes: level-0 link lists hold at most 2M ≤ 200 nodes. */
@@ -13,6 +14,12 @@ export interface DenseQuery {
   row?: number;
 }
 
+/** Where a vector's exact floats are: row `row` of `rows`. @internal */
+export interface FloatRowLocation {
+  rows: FloatRows;
+  row: number;
+}
+
 /** What the HNSW graph, the scans and the engine need of a store of dense vectors. @internal */
 export interface DenseVectors {
   readonly dimension: number;
@@ -20,6 +27,11 @@ export interface DenseVectors {
   /** True when `similarity` is an approximation and results need `exactSimilarity` rescoring. */
   readonly quantized: boolean;
   readonly kernelKind: "simd" | "js";
+  /**
+   * Adds the next slot (must equal the current size); `vector` may be absent. `location` says
+   * where its floats can be read back, for a store that does not keep them.
+   */
+  add(slot: number, vector: ArrayLike<number> | undefined, location?: FloatRowLocation): void;
   has(slot: number): boolean;
   prepare(vector: ArrayLike<number>): DenseQuery;
   /** A stored slot as a query (graph construction). */
@@ -36,6 +48,8 @@ export interface DenseVectors {
   vector(slot: number): Float32Array | undefined;
   /** Bytes held in memory (allocated capacity included). */
   bytes(): number;
+  /** Releases what the store holds open (files rows are read back from). */
+  close(): void;
 }
 
 /** A query vector with its norm. @internal */
@@ -88,7 +102,7 @@ export class VectorStore implements DenseVectors {
     return this.kernel.kind;
   }
 
-  /** Adds the next slot (must equal the current size); `vector` may be absent. */
+  /** Adds the next slot (must equal the current size); `vector` may be absent. The floats are kept here. */
   add(slot: number, vector: ArrayLike<number> | undefined): void {
     if (slot !== this.slotCount) throw new RangeError(`VectorStore: slot ${slot} added out of order (next is ${this.slotCount})`);
     this.kernel.reserve(this.offset(slot + 1));
@@ -171,6 +185,8 @@ export class VectorStore implements DenseVectors {
   bytes(): number {
     return this.kernel.floats.byteLength + this.norms.byteLength + this.present.byteLength;
   }
+
+  close(): void {}
 
   private offset(slot: number): number {
     return this.rowsAt + slot * this.stride;

@@ -1,6 +1,8 @@
 import { flatSearch } from "../dense/flat-index.js";
 import { DEFAULT_HNSW, HnswIndex, type HnswParams } from "../dense/hnsw-index.js";
-import { VectorStore } from "../dense/vector-store.js";
+import type { FloatRows } from "../dense/float-rows.js";
+import { QuantizedVectorStore } from "../dense/quantized-vector-store.js";
+import { VectorStore, type DenseVectors } from "../dense/vector-store.js";
 import { MissingPluginError } from "../errors.js";
 import { FieldIndex } from "../filter/field-index.js";
 import type { RetrievedLeg } from "../fusion/candidate-pool.js";
@@ -9,7 +11,7 @@ import { exhaustiveSearch, TermAtATimeScratch } from "../sparse/exhaustive-searc
 import { SparseIndex } from "../sparse/sparse-index.js";
 import { TopKHeap } from "../top-k-heap.js";
 import { ensureCapacity } from "../typed-arrays.js";
-import type { Document, FieldValue, LegName, Metric, SparseTokenContribution } from "../types.js";
+import type { DenseQuantization, Document, FieldValue, LegName, Metric, SparseTokenContribution } from "../types.js";
 import type { CompletionRequest, LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import type { TextIndex, TextIndexFactory } from "./text-index.js";
@@ -27,7 +29,7 @@ const EXACT_SCAN_FRACTION = 0.15;
 const DEFAULT_EF_SEARCH = 100;
 
 interface DenseLeg {
-  store: VectorStore;
+  store: DenseVectors;
   graph: HnswIndex;
 }
 
@@ -64,6 +66,7 @@ export class EmbeddedEngine implements LegBackend {
     readonly metric: Metric,
     private readonly textFactory?: TextIndexFactory,
     readonly hnsw: HnswParams = DEFAULT_HNSW,
+    readonly quantization: DenseQuantization = "none",
   ) {
     this.text = textFactory ? textFactory() : null;
   }
@@ -84,8 +87,13 @@ export class EmbeddedEngine implements LegBackend {
     return this.sparse.vocabulary.size;
   }
 
-  /** Adds or replaces documents (already validated against this index). */
-  upsert(docs: readonly ValidDocument[]): void {
+  /**
+   * Adds or replaces documents (already validated against this index). `rows` reads back the
+   * batch's dense vectors in order (the segment it was committed as), for a quantized store;
+   * the engine owns it from here.
+   */
+  upsert(docs: readonly ValidDocument[], rows?: FloatRows): void {
+    let denseRow = 0;
     for (const doc of docs) {
       this.retire(doc.id);
       const slot = this.ids.length;
@@ -98,11 +106,12 @@ export class EmbeddedEngine implements LegBackend {
       this.sparse.add(slot, doc.sparse);
       if (doc.dense && !this.dense) this.createDense(doc.dense.length);
       if (this.dense) {
-        this.dense.store.add(slot, doc.dense);
+        this.dense.store.add(slot, doc.dense, doc.dense && rows ? { rows, row: denseRow++ } : undefined);
         if (!this.graphDeferred) this.dense.graph.insert(slot);
       }
       if (doc.text !== undefined && this.text) this.text.add(slot, doc.text);
     }
+    if (rows && denseRow === 0) rows.close();
   }
 
   /** Removes documents; returns how many existed. */
@@ -133,9 +142,9 @@ export class EmbeddedEngine implements LegBackend {
     return this.ids.length === 0 ? 0 : 1 - this.slotOf.size / this.ids.length;
   }
 
-  /** Rebuilds every leg from the live documents, dropping retired slots. */
-  compact(): void {
-    const live = this.liveDocuments();
+  /** Rebuilds every leg from `live` (the live documents, rewritten as one segment read by `rows`), dropping retired slots. */
+  compact(live: ValidDocument[], rows?: FloatRows): void {
+    this.dense?.store.close();
     this.ids = [];
     this.slotOf = new Map();
     this.alive = new Uint8Array(Math.max(16, live.length));
@@ -144,7 +153,12 @@ export class EmbeddedEngine implements LegBackend {
     this.sparse = new SparseIndex();
     this.dense = null;
     this.text = this.textFactory ? this.textFactory() : null;
-    this.upsert(live);
+    this.upsert(live, rows);
+  }
+
+  /** Releases open files. */
+  close(): void {
+    this.dense?.store.close();
   }
 
   counts(): { withSparse: number; withDense: number; withText: number } {
@@ -194,17 +208,27 @@ export class EmbeddedEngine implements LegBackend {
     }
   }
 
-  /** Exact scan when asked for or when few documents are accepted; otherwise the HNSW graph. */
+  /**
+   * Exact scan when asked for or when few documents are accepted; otherwise the HNSW graph.
+   * Over quantized vectors, the ef best by approximate similarity (ef ≥ candidates) are rescored
+   * with their exact float vectors and the best `candidates` of those returned.
+   */
   private searchDense(query: ResolvedQuery, candidates: number, accept: Uint8Array, accepted: number) {
     const { store, graph } = this.dense!;
     const q = store.prepare(query.dense!);
-    if (query.exact || accepted <= EXACT_SCAN_MAX || accepted < EXACT_SCAN_FRACTION * this.slotOf.size) {
-      return flatSearch(store, q, candidates, accept, this.tieBreak);
+    if (query.exact) return flatSearch(store, q, candidates, accept, this.tieBreak, true);
+    const ef = Math.max(query.ef ?? DEFAULT_EF_SEARCH, candidates);
+    const depth = store.quantized ? ef : candidates;
+    let found: { slots: number[]; scores: number[] };
+    if (accepted <= EXACT_SCAN_MAX || accepted < EXACT_SCAN_FRACTION * this.slotOf.size) {
+      found = flatSearch(store, q, depth, accept, this.tieBreak);
+      if (!store.quantized) return found;
+    } else {
+      graph.catchUp();
+      found = graph.search(q, depth, ef, accept);
     }
-    graph.catchUp();
-    const found = graph.search(q, candidates, Math.max(query.ef ?? DEFAULT_EF_SEARCH, candidates), accept);
     const ranked = new TopKHeap(candidates, this.tieBreak);
-    found.slots.forEach((slot, i) => ranked.push(found.scores[i]!, slot));
+    found.slots.forEach((slot, i) => ranked.push(store.quantized ? store.exactSimilarity(q, slot) : found.scores[i]!, slot));
     return ranked.drain();
   }
 
@@ -226,7 +250,7 @@ export class EmbeddedEngine implements LegBackend {
     const q = store.prepare(query.dense);
     return ids.map((id) => {
       const slot = this.slotOf.get(id);
-      return slot === undefined || accept[slot] !== 1 || !store.has(slot) ? undefined : store.similarity(q, slot);
+      return slot === undefined || accept[slot] !== 1 || !store.has(slot) ? undefined : store.exactSimilarity(q, slot);
     });
   }
 
@@ -266,7 +290,7 @@ export class EmbeddedEngine implements LegBackend {
 
   private createDense(dimension: number): void {
     this.dimension = dimension;
-    const store = new VectorStore(dimension, this.metric);
+    const store = this.quantization === "int8" ? new QuantizedVectorStore(dimension, this.metric) : new VectorStore(dimension, this.metric);
     const graph = new HnswIndex(store, this.hnsw);
     for (let slot = 0; slot < this.ids.length - 1; slot++) {
       store.add(slot, undefined);

@@ -3,7 +3,7 @@ import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
 import { IndexStore } from "../store/index-store.js";
 import { ATTACHMENT_NAME, FORMAT_VERSION } from "../store/manifest.js";
-import type { Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
+import type { DenseQuantization, Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
 import { resolveQuery } from "./resolve-query.js";
 import { runSearch } from "./search-pipeline.js";
@@ -20,6 +20,12 @@ export interface OpenOptions {
   textIndex?: TextIndexFactory;
   /** HNSW parameters of a new index (M, efConstruction, seed); an existing index keeps its own. */
   hnsw?: Partial<HnswParams>;
+  /**
+   * Dense vectors of a new index in memory as float32 (`none`, default) or as int8 codes (`int8`:
+   * about a quarter of the memory; the ef best are rescored exactly from the float vectors read
+   * back from the index files). An existing index keeps its own; a different value is an error.
+   */
+  quantization?: DenseQuantization;
   /** Open without taking the write lock; `upsert` and `delete` then throw. Default false. */
   readOnly?: boolean;
 }
@@ -65,13 +71,16 @@ export class HybridIndex implements SearchIndex {
     if (options.dimension !== undefined && !(Number.isInteger(options.dimension) && options.dimension > 0)) {
       throw new InvalidOptionError(`dimension must be a positive integer, got ${options.dimension}`);
     }
+    if (options.quantization !== undefined && !["none", "int8"].includes(options.quantization)) {
+      throw new InvalidOptionError(`quantization must be none or int8, got "${options.quantization}"`);
+    }
     const hnsw = { ...DEFAULT_HNSW, ...options.hnsw };
     if (!(Number.isInteger(hnsw.M) && hnsw.M >= 2 && hnsw.M <= 100) || !(Number.isInteger(hnsw.efConstruction) && hnsw.efConstruction >= 1) || !Number.isInteger(hnsw.seed)) {
       throw new InvalidOptionError(`hnsw: M must be an integer from 2 to 100, efConstruction a positive integer and seed an integer, got ${JSON.stringify(options.hnsw)}`);
     }
     const { store, segments } = await IndexStore.open(dir, {
       readOnly: options.readOnly ?? false,
-      config: { dimension: options.dimension ?? null, metric, hnsw },
+      config: { dimension: options.dimension ?? null, metric, hnsw, ...(options.quantization === "int8" ? { quantization: "int8" as const } : {}) },
     });
     try {
       const config = store.config;
@@ -81,13 +90,17 @@ export class HybridIndex implements SearchIndex {
       if (options.dimension !== undefined && config.dimension !== null && options.dimension !== config.dimension) {
         throw new InvalidOptionError(`${dir}: the index has dimension ${config.dimension}, not ${options.dimension}`);
       }
-      const engine = new EmbeddedEngine(config.dimension, config.metric, options.textIndex, config.hnsw);
+      const quantization = config.quantization ?? "none";
+      if (options.quantization !== undefined && options.quantization !== quantization) {
+        throw new InvalidOptionError(`${dir}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
+      }
+      const engine = new EmbeddedEngine(config.dimension, config.metric, options.textIndex, config.hnsw, quantization);
       // Replaying every segment in order gives every process the same slot numbering, which is
       // what lets a saved graph be reused.
       engine.deferGraph();
       for (const segment of segments) {
         engine.delete(segment.deletes);
-        engine.upsert(segment.docs);
+        engine.upsert(segment.docs, segment.rows);
       }
       const saved = await store.loadGraph();
       const graph = saved ? decodeGraph(saved.bytes, saved.file).snapshot : undefined;
@@ -96,6 +109,7 @@ export class HybridIndex implements SearchIndex {
       index.savedGraphNodes = graph?.nodeCount ?? 0;
       return index;
     } catch (err) {
+      for (const segment of segments) segment.rows?.close();
       await store.close();
       throw err;
     }
@@ -109,8 +123,8 @@ export class HybridIndex implements SearchIndex {
     return this.write(async () => {
       const valid = validateDocuments(docs, options.where ?? ((i) => `docs[${i}]`), this.engine.denseDimension, this.engine.metric);
       if (valid.length === 0) return { upserted: 0 };
-      await this.store.commit({ docs: valid, deletes: [] }, this.configAfter(valid));
-      this.engine.upsert(valid);
+      const rows = await this.store.commit({ docs: valid, deletes: [] }, this.configAfter(valid));
+      this.engine.upsert(valid, rows);
       await this.maybeCompact();
       return { upserted: valid.length };
     });
@@ -185,6 +199,7 @@ export class HybridIndex implements SearchIndex {
       formatVersion: FORMAT_VERSION,
       textLeg: this.engine.hasTextLeg,
       hnsw: this.engine.hnsw,
+      quantization: this.engine.quantization,
       denseBytes: this.engine.denseBytes(),
     };
   }
@@ -197,6 +212,7 @@ export class HybridIndex implements SearchIndex {
     try {
       if (!this.readOnly) await this.saveGraph();
     } finally {
+      this.engine.close();
       await this.store.close();
     }
   }
@@ -224,8 +240,9 @@ export class HybridIndex implements SearchIndex {
 
   private async maybeCompact(): Promise<void> {
     if (this.engine.retiredFraction() <= COMPACT_RETIRED_FRACTION && this.store.segmentCount <= COMPACT_SEGMENTS) return;
-    this.engine.compact();
-    await this.store.rewrite(this.engine.liveDocuments(), this.store.config);
+    const live = this.engine.liveDocuments();
+    const rows = await this.store.rewrite(live, this.store.config);
+    this.engine.compact(live, rows);
     this.savedGraphNodes = 0;
   }
 

@@ -1,10 +1,13 @@
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptIndexError, NotAnIndexError } from "../errors.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
 import { sha256Hex } from "./checksum.js";
 import { ATTACHMENT_FILE, FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
+import type { FloatRows } from "../dense/float-rows.js";
 import { decodeSegment, encodeSegment, type SegmentContent } from "./segment-codec.js";
+import { SegmentFloatRows } from "./segment-float-rows.js";
 import { isLockFile, WriteLock } from "./write-lock.js";
 
 export interface StoreOpenOptions {
@@ -12,6 +15,9 @@ export interface StoreOpenOptions {
   /** Configuration for a new index (ignored when the index exists). */
   config: Manifest["config"];
 }
+
+/** A segment as read on open; `rows` reads its dense rows back when the index quantizes vectors. */
+export type LoadedSegment = SegmentContent & { rows?: FloatRows };
 
 const SEGMENT_FILE = /^seg-\d+\.tseg$/;
 const GRAPH_FILE = /^graph-\d+\.hnsw$/;
@@ -41,7 +47,7 @@ export class IndexStore {
   }
 
   /** Opens (or, when writable, creates) the index in `dir` and reads every segment. */
-  static async open(dir: string, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: SegmentContent[] }> {
+  static async open(dir: string, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: LoadedSegment[] }> {
     const info = await stat(dir).catch(() => null);
     if (info && !info.isDirectory()) throw new NotAnIndexError(`${dir}: not a directory, so not a Tandem index`);
     if (!info) {
@@ -124,43 +130,68 @@ export class IndexStore {
     if (old) await unlink(join(this.dir, old.file)).catch(() => undefined);
   }
 
-  /** Reads manifest and segments; retries when a concurrent compaction removed a file mid-read. */
-  private static async load(dir: string): Promise<{ manifest: Manifest; segments: SegmentContent[] }> {
+  /**
+   * Reads manifest and segments; retries when a concurrent compaction removed a file mid-read.
+   * A quantized index keeps each segment open (opened before it is read, so the rows read back
+   * later are those of the bytes verified now).
+   */
+  private static async load(dir: string): Promise<{ manifest: Manifest; segments: LoadedSegment[] }> {
     for (let attempt = 0; ; attempt++) {
       const path = join(dir, MANIFEST_FILE);
       const manifest = parseManifest(await readFile(path, "utf8"), path);
+      const keepRows = manifest.config.quantization === "int8";
+      const segments: LoadedSegment[] = [];
       try {
-        const segments: SegmentContent[] = [];
         for (const entry of manifest.segments) {
           const file = join(dir, entry.file);
-          const bytes = await readFile(file);
-          verify(bytes, entry, file);
-          segments.push(decodeSegment(bytes, file));
+          if (!keepRows) {
+            const bytes = await readFile(file);
+            verify(bytes, entry, file);
+            segments.push(decodeSegment(bytes, file));
+            continue;
+          }
+          const fd = openSync(file, "r");
+          let bytes: Uint8Array;
+          try {
+            bytes = readFileSync(fd);
+            verify(bytes, entry, file);
+          } catch (err) {
+            closeSync(fd);
+            throw err;
+          }
+          const segment = decodeSegment(bytes, file);
+          segments.push({ ...segment, rows: new SegmentFloatRows(file, fd, segment) });
         }
         return { manifest, segments };
       } catch (err) {
+        for (const segment of segments) segment.rows?.close();
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
         if (attempt >= 3) throw new CorruptIndexError(`${dir}: a segment named in ${MANIFEST_FILE} is missing: ${(err as Error).message}`);
       }
     }
   }
 
-  /** Writes one segment and makes it visible by swapping the manifest. */
-  async commit(content: SegmentContent, config: Manifest["config"]): Promise<void> {
+  /**
+   * Writes one segment and makes it visible by swapping the manifest. For a quantized index,
+   * returns the segment's dense rows to read back.
+   */
+  async commit(content: SegmentContent, config: Manifest["config"]): Promise<FloatRows | undefined> {
     const generation = this.manifest.generation + 1;
-    const entry = await this.writeSegment(generation, content);
+    const { entry, rows } = await this.writeSegment(generation, content);
     await this.swapManifest({ ...this.manifest, generation, config, segments: [...this.manifest.segments, entry] });
+    return rows;
   }
 
   /** Replaces every segment by one holding just the live documents, then removes the old files. */
-  async rewrite(docs: SegmentContent["docs"], config: Manifest["config"]): Promise<void> {
+  async rewrite(docs: SegmentContent["docs"], config: Manifest["config"]): Promise<FloatRows | undefined> {
     const generation = this.manifest.generation + 1;
-    const entry = await this.writeSegment(generation, { docs, deletes: [] });
+    const { entry, rows } = await this.writeSegment(generation, { docs, deletes: [] });
     const old = [...this.manifest.segments, ...(this.manifest.graph ? [this.manifest.graph] : [])];
     // Compaction renumbers slots, so the saved graph no longer applies.
     await this.swapManifest({ ...this.manifest, generation, config, segments: [entry], graph: undefined });
     for (const s of old) await unlink(join(this.dir, s.file)).catch(() => undefined);
     await syncDirectory(this.dir);
+    return rows;
   }
 
   async close(): Promise<void> {
@@ -173,9 +204,12 @@ export class IndexStore {
 
   private async writeSegment(generation: number, content: SegmentContent) {
     const file = `seg-${String(generation).padStart(8, "0")}.tseg`;
-    const bytes = encodeSegment(content);
-    await writeFileAtomic(join(this.dir, file), bytes);
-    return { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: content.docs.length, deletes: content.deletes.length };
+    const { bytes, ...layout } = encodeSegment(content);
+    const path = join(this.dir, file);
+    await writeFileAtomic(path, bytes);
+    const rows = this.config.quantization === "int8" ? SegmentFloatRows.open(path, layout) : undefined;
+    const entry = { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: content.docs.length, deletes: content.deletes.length };
+    return { entry, rows };
   }
 
   private async swapManifest(next: Manifest): Promise<void> {

@@ -1,6 +1,6 @@
 import { CorruptIndexError, NotAnIndexError, UnsupportedVersionError } from "../errors.js";
 import type { HnswParams } from "../dense/hnsw-index.js";
-import type { Metric } from "../types.js";
+import type { DenseQuantization, Metric } from "../types.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const INDEX_FORMAT = "tandem-index";
@@ -28,7 +28,13 @@ export interface Manifest {
   format: typeof INDEX_FORMAT;
   formatVersion: number;
   generation: number;
-  config: { dimension: number | null; metric: Metric; hnsw: HnswParams };
+  config: {
+    dimension: number | null;
+    metric: Metric;
+    hnsw: HnswParams;
+    /** "int8": dense vectors held in memory as int8 codes, floats read back from segments. Absent: float32 in memory. */
+    quantization?: DenseQuantization;
+  };
   segments: SegmentEntry[];
   /** The saved HNSW graph, covering the first `nodes` slots in segment order. */
   graph?: FileEntry & { nodes: number };
@@ -65,7 +71,8 @@ export function parseManifest(text: string, path: string): Manifest {
     (m.config.dimension === null || (Number.isInteger(m.config.dimension) && m.config.dimension > 0));
   const hnsw = m.config?.hnsw;
   const okHnsw = typeof hnsw === "object" && hnsw !== null && [hnsw.M, hnsw.efConstruction, hnsw.seed].every(Number.isInteger);
-  if (!okConfig || !okHnsw) throw new CorruptIndexError(`${path}: config is missing or invalid`);
+  const okQuantization = m.config?.quantization === undefined || ["none", "int8"].includes(m.config.quantization);
+  if (!okConfig || !okHnsw || !okQuantization) throw new CorruptIndexError(`${path}: config is missing or invalid`);
   if (m.graph !== undefined && (typeof m.graph?.file !== "string" || !/^graph-\d+\.hnsw$/.test(m.graph.file) || !Number.isInteger(m.graph.nodes))) {
     throw new CorruptIndexError(`${path}: invalid graph entry ${JSON.stringify(m.graph)}`);
   }

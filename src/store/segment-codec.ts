@@ -16,6 +16,12 @@ export interface SegmentContent {
   deletes: string[];
 }
 
+/** Where a segment file's dense rows start (byte offset), so single rows can be read back. */
+export interface DenseRowsLayout {
+  denseRowsAt: number;
+  dimension: number;
+}
+
 const MAGIC = "TANDSEG\0";
 const SEGMENT_VERSION = 1;
 
@@ -29,7 +35,7 @@ interface SegmentHeader {
 }
 
 
-export function encodeSegment(content: SegmentContent): Uint8Array {
+export function encodeSegment(content: SegmentContent): { bytes: Uint8Array } & DenseRowsLayout {
   const tokenIds = new Map<string, number>();
   const tokens: string[] = [];
   let nnz = 0;
@@ -86,10 +92,10 @@ export function encodeSegment(content: SegmentContent): Uint8Array {
     }
   });
   offsets[n] = p;
-  return bytes;
+  return { bytes, denseRowsAt: denseAt, dimension: dimension ?? 0 };
 }
 
-export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent {
+export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent & DenseRowsLayout {
   const { header, buffer, bodyAt } = openBinaryFile<SegmentHeader>(bytes, MAGIC, SEGMENT_VERSION, file, "segment");
   const n = header.docs.length;
   const dimension = header.dimension ?? 0;
@@ -119,5 +125,5 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent {
     if (d.fields !== undefined) doc.fields = d.fields;
     return doc;
   });
-  return { docs, deletes: header.deletes };
+  return { docs, deletes: header.deletes, denseRowsAt: denseAt, dimension };
 }

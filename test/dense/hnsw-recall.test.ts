@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HybridIndex, type Filter, type Metric } from "../../src/index.js";
+import { HybridIndex, type DenseQuantization, type Filter, type Metric } from "../../src/index.js";
 import { embeddingLike } from "../helpers/embeddings.js";
 
 const N = 8000;
@@ -31,12 +31,21 @@ async function recall(index: HybridIndex, filter?: Filter): Promise<number> {
   return found / total;
 }
 
-describe.each(["cosine", "l2", "dot"] as Metric[])("HNSW dense leg (%s)", (metric) => {
+const cases: [Metric, DenseQuantization][] = [
+  ["cosine", "none"],
+  ["l2", "none"],
+  ["dot", "none"],
+  ["cosine", "int8"],
+  ["l2", "int8"],
+  ["dot", "int8"],
+];
+
+describe.each(cases)("HNSW dense leg (%s, quantization %s)", (metric, quantization) => {
   let dir: string;
   let index: HybridIndex;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "tandem-hnsw-"));
-    index = await HybridIndex.open(dir, { metric, hnsw: { M: 12, efConstruction: 100 } });
+    index = await HybridIndex.open(dir, { metric, quantization, hnsw: { M: 12, efConstruction: 100 } });
     await index.upsert(docs);
   });
   afterAll(async () => {
@@ -59,6 +68,7 @@ describe.each(["cosine", "l2", "dot"] as Metric[])("HNSW dense leg (%s)", (metri
     index = await HybridIndex.open(dir);
     const stats = await index.stats();
     expect(stats.metric).toBe(metric);
+    expect(stats.quantization).toBe(quantization);
     expect(await recall(index)).toBeGreaterThanOrEqual(0.95);
     expect(await recall(index, { range: { bucket: { lt: 50 } } })).toBeGreaterThanOrEqual(0.95);
   });
