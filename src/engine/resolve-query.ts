@@ -64,6 +64,9 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
   if (dense && allowed("dense")) legs.push("dense");
   if (text !== undefined && text.trim() !== "" && allowed("text") && (caps.textLeg || query.legs?.includes("text"))) legs.push("text");
 
+  if (query.fusion !== undefined && (typeof query.fusion !== "object" || query.fusion === null || Array.isArray(query.fusion))) {
+    fail(`"fusion" must be an object such as {"method":"convex","normalize":"zscore"}, got ${JSON.stringify(query.fusion)}`);
+  }
   const f = query.fusion ?? {};
   const method = f.method ?? "rrf";
   if (!FUSION_METHODS.includes(method)) fail(`unknown fusion method "${method}" (use ${FUSION_METHODS.join(", ")})`);

@@ -160,7 +160,11 @@ export class IndexStore {
             throw err;
           }
           const segment = decodeSegment(bytes, file);
-          segments.push({ ...segment, rows: new SegmentFloatRows(file, fd, segment) });
+          if (segment.docs.some((d) => d.dense)) segments.push({ ...segment, rows: new SegmentFloatRows(file, fd, segment) });
+          else {
+            closeSync(fd);
+            segments.push(segment);
+          }
         }
         return { manifest, segments };
       } catch (err) {
@@ -173,7 +177,7 @@ export class IndexStore {
 
   /**
    * Writes one segment and makes it visible by swapping the manifest. For a quantized index,
-   * returns the segment's dense rows to read back.
+   * returns the segment's dense rows to read back (when it has any); the caller owns them.
    */
   async commit(content: SegmentContent, config: Manifest["config"]): Promise<FloatRows | undefined> {
     const generation = this.manifest.generation + 1;
@@ -207,7 +211,8 @@ export class IndexStore {
     const { bytes, ...layout } = encodeSegment(content);
     const path = join(this.dir, file);
     await writeFileAtomic(path, bytes);
-    const rows = this.config.quantization === "int8" ? SegmentFloatRows.open(path, layout) : undefined;
+    const hasDense = content.docs.some((d) => d.dense);
+    const rows = this.config.quantization === "int8" && hasDense ? SegmentFloatRows.open(path, layout) : undefined;
     const entry = { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: content.docs.length, deletes: content.deletes.length };
     return { entry, rows };
   }

@@ -127,6 +127,7 @@ describe("hybrid search through the index", () => {
     await expect(index.search({ dense: [1, 2] })).rejects.toThrow(/dense has 2 values, index dimension is 12/);
     await expect(index.search({ sparse: { a: 1 }, k: 0 })).rejects.toThrow(/"k" must be an integer from 1/);
     await expect(index.search({ sparse: { a: 1 }, fusion: { method: "magic" as never } })).rejects.toThrow(/unknown fusion method "magic"/);
+    await expect(index.search({ sparse: { a: 1 }, fusion: "convex" as never })).rejects.toThrow(/"fusion" must be an object such as \{"method":"convex","normalize":"zscore"\}, got "convex"/);
     await expect(index.search({ sparse: { a: 1 }, filter: { near: {} } as never })).rejects.toThrow(/unknown filter operator "near"/);
     const bare = await HybridIndex.open(join(dir, "..", `${dir.split("/").pop()}-bare`));
     await bare.upsert([{ id: "x", text: "hello" }]);
