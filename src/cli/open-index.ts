@@ -1,7 +1,7 @@
 import { HybridIndex } from "../engine/hybrid-index.js";
 import type { SearchIndex } from "../engine/search-index.js";
 import { loadElasticsearch, loadTextIndex } from "./plugins.js";
-import type { Metric } from "../types.js";
+import type { DenseQuantization, Metric } from "../types.js";
 import type { ParsedValues } from "./options.js";
 import { UsageError } from "./usage-error.js";
 
@@ -9,16 +9,22 @@ interface OpenIndexOptions {
   readOnly: boolean;
   metric?: Metric;
   hnsw?: { M?: number; efConstruction?: number };
+  quantization?: DenseQuantization;
 }
 
 /** Opens the index the command line names (`--backend`, `--index` or `--es-*`). */
 export async function openIndex(values: ParsedValues, options: OpenIndexOptions): Promise<SearchIndex> {
   const backend = backendOf(values);
   const hnsw = Object.fromEntries(Object.entries(options.hnsw ?? {}).filter(([, v]) => v !== undefined));
-  if (backend === "elasticsearch") return openElasticsearch(values, options, hnsw);
+  if (backend === "elasticsearch") {
+    if (options.quantization !== undefined) {
+      throw new UsageError("--quantization applies to the embedded backend; Elasticsearch quantizes by its own index type (denseIndexType, e.g. int8_hnsw, in the plugin's options)");
+    }
+    return openElasticsearch(values, options, hnsw);
+  }
   const dir = values.index as string | undefined;
   if (!dir) throw new UsageError("--index <dir> is required with the embedded backend");
-  return HybridIndex.open(dir, { readOnly: options.readOnly, metric: options.metric, hnsw, textIndex: await loadTextIndex() });
+  return HybridIndex.open(dir, { readOnly: options.readOnly, metric: options.metric, hnsw, quantization: options.quantization, textIndex: await loadTextIndex() });
 }
 
 /** `--backend`, else TANDEM_BACKEND, else embedded. */

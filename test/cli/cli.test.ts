@@ -65,6 +65,29 @@ describe("tandem CLI (CONTRACT.md)", () => {
     expect(info).toMatchObject({ documents: 198, dimension: 8, metric: "dot", formatVersion: 1 });
   });
 
+  it("builds an int8-quantized index whose dense answers are rescored to the exact top k", async () => {
+    // Above the 1,024 vectors where quantization starts.
+    const many = generateCorpus(7, 1500, 32);
+    await writeFile(join(work, "many.jsonl"), jsonl(many.docs));
+    await writeFile(join(work, "many-queries.jsonl"), jsonl(many.queries.map((q, i) => ({ id: `q${i}`, dense: q.dense }))));
+    const index = tandem(["index", "many.jsonl", "--index", "idx8", "--quantization", "int8"], work);
+    expect(index.stderr).toBe("");
+    expect(JSON.parse(tandem(["info", "--index", "idx8"], work).stdout)).toMatchObject({ documents: 1500, quantization: "int8" });
+    const live = new Map<string, Document>(many.docs.map((d) => [d.id, d]));
+    const r = tandem(["search", "--index", "idx8", "--queries", "many-queries.jsonl", "--legs", "dense", "--k", "10"], work);
+    expect(r.code).toBe(0);
+    r.stdout.trim().split("\n").forEach((l, i) => {
+      const ref = referenceLeg(live, (d) => referenceDense("cosine", many.queries[i]!.dense, d.dense), undefined);
+      expectSameTopK(JSON.parse(l).hits, ref, 10);
+    });
+    const bad = tandem(["index", "many.jsonl", "--index", "idx9", "--quantization", "int4"], work);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--quantization: expected none or int8, got "int4"`);
+    const es = tandem(["index", "many.jsonl", "--backend", "elasticsearch", "--es-url", "http://127.0.0.1:1", "--es-index", "x", "--quantization", "int8"], work);
+    expect(es.code).toBe(2);
+    expect(es.stderr).toContain("--quantization applies to the embedded backend");
+  });
+
   it("applies --filter inside the legs and fuses with the chosen method", () => {
     const filter = JSON.stringify({ range: { year: { gte: 2012 } } });
     const r = tandem(["search", "--index", "idx", "--queries", "queries.jsonl", "--filter", filter, "--fusion", "convex", "--normalize", "zscore", "--weights", "sparse=2,dense=1", "--explain"], work);

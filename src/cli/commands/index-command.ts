@@ -1,4 +1,4 @@
-import type { Metric } from "../../types.js";
+import type { DenseQuantization, Metric } from "../../types.js";
 import { encodeDocuments, encodeOptions } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, numberOption, type ParsedValues } from "../options.js";
@@ -19,19 +19,23 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
   --encode-sparse <dir>    ...or SPLADE weights from a masked-LM model directory (transformers.js)
   --encode-dense <dir>     give documents without "dense" a sentence embedding from a model directory
   --m N                    HNSW links per node of a new index (default 16)
-  --ef-construction N      HNSW build candidate list size of a new index (default 200)`,
-  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" } },
+  --ef-construction N      HNSW build candidate list size of a new index (default 200)
+  --quantization none|int8 dense vectors of a new index in memory as float32 (default) or int8
+                           codes (a quarter of the memory; the ef best are rescored exactly)`,
+  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, quantization: { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" } },
   async run(values: ParsedValues, positionals: string[]) {
     const [input, ...extra] = positionals;
     if (!input) throw new UsageError("index: missing <docs.jsonl>");
     if (extra.length > 0) throw new UsageError(`index: unexpected argument "${extra[0]}"`);
     const metric = values.metric as string | undefined;
     if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new UsageError(`--metric: expected cosine, dot or l2, got "${metric}"`);
+    const quantization = values.quantization as string | undefined;
+    if (quantization !== undefined && !["none", "int8"].includes(quantization)) throw new UsageError(`--quantization: expected none or int8, got "${quantization}"`);
     const encode = encodeOptions(values);
     const started = performance.now();
     const records = await readJsonl(await resolveBeirPath(input, "corpus"));
     const hnsw = { M: numberOption(values, "m", true), efConstruction: numberOption(values, "ef-construction", true) };
-    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw });
+    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw, quantization: quantization as DenseQuantization | undefined });
     try {
       const docs = records.map((r) => fromBeirRecord(r.value));
       const saveModel = await encodeDocuments(index, docs, encode);
