@@ -15,7 +15,7 @@ const FIRST_FIT = 1024;
  * Stored vectors kept prepared as queries for graph construction, where the neighbour heuristic
  * compares each candidate with the few neighbours kept so far.
  */
-const PREPARED_ROWS = 256;
+const PREPARED_ROWS = 64;
 const NO_VECTOR = new Float32Array(0);
 
 /** A query prepared for code rows: dot(query, decoded row) ≈ offset + unit × integer dot. */
@@ -67,11 +67,10 @@ export class QuantizedVectorStore implements DenseVectors {
   private codesLoaded: DenseQuery | null = null;
   private codeQuery: CodeQuery = { offset: 0, unit: 0, norm2: 0 };
   private betweenFrom: { slot: number; query: DenseQuery } | null = null;
-  /** Which slot each prepared row holds (-1: none), its row by slot, and each row's offset and squared norm. */
+  /** Which slot each prepared row holds (-1: none), its row by slot, and each row's offset. */
   private readonly preparedSlot = new Int32Array(PREPARED_ROWS).fill(-1);
   private readonly preparedRowOf = new Map<number, number>();
   private readonly preparedOffset = new Float64Array(PREPARED_ROWS);
-  private readonly preparedNorm2 = new Float64Array(PREPARED_ROWS);
   private nextPrepared = 0;
 
   constructor(
@@ -141,7 +140,7 @@ export class QuantizedVectorStore implements DenseVectors {
   }
 
   asQuery(slot: number): DenseQuery {
-    if (this.quantizer) return { vector: NO_VECTOR, norm: NaN, row: slot };
+    if (this.quantizer) return { vector: NO_VECTOR, norm: this.norms[slot]!, row: slot };
     return prepareDenseQuery(this.pending[slot]!);
   }
 
@@ -149,7 +148,7 @@ export class QuantizedVectorStore implements DenseVectors {
     if (!this.quantizer) return this.exactSimilarity(query, slot);
     const q = this.loadCodes(query);
     const dot = q.offset + q.unit * this.kernel.dotCodes(this.queryCodesAt, this.codeAt(slot), this.codeStride);
-    return this.fromDot(dot, q, slot);
+    return this.fromDot(dot, q.norm2, slot);
   }
 
   similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void {
@@ -164,7 +163,7 @@ export class QuantizedVectorStore implements DenseVectors {
     this.kernel.dotCodesMany(this.queryCodesAt, this.listAt, count, this.codeStride, this.outAt);
     const results = this.kernel.int32;
     const at = this.outAt >> 2;
-    for (let i = 0; i < count; i++) out[i] = this.fromDot(q.offset + q.unit * results[at + i]!, q, slots[i]!);
+    for (let i = 0; i < count; i++) out[i] = this.fromDot(q.offset + q.unit * results[at + i]!, q.norm2, slots[i]!);
   }
 
   similarityBetween(a: number, b: number): number {
@@ -174,7 +173,7 @@ export class QuantizedVectorStore implements DenseVectors {
     }
     const row = this.preparedRow(a);
     const dot = this.preparedOffset[row]! + this.kernel.dotCodes(this.preparedAt + row * 2 * this.codeStride, this.codeAt(b), this.codeStride) / this.quantizer.codeQueryFactor;
-    return this.metric === "l2" ? -(this.preparedNorm2[row]! - 2 * dot + this.norms[b]! * this.norms[b]!) : dot;
+    return this.fromDot(dot, this.norms[a]! * this.norms[a]!, b);
   }
 
   /** The exact similarity, computed as the float store computes it, from the vector read back. */
@@ -202,7 +201,7 @@ export class QuantizedVectorStore implements DenseVectors {
     let copies = 0;
     for (const v of this.pending) if (v) copies += v.byteLength;
     for (const v of this.ownCopies) copies += v.byteLength;
-    return this.kernel.bytes.byteLength + this.norms.byteLength + this.present.byteLength + this.sourceOf.byteLength + this.rowOf.byteLength + copies;
+    return (this.quantizer?.bytes() ?? 0) + this.kernel.bytes.byteLength + this.norms.byteLength + this.present.byteLength + this.sourceOf.byteLength + this.rowOf.byteLength + copies;
   }
 
   /** Bytes of the in-memory representation of one vector: its codes, norm, flag and location. */
@@ -225,10 +224,11 @@ export class QuantizedVectorStore implements DenseVectors {
     return this.metric === "cosine" && this.norms[slot]! > 0 ? 1 / this.norms[slot]! : 1;
   }
 
-  private fromDot(dot: number, q: CodeQuery, slot: number): number {
+  /** The similarity from an (approximate) dot product; L2 uses the exact squared norms. */
+  private fromDot(dot: number, queryNorm2: number, slot: number): number {
     if (this.metric !== "l2") return dot;
     const n = this.norms[slot]!;
-    return -(q.norm2 - 2 * dot + n * n);
+    return -(queryNorm2 - 2 * dot + n * n);
   }
 
   /** The prepared row holding `slot` as a query, preparing it (in place of the oldest) if needed. */
@@ -239,11 +239,9 @@ export class QuantizedVectorStore implements DenseVectors {
       this.nextPrepared = (row + 1) % PREPARED_ROWS;
       if (this.preparedSlot[row]! >= 0) this.preparedRowOf.delete(this.preparedSlot[row]!);
       const at = (this.preparedAt >> 1) + row * this.codeStride;
-      const { offset, norm2 } = this.quantizer!.prepareCodeQuery(this.kernel.bytes, this.codeAt(slot), this.codeStride, this.kernel.int16, at);
+      this.preparedOffset[row] = this.quantizer!.prepareCodeQuery(this.kernel.bytes, this.codeAt(slot), this.codeStride, this.kernel.int16, at);
       this.preparedSlot[row] = slot;
       this.preparedRowOf.set(slot, row);
-      this.preparedOffset[row] = offset;
-      this.preparedNorm2[row] = norm2;
     }
     return row;
   }
@@ -253,8 +251,9 @@ export class QuantizedVectorStore implements DenseVectors {
     if (this.codesLoaded === query) return this.codeQuery;
     const quantizer = this.quantizer!;
     if (query.row !== undefined) {
-      const { offset, norm2 } = quantizer.prepareCodeQuery(this.kernel.bytes, this.codeAt(query.row), this.codeStride, this.kernel.int16, this.queryCodesAt >> 1);
-      this.codeQuery = { offset, unit: 1 / quantizer.codeQueryFactor, norm2 };
+      const offset = quantizer.prepareCodeQuery(this.kernel.bytes, this.codeAt(query.row), this.codeStride, this.kernel.int16, this.queryCodesAt >> 1);
+      const norm = this.norms[query.row]!;
+      this.codeQuery = { offset, unit: 1 / quantizer.codeQueryFactor, norm2: norm * norm };
     } else {
       let vector: ArrayLike<number> = query.vector;
       if (this.metric === "cosine" && query.norm > 0) vector = query.vector.map((v) => v / query.norm);

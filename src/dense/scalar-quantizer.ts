@@ -12,6 +12,7 @@ export class ScalarQuantizer {
   private readonly weightLimit: number;
   /** Weight scale for queries made from code rows, from the largest weight any code row can give. */
   readonly codeQueryFactor: number;
+  private weightTable: Int16Array | null = null;
 
   private constructor(
     readonly lower: Float32Array,
@@ -93,23 +94,37 @@ export class ScalarQuantizer {
   }
 
   /**
-   * `prepareQuery` for the vector a code row stands for, in one pass without decoding it (graph
-   * construction compares stored vectors with each other). The unit is 1 / codeQueryFactor;
-   * returns the offset and the squared norm of the decoded vector.
+   * `prepareQuery` for the vector a code row stands for, without decoding it (graph construction
+   * compares stored vectors with each other): weights are looked up per dimension and code.
+   * The unit is 1 / codeQueryFactor; returns the offset.
    */
-  prepareCodeQuery(codes: Uint8Array, at: number, n: number, out: Int16Array, outAt: number): { offset: number; norm2: number } {
+  prepareCodeQuery(codes: Uint8Array, at: number, n: number, out: Int16Array, outAt: number): number {
     const dimension = this.lower.length;
-    const factor = this.codeQueryFactor;
+    const weights = this.codeWeights();
     let offset = this.lowerNorm2;
-    let norm2 = 0;
     for (let d = 0; d < dimension; d++) {
       const c = codes[at + d]!;
       offset += this.lowerStep[d]! * c;
-      out[outAt + d] = Math.round((this.lowerStep[d]! + this.stepSquared[d]! * c) * factor);
-      const x = this.lower[d]! + this.step[d]! * c;
-      norm2 += x * x;
+      out[outAt + d] = weights[(d << 8) | c]!;
     }
     out.fill(0, outAt + dimension, outAt + n);
-    return { offset, norm2 };
+    return offset;
+  }
+
+  /** Bytes held (ranges and the weight table). */
+  bytes(): number {
+    return 8 * this.lower.length + 16 * this.lower.length + (this.weightTable?.byteLength ?? 0);
+  }
+
+  /** int16 weight of each (dimension, code): the decoded value × step, scaled by codeQueryFactor. */
+  private codeWeights(): Int16Array {
+    if (!this.weightTable) {
+      const table = new Int16Array(this.lower.length * 256);
+      for (let d = 0; d < this.lower.length; d++) {
+        for (let c = 0; c < 256; c++) table[(d << 8) | c] = Math.round((this.lowerStep[d]! + this.stepSquared[d]! * c) * this.codeQueryFactor);
+      }
+      this.weightTable = table;
+    }
+    return this.weightTable;
   }
 }

@@ -27,6 +27,11 @@ const EXACT_SCAN_MAX = 2_000;
 const EXACT_SCAN_FRACTION = 0.15;
 /** Default HNSW candidate list size at query time. */
 const DEFAULT_EF_SEARCH = 100;
+/**
+ * Over int8 codes, this many times the hits wanted (at most ef) are rescored from the float
+ * vectors: each costs a read, and the true top k sits well inside 3k by approximate score.
+ */
+export const RESCORE_OVERSAMPLING = 3;
 
 interface DenseLeg {
   store: DenseVectors;
@@ -210,15 +215,15 @@ export class EmbeddedEngine implements LegBackend {
 
   /**
    * Exact scan when asked for or when few documents are accepted; otherwise the HNSW graph.
-   * Over quantized vectors, the ef best by approximate similarity (ef ≥ candidates) are rescored
-   * with their exact float vectors and the best `candidates` of those returned.
+   * Over quantized vectors, the best min(ef, 3 × candidates) by approximate similarity are
+   * rescored with their exact float vectors and the best `candidates` of those returned.
    */
   private searchDense(query: ResolvedQuery, candidates: number, accept: Uint8Array, accepted: number) {
     const { store, graph } = this.dense!;
     const q = store.prepare(query.dense!);
     if (query.exact) return flatSearch(store, q, candidates, accept, this.tieBreak, true);
     const ef = Math.max(query.ef ?? DEFAULT_EF_SEARCH, candidates);
-    const depth = store.quantized ? ef : candidates;
+    const depth = store.quantized ? Math.min(ef, RESCORE_OVERSAMPLING * candidates) : candidates;
     let found: { slots: number[]; scores: number[] };
     if (accepted <= EXACT_SCAN_MAX || accepted < EXACT_SCAN_FRACTION * this.slotOf.size) {
       found = flatSearch(store, q, depth, accept, this.tieBreak);

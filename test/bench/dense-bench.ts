@@ -3,6 +3,7 @@ import { flatSearch } from "../../src/dense/flat-index.js";
 import { HnswIndex, type HnswParams } from "../../src/dense/hnsw-index.js";
 import { VectorStore } from "../../src/dense/vector-store.js";
 import { benchVectors, localIntrinsicDimensionality } from "./bench-data.js";
+import { int8Comparison } from "./int8-bench.js";
 import { fmt, latencySummary, table } from "./stats.js";
 
 interface HnswlibIndex {
@@ -142,7 +143,11 @@ export async function denseBench(
         if (a && b) console.log(`QPS ratio Tandem/hnswlib-node at recall@10 ≥ ${target}: ${fmt(a.qps / b.qps)} (Tandem ef ${a.ef}, hnswlib ef ${b.ef})`);
         else console.log(`recall@10 ${target}: not reached by ${a ? "hnswlib-node" : "Tandem"} within ef ≤ ${EFS[EFS.length - 1]}`);
       }
-      if (order === "random") filteredRecall(tandem.graph, tandem.store, queries.map((q) => tandem.store.prepare(q)), perm, n);
+      if (order === "random") {
+        filteredRecall(tandem.graph, tandem.store, queries.map((q) => tandem.store.prepare(q)), perm, n);
+        const float = { points: tandemPoints, bytesPerVector: bytesTandem / n, vectorBytesPerVector: tandem.store.bytes() / n, build: buildTandem };
+        await int8Comparison({ data, dimension, n, perm, queries, truth, params, efs: EFS, k: K, float, peer: peerPoints });
+      }
     }
   }
 }
