@@ -55,47 +55,37 @@ describe("ScalarQuantizer", () => {
     expect(Array.from(codes)).toEqual(new Array(40).fill(0));
   });
 
-  it("prepares a stored code row as a query giving the dot with both decoded rows", () => {
-    const a = new Uint8Array(64);
-    const b = new Uint8Array(64);
-    const weights = new Int16Array(64);
-    quantizer.encode(rows[3]!, 1, a, 0);
-    const offset = quantizer.prepareCodeQuery(a, 0, 64, weights, 0);
-    const x = quantizer.decode(a, 0);
-    for (const row of rows.slice(10, 60)) {
-      quantizer.encode(row, 1, b, 0);
-      const y = quantizer.decode(b, 0);
-      let exact = 0;
-      let magnitude = 0;
-      let integer = 0;
-      for (let d = 0; d < 40; d++) {
-        exact += x[d]! * y[d]!;
-        magnitude += Math.abs(x[d]! * y[d]!);
-        integer += weights[d]! * b[d]!;
-      }
-      expect(Math.abs(offset + integer / quantizer.codeQueryFactor - exact)).toBeLessThan(1e-4 * magnitude);
-    }
-  });
-
-  it("prepares a query whose integer dot with the codes gives the dot with the decoded row", () => {
+  /** The integer dot of `weights` with each row's codes, scaled, equals the dot of `query` with the decoded row. */
+  function expectIntegerDots(query: ArrayLike<number>, weights: Int16Array, offset: number, unit: number): void {
     const codes = new Uint8Array(64);
-    const weights = new Int16Array(64);
-    const q = rows[7]!;
-    const { offset, unit } = quantizer.prepareQuery(q, 64, weights, 0);
-    for (const row of rows.slice(0, 50)) {
+    for (const row of rows.slice(10, 60)) {
       quantizer.encode(row, 1, codes, 0);
       const decoded = quantizer.decode(codes, 0);
       let exact = 0;
       let magnitude = 0;
       let integer = 0;
       for (let d = 0; d < 40; d++) {
-        exact += q[d]! * decoded[d]!;
-        magnitude += Math.abs(q[d]! * decoded[d]!);
+        exact += query[d]! * decoded[d]!;
+        magnitude += Math.abs(query[d]! * decoded[d]!);
         integer += weights[d]! * codes[d]!;
       }
       // Only the query's rounding to int16 is lost: about 1e-5 of the terms' magnitude.
       expect(Math.abs(offset + unit * integer - exact)).toBeLessThan(1e-4 * magnitude);
     }
+  }
+
+  it("prepares a query whose integer dot with the codes gives the dot with the decoded row", () => {
+    const weights = new Int16Array(64);
+    const { offset, unit } = quantizer.prepareQuery(rows[7]!, 64, weights, 0);
+    expectIntegerDots(rows[7]!, weights, offset, unit);
+  });
+
+  it("prepares a stored code row as a query giving the dot of the two decoded rows", () => {
+    const codes = new Uint8Array(64);
+    const weights = new Int16Array(64);
+    quantizer.encode(rows[3]!, 1, codes, 0);
+    const offset = quantizer.prepareCodeQuery(codes, 0, 64, weights, 0);
+    expectIntegerDots(quantizer.decode(codes, 0), weights, offset, 1 / quantizer.codeQueryFactor);
   });
 });
 
