@@ -41,6 +41,7 @@ function atRecall(points: Point[], target: number): Point | undefined {
 /**
  * Runs each size with both insertion orders. `kernel` picks the distance kernel; compare
  * kernels in separate runs, since mixing them in one process makes V8's call sites polymorphic.
+ * `int8Only` measures just the int8-quantized index (for sizes where the full run takes hours).
  */
 export async function denseBench(
   sizes: number[],
@@ -49,6 +50,7 @@ export async function denseBench(
   params: HnswParams,
   kernel: "simd" | "js",
   orders: readonly ("random" | "by-topic")[] = ["random", "by-topic"],
+  int8Only = false,
 ): Promise<void> {
   const HNSW = loadHnswlib();
   console.log(`\n## Dense ANN: Tandem HNSW (pure TypeScript) vs hnswlib-node (C++), single thread`);
@@ -74,6 +76,11 @@ export async function denseBench(
       // Insertion order: the generator's (topics interleaved), or grouped by nearest topic direction.
       const perm = Array.from({ length: n }, (_, i) => i);
       if (order === "by-topic") perm.sort((a, b) => data[a * dimension]! - data[b * dimension]! || a - b);
+      if (int8Only) {
+        console.log(`\ninsertion order: ${order}; exact scan ${fmt(exactMs, 2)} ms/query`);
+        await int8Comparison({ data, dimension, n, perm, queries, truth, params, efs: EFS, k: K, peer: [] });
+        continue;
+      }
       const runTandem = (kernel: "simd" | "js") => {
         const orderedStore = new VectorStore(dimension, "cosine", kernel);
         for (let i = 0; i < n; i++) orderedStore.add(i, data.subarray(perm[i]! * dimension, (perm[i]! + 1) * dimension));

@@ -27,8 +27,8 @@ interface Int8Run {
   params: HnswParams;
   efs: number[];
   k: number;
-  /** The float32 run and hnswlib-node's, at the same ef values, for the ratios. */
-  float: { points: RecallPoint[]; bytesPerVector: number; vectorBytesPerVector: number; build: number };
+  /** The float32 run and hnswlib-node's, at the same ef values, for the ratios (absent when not run). */
+  float?: { points: RecallPoint[]; bytesPerVector: number; vectorBytesPerVector: number; build: number };
   peer: RecallPoint[];
 }
 
@@ -69,26 +69,25 @@ export async function int8Comparison(run: Int8Run): Promise<void> {
   const { points, build } = result;
   const bytes = (result.vectorBytes + result.graphBytes) / n;
   console.log(`\nint8 quantization (same graph parameters; floats read back from a file to rescore the best min(ef, ${RESCORE_OVERSAMPLING}k)):`);
-  console.log(`build ${fmt(build, 1)} s including quantization fits (float32 ${fmt(run.float.build, 1)} s)`);
-  console.log(
-    `memory: vectors ${fmt(result.vectorBytes / n, 0)} bytes/vector vs float32 ${fmt(run.float.vectorBytesPerVector, 0)} (${fmt(result.vectorBytes / n / run.float.vectorBytesPerVector)}×); ` +
-      `with the graph ${fmt(bytes, 0)} vs ${fmt(run.float.bytesPerVector, 0)} (${fmt(bytes / run.float.bytesPerVector)}×)`,
-  );
+  const float = run.float;
+  console.log(`build ${fmt(build, 1)} s including quantization fits${float ? ` (float32 ${fmt(float.build, 1)} s)` : ""}`);
+  const ratio = (a: number, b: number | undefined) => (b === undefined ? "" : ` vs float32 ${fmt(b, 0)} (${fmt(a / b)}×)`);
+  console.log(`memory: vectors ${fmt(result.vectorBytes / n, 0)} bytes/vector${ratio(result.vectorBytes / n, float?.vectorBytesPerVector)}; with the graph ${fmt(bytes, 0)}${ratio(bytes, float?.bytesPerVector)}`);
   const out: (string | number)[][] = [["ef", "recall int8 (no rescoring)", "recall int8 rescored", "recall float32", "QPS int8", "QPS float32", "p50 int8", "p99 int8"]];
   points.forEach((p, i) => {
-    const f = run.float.points[i]!;
-    out.push([p.ef, fmt(p.before, 3), fmt(p.recall, 3), fmt(f.recall, 3), fmt(p.qps, 0), fmt(f.qps, 0), fmt(p.p50, 3), fmt(p.p99, 3)]);
+    const f = float?.points[i];
+    out.push([p.ef, fmt(p.before, 3), fmt(p.recall, 3), f ? fmt(f.recall, 3) : "-", fmt(p.qps, 0), f ? fmt(f.qps, 0) : "-", fmt(p.p50, 3), fmt(p.p99, 3)]);
   });
   console.log(table(out));
   for (const target of [0.9, 0.95]) {
     const a = points.find((p) => p.recall >= target);
-    const f = run.float.points.find((p) => p.recall >= target);
+    const f = float?.points.find((p) => p.recall >= target);
     const h = run.peer.find((p) => p.recall >= target);
     if (!a) {
       console.log(`recall@10 ${target}: not reached by int8 within ef ≤ ${run.efs[run.efs.length - 1]}`);
       continue;
     }
-    const vsFloat = f ? `${fmt(a.qps / f.qps)}× float32 (ef ${f.ef})` : "float32 did not reach it";
+    const vsFloat = f ? `${fmt(a.qps / f.qps)}× float32 (ef ${f.ef})` : "float32 not run or did not reach it";
     const vsPeer = h ? `${fmt(a.qps / h.qps)}× hnswlib-node (ef ${h.ef})` : "hnswlib-node not run or did not reach it";
     console.log(`int8 QPS at recall@10 ≥ ${target} (ef ${a.ef}): ${vsFloat}, ${vsPeer}`);
   }

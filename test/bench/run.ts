@@ -2,7 +2,7 @@ import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 
 /**
- * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic]`
+ * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -20,7 +20,7 @@ if (run("dense")) {
     M: Number(option("M", "16")),
     efConstruction: Number(option("ef-construction", "200")),
     seed: 42,
-  }, option("kernel", "simd") === "js" ? "js" : "simd", option("orders", "random,by-topic").split(",") as ("random" | "by-topic")[]);
+  }, option("kernel", "simd") === "js" ? "js" : "simd", option("orders", "random,by-topic").split(",") as ("random" | "by-topic")[], args.includes("--int8-only"));
 }
 
 if (run("elasticsearch")) {
