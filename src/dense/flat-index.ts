@@ -15,9 +15,13 @@ export function flatSearch(
   exact = false,
 ): { slots: number[]; scores: number[] } {
   const heap = new TopKHeap(k, tieBreak);
+  if (exact) {
+    store.exactScan(query, accept, (slot, score) => heap.push(score, slot));
+    return heap.drain();
+  }
   for (let slot = 0; slot < store.size; slot++) {
     if (accept[slot] === 0 || !store.has(slot)) continue;
-    heap.push(exact ? store.exactSimilarity(query, slot) : store.similarity(query, slot), slot);
+    heap.push(store.similarity(query, slot), slot);
   }
   return heap.drain();
 }

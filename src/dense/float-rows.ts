@@ -5,6 +5,8 @@
 export interface FloatRows {
   /** Copies row `row` into `out` (`out.length` floats). */
   read(row: number, out: Float32Array): void;
+  /** Copies `count` consecutive rows from `first` into `out`, one after another. */
+  readRows(first: number, count: number, out: Float32Array): void;
   close(): void;
 }
 
@@ -15,6 +17,11 @@ export class InMemoryRows implements FloatRows {
   read(row: number, out: Float32Array): void {
     const source = this.rows[row]!;
     for (let d = 0; d < out.length; d++) out[d] = source[d]!;
+  }
+
+  readRows(first: number, count: number, out: Float32Array): void {
+    const dimension = out.length / count;
+    for (let i = 0; i < count; i++) this.read(first + i, out.subarray(i * dimension, (i + 1) * dimension));
   }
 
   close(): void {}

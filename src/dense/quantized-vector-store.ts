@@ -17,6 +17,8 @@ const FIRST_FIT = 1024;
  */
 const PREPARED_ROWS = 64;
 const NO_VECTOR = new Float32Array(0);
+/** Rows an exact scan reads in one positional read when consecutive slots have consecutive rows. */
+const SCAN_BLOCK = 256;
 
 /** A query prepared for code rows: dot(query, decoded row) ≈ offset + unit × integer dot. */
 interface CodeQuery {
@@ -178,12 +180,43 @@ export class QuantizedVectorStore implements DenseVectors {
 
   /** The exact similarity, computed as the float store computes it, from the vector read back. */
   exactSimilarity(query: DenseQuery, slot: number): number {
-    const floats = this.kernel.floats;
+    this.readInto(slot, this.kernel.floats.subarray(this.scratchAt, this.scratchAt + this.dimension));
+    return this.scratchSimilarity(query, slot);
+  }
+
+  /** `exactSimilarity` for every accepted slot, reading runs of consecutive rows in one read each. */
+  exactScan(query: DenseQuery, accept: Uint8Array, visit: (slot: number, score: number) => void): void {
+    const block = new Float32Array(SCAN_BLOCK * this.dimension);
+    const dimension = this.dimension;
+    for (let slot = 0; slot < this.slotCount; ) {
+      if (accept[slot] !== 1 || this.present[slot] !== 1) {
+        slot++;
+        continue;
+      }
+      if (!this.quantizer) {
+        visit(slot, this.exactSimilarity(query, slot));
+        slot++;
+        continue;
+      }
+      const source = this.sourceOf[slot]!;
+      const first = this.rowOf[slot]!;
+      let end = slot + 1;
+      while (end < this.slotCount && end - slot < SCAN_BLOCK && accept[end] === 1 && this.present[end] === 1 && this.sourceOf[end] === source && this.rowOf[end] === first + (end - slot)) end++;
+      this.sources[source]!.readRows(first, end - slot, block.subarray(0, (end - slot) * dimension));
+      for (let s = slot; s < end; s++) {
+        this.kernel.floats.set(block.subarray((s - slot) * dimension, (s - slot + 1) * dimension), this.scratchAt);
+        visit(s, this.scratchSimilarity(query, s));
+      }
+      slot = end;
+    }
+  }
+
+  /** The exact similarity of the query with the float vector in the scratch row. */
+  private scratchSimilarity(query: DenseQuery, slot: number): number {
     if (this.floatLoaded !== query) {
-      floats.set(query.vector, 0);
+      this.kernel.floats.set(query.vector, 0);
       this.floatLoaded = query;
     }
-    this.readInto(slot, floats.subarray(this.scratchAt, this.scratchAt + this.dimension));
     if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(0, this.scratchAt, this.floatStride));
     const dot = this.kernel.dot(0, this.scratchAt, this.floatStride);
     return Math.fround(this.metric === "dot" ? dot : dot / (query.norm * this.norms[slot]!));

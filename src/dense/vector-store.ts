@@ -44,6 +44,8 @@ export interface DenseVectors {
   similarityBetween(a: number, b: number): number;
   /** The exact similarity, from the float vector. */
   exactSimilarity(query: DenseQuery, slot: number): number;
+  /** Calls `visit` with the exact similarity of every accepted slot that has a vector, in slot order. */
+  exactScan(query: DenseQuery, accept: Uint8Array, visit: (slot: number, score: number) => void): void;
   /** A copy of a slot's float vector, or undefined. */
   vector(slot: number): Float32Array | undefined;
   /** Bytes held in memory (allocated capacity included). */
@@ -141,6 +143,10 @@ export class VectorStore implements DenseVectors {
 
   exactSimilarity(query: DenseQuery, slot: number): number {
     return this.similarity(query, slot);
+  }
+
+  exactScan(query: DenseQuery, accept: Uint8Array, visit: (slot: number, score: number) => void): void {
+    for (let slot = 0; slot < this.slotCount; slot++) if (accept[slot] === 1 && this.present[slot] === 1) visit(slot, this.similarity(query, slot));
   }
 
   /**

@@ -26,11 +26,15 @@ export class SegmentFloatRows implements FloatRows {
   }
 
   read(row: number, out: Float32Array): void {
+    this.readRows(row, 1, out);
+  }
+
+  readRows(first: number, count: number, out: Float32Array): void {
     if (this.fd === null) throw new Error(`${this.file}: read after close`);
-    const length = 4 * this.layout.dimension;
+    const length = 4 * this.layout.dimension * count;
     const bytes = new Uint8Array(out.buffer, out.byteOffset, length);
-    const got = readSync(this.fd, bytes, 0, length, this.layout.denseRowsAt + row * length);
-    if (got !== length) throw new CorruptIndexError(`${this.file}: dense row ${row} is cut short (${got} of ${length} bytes)`);
+    const got = readSync(this.fd, bytes, 0, length, this.layout.denseRowsAt + 4 * this.layout.dimension * first);
+    if (got !== length) throw new CorruptIndexError(`${this.file}: dense rows ${first}–${first + count - 1} are cut short (${got} of ${length} bytes)`);
   }
 
   close(): void {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createDistanceKernel } from "../../src/dense/distance-kernel.js";
 import { flatSearch } from "../../src/dense/flat-index.js";
@@ -5,6 +8,7 @@ import { HnswIndex } from "../../src/dense/hnsw-index.js";
 import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js";
 import { ScalarQuantizer } from "../../src/dense/scalar-quantizer.js";
 import { VectorStore } from "../../src/dense/vector-store.js";
+import { SegmentFloatRows } from "../../src/store/segment-float-rows.js";
 import type { Metric } from "../../src/types.js";
 import { embeddingLike } from "../helpers/embeddings.js";
 import { seededRandom } from "../helpers/random.js";
@@ -153,5 +157,39 @@ describe.each(["cosine", "dot", "l2"] as Metric[])("QuantizedVectorStore (%s)", 
       hits += rescored.slice(0, K).filter((r) => truth.has(r.slot)).length;
     }
     expect(hits / (K * queries.length)).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe("exact scans over float rows read back from files", () => {
+  it("read runs of rows in blocks and give what one read per vector gives, under any filter", () => {
+    const dim = 24;
+    const n = 3000;
+    const data = embeddingLike(41, n + 3, dim).map((v) => Float32Array.from(v));
+    const dir = mkdtempSync(join(tmpdir(), "tandem-rows-"));
+    try {
+      // Two files, as two segments, with a header before the rows.
+      const sources = [0, 1].map((part) => {
+        const rows = data.slice(part * 1500, (part + 1) * 1500);
+        const bytes = new Uint8Array(64 + rows.length * dim * 4);
+        rows.forEach((r, i) => bytes.set(new Uint8Array(r.buffer), 64 + i * dim * 4));
+        writeFileSync(join(dir, `part${part}`), bytes);
+        return SegmentFloatRows.open(join(dir, `part${part}`), { denseRowsAt: 64, dimension: dim });
+      });
+      const store = new QuantizedVectorStore(dim, "cosine");
+      for (let i = 0; i < n; i++) store.add(i, data[i], { rows: sources[i < 1500 ? 0 : 1]!, row: i % 1500 });
+      const rand = seededRandom(5);
+      for (const share of [1, 0.5, 0.02]) {
+        const accept = Uint8Array.from({ length: n }, () => (rand() < share ? 1 : 0));
+        const q = store.prepare(data[n + Math.floor(share * 2)]!);
+        const scanned: [number, number][] = [];
+        store.exactScan(q, accept, (slot, score) => scanned.push([slot, score]));
+        const expected: [number, number][] = [];
+        for (let slot = 0; slot < n; slot++) if (accept[slot] === 1) expected.push([slot, store.exactSimilarity(q, slot)]);
+        expect(scanned).toEqual(expected);
+      }
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
