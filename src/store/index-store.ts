@@ -182,7 +182,7 @@ export class IndexStore {
   async commit(content: SegmentContent, config: Manifest["config"]): Promise<FloatRows | undefined> {
     const generation = this.manifest.generation + 1;
     const { entry, rows } = await this.writeSegment(generation, content);
-    await this.swapManifest({ ...this.manifest, generation, config, segments: [...this.manifest.segments, entry] });
+    await this.swapManifestOwning({ ...this.manifest, generation, config, segments: [...this.manifest.segments, entry] }, rows);
     return rows;
   }
 
@@ -192,7 +192,7 @@ export class IndexStore {
     const { entry, rows } = await this.writeSegment(generation, { docs, deletes: [] });
     const old = [...this.manifest.segments, ...(this.manifest.graph ? [this.manifest.graph] : [])];
     // Compaction renumbers slots, so the saved graph no longer applies.
-    await this.swapManifest({ ...this.manifest, generation, config, segments: [entry], graph: undefined });
+    await this.swapManifestOwning({ ...this.manifest, generation, config, segments: [entry], graph: undefined }, rows);
     for (const s of old) await unlink(join(this.dir, s.file)).catch(() => undefined);
     await syncDirectory(this.dir);
     return rows;
@@ -215,6 +215,16 @@ export class IndexStore {
     const rows = this.config.quantization === "int8" && hasDense ? SegmentFloatRows.open(path, layout) : undefined;
     const entry = { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: content.docs.length, deletes: content.deletes.length };
     return { entry, rows };
+  }
+
+  /** Swaps the manifest; if that fails, the new segment's rows will never be handed over, so they are closed. */
+  private async swapManifestOwning(next: Manifest, rows: FloatRows | undefined): Promise<void> {
+    try {
+      await this.swapManifest(next);
+    } catch (err) {
+      rows?.close();
+      throw err;
+    }
   }
 
   private async swapManifest(next: Manifest): Promise<void> {
