@@ -60,6 +60,9 @@ describe("store", () => {
     await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, formatVersion: 99 }));
     await expect(HybridIndex.open(dir)).rejects.toThrow(UnsupportedVersionError);
     await expect(HybridIndex.open(dir)).rejects.toThrow(/format version 99 is newer/);
+    // A quantization this build does not know is refused, not read as float.
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, config: { ...manifest.config, quantization: "int4" } }));
+    await expect(HybridIndex.open(dir)).rejects.toThrow(/manifest.json: config is missing or invalid/);
 
     const other = await tempDir();
     await writeFile(join(other, "notes.txt"), "hello");
