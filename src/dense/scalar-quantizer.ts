@@ -48,8 +48,9 @@ export class ScalarQuantizer {
     const step = new Float32Array(dimension);
     for (let d = 0; d < dimension; d++) {
       if (min[d] === Infinity) min[d] = max[d] = 0;
-      // A constant dimension still needs a non-zero step; every code then decodes to its value.
-      step[d] = max[d]! > min[d]! ? (max[d]! - min[d]!) / 255 : 1;
+      // A constant dimension (real embeddings have a few) gets step 0: code 0 decodes to its value,
+      // and it adds nothing to the weights' range, which would otherwise cost every other dimension precision.
+      step[d] = max[d]! > min[d]! ? (max[d]! - min[d]!) / 255 : 0;
     }
     return new ScalarQuantizer(min, step);
   }
@@ -61,7 +62,7 @@ export class ScalarQuantizer {
   /** Writes the codes of `vector` (scaled by `scale`) to `out` from `at`. */
   encode(vector: ArrayLike<number>, scale: number, out: Uint8Array, at: number): void {
     for (let d = 0; d < this.lower.length; d++) {
-      const c = Math.round((vector[d]! * scale - this.lower[d]!) / this.step[d]!);
+      const c = this.step[d]! > 0 ? Math.round((vector[d]! * scale - this.lower[d]!) / this.step[d]!) : 0;
       out[at + d] = c < 0 ? 0 : c > 255 ? 255 : c;
     }
   }

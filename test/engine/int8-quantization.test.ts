@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readVectorFixture } from "../../src/cli/read-vector-fixture.js";
 import { HybridIndex, InvalidOptionError } from "../../src/index.js";
 import { embeddingLike } from "../helpers/embeddings.js";
 
@@ -72,6 +73,20 @@ describe("int8 quantization in the embedded engine", () => {
       }
     }
     expect(overlap / (10 * queries.length)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("reaches recall@10 ≥ 0.95 on real embeddings (SciFact with all-MiniLM-L6-v2, which has constant dimensions)", async () => {
+    const fixture = await readVectorFixture("fixtures/scifact/vectors/minilm.json");
+    const index = await HybridIndex.open(await fresh(), { quantization: "int8" });
+    await index.upsert([...fixture.sets.corpus!].map(([id, dense]) => ({ id, dense })));
+    let found = 0;
+    const probes = [...fixture.sets.queries!.values()].slice(0, 100);
+    for (const dense of probes) {
+      const exact = new Set((await index.search({ dense, k: 10, exact: true })).hits.map((h) => h.id));
+      found += (await index.search({ dense, k: 10 })).hits.filter((h) => exact.has(h.id)).length;
+    }
+    expect(found / (10 * probes.length)).toBeGreaterThanOrEqual(0.95);
+    await index.close();
   });
 
   it("keeps answering after compaction and reopening, and closes the segment files it reads", async () => {

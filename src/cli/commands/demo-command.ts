@@ -141,6 +141,21 @@ async function runDemo(fixtures: string, dir: string, examples: number, models: 
       if (combo.length < 2) continue;
       for (const [name, fusion] of methods) row(`${combo.join("+")}: ${name}`, await evaluate(index, queries, qrels, { k: 100, legs: combo, fusion } as Partial<SearchQuery>));
     }
+    if (vectors) {
+      // The same collection with dense vectors held as int8 codes: the memory it saves and the quality it keeps.
+      const int8Index = await HybridIndex.open(join(dir, "int8-index"), { quantization: "int8" });
+      try {
+        await int8Index.upsert(corpus.map((d, i) => ({ id: d.id, sparse: sparse[i], dense: denseOf("corpus", d.id) })));
+        const memory = async (ix: HybridIndex) => (await ix.stats()).denseBytes.vectors / corpus.length;
+        const [floatBytes, int8Bytes] = [await memory(index), await memory(int8Index)];
+        out(`  -- dense vectors as int8 codes: ${int8Bytes.toFixed(0)} bytes per document in memory vs ${floatBytes.toFixed(0)} as float32 (${(int8Bytes / floatBytes).toFixed(2)}×) --`);
+        const int8Queries = queries.map((q) => ({ ...q, query: { ...q.query, legs: undefined, text: undefined } }));
+        row("dense (MiniLM) alone, int8", await evaluate(int8Index, int8Queries, qrels, { k: 100, legs: ["dense"] }));
+        row("sparse+dense: convex zscore, int8", await evaluate(int8Index, int8Queries, qrels, { k: 100, fusion: { method: "convex", normalize: "zscore" } } as Partial<SearchQuery>));
+      } finally {
+        await int8Index.close();
+      }
+    }
     if (splade) {
       // A second index whose sparse leg is the learned SPLADE model instead of BM25.
       const spladeIndex = await HybridIndex.open(join(dir, "splade-index"));
