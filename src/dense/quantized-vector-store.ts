@@ -229,17 +229,12 @@ export class QuantizedVectorStore implements DenseVectors {
     return out;
   }
 
-  /** Bytes held in memory: codes, norms, row locations, and float copies the store keeps itself. */
+  /** Bytes held in memory: codes, norms, row locations, the quantizer's tables, and float copies the store keeps itself. */
   bytes(): number {
     let copies = 0;
     for (const v of this.pending) if (v) copies += v.byteLength;
     for (const v of this.ownCopies) copies += v.byteLength;
     return (this.quantizer?.bytes() ?? 0) + this.kernel.bytes.byteLength + this.norms.byteLength + this.present.byteLength + this.sourceOf.byteLength + this.rowOf.byteLength + copies;
-  }
-
-  /** Bytes of the in-memory representation of one vector: its codes, norm, flag and location. */
-  get bytesPerVector(): number {
-    return this.codeStride + 4 + 1 + 2 + 4;
   }
 
   /** Releases the float-row sources (open segment files). */
