@@ -74,6 +74,8 @@ export class QuantizedVectorStore implements DenseVectors {
   private readonly preparedRowOf = new Map<number, number>();
   private readonly preparedOffset = new Float64Array(PREPARED_ROWS);
   private nextPrepared = 0;
+  /** Where an exact scan reads runs of float rows, allocated on the first scan. */
+  private scanBlock: Float32Array | null = null;
 
   constructor(
     readonly dimension: number,
@@ -186,7 +188,8 @@ export class QuantizedVectorStore implements DenseVectors {
 
   /** `exactSimilarity` for every accepted slot, reading runs of consecutive rows in one read each. */
   exactScan(query: DenseQuery, accept: Uint8Array, visit: (slot: number, score: number) => void): void {
-    const block = new Float32Array(SCAN_BLOCK * this.dimension);
+    this.scanBlock ??= new Float32Array(SCAN_BLOCK * this.dimension);
+    const block = this.scanBlock;
     const dimension = this.dimension;
     for (let slot = 0; slot < this.slotCount; ) {
       if (accept[slot] !== 1 || this.present[slot] !== 1) {
@@ -204,6 +207,7 @@ export class QuantizedVectorStore implements DenseVectors {
       while (end < this.slotCount && end - slot < SCAN_BLOCK && accept[end] === 1 && this.present[end] === 1 && this.sourceOf[end] === source && this.rowOf[end] === first + (end - slot)) end++;
       this.sources[source]!.readRows(first, end - slot, block.subarray(0, (end - slot) * dimension));
       for (let s = slot; s < end; s++) {
+        // A subarray copy (memcpy) beats an element loop here, allocation included.
         this.kernel.floats.set(block.subarray((s - slot) * dimension, (s - slot + 1) * dimension), this.scratchAt);
         visit(s, this.scratchSimilarity(query, s));
       }
