@@ -6,7 +6,7 @@ export type { BackendStats, SearchIndex } from "./engine/search-index.js";
 export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engine/resolve-query.js";
 export { runSearch } from "./engine/search-pipeline.js";
 export type { RetrievedLeg } from "./fusion/candidate-pool.js";
-export { validateFilter } from "./filter/validate-filter.js";
+export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";
 export { validateDocuments, type ValidDocument } from "./engine/validate-document.js";
 export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
 export { parseQrels, type Qrels } from "./eval/qrels.js";
