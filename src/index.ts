@@ -8,6 +8,7 @@ export { runSearch } from "./engine/search-pipeline.js";
 export type { RetrievedLeg } from "./fusion/candidate-pool.js";
 export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";
 export { validateDocuments, type ValidDocument } from "./engine/validate-document.js";
+export { MAX_VECTOR_NORM, MAX_VECTOR_VALUE, MIN_COSINE_SQUARED_NORM, MIN_SPARSE_WEIGHT } from "./engine/validate-vector.js";
 export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
 export { parseQrels, type Qrels } from "./eval/qrels.js";
 export * from "./errors.js";
