@@ -9,6 +9,15 @@ export type { RetrievedLeg } from "./fusion/candidate-pool.js";
 export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";
 export { validateDocuments, type ValidDocument } from "./engine/validate-document.js";
 export { MAX_VECTOR_NORM, MAX_VECTOR_VALUE, MIN_COSINE_SQUARED_NORM, MIN_SPARSE_WEIGHT } from "./engine/validate-vector.js";
+export {
+  validateAttachmentBytes,
+  validateAttachmentName,
+  validateId,
+  validateIds,
+  validateOptionsObject,
+  validateUpsertOptions,
+  validateWhere,
+} from "./engine/validate-arguments.js";
 export { describeValue } from "./describe-value.js";
 export { isPlainObject } from "./is-plain-object.js";
 export { getOwn, setOwn } from "./own-property.js";
