@@ -45,15 +45,16 @@ export function validateSparse(sparse: unknown, fail: (problem: string) => never
   let squares = 0;
   for (const token of Object.keys(sparse)) {
     const weight = sparse[token];
-    const name = describeValue(token);
+    // Described only for a message: this loop runs for every token of every document.
+    const name = () => describeValue(token);
     if (token.length === 0) fail(`"sparse" has an empty token`);
-    if (typeof weight !== "number" || !Number.isFinite(weight)) return fail(`sparse weight of ${name} must be a finite number, got ${describeValue(weight)}`);
-    if (weight < 0) fail(`sparse weight of ${name} is negative (${weight}); weights must be ≥ 0`);
+    if (typeof weight !== "number" || !Number.isFinite(weight)) return fail(`sparse weight of ${name()} must be a finite number, got ${describeValue(weight)}`);
+    if (weight < 0) fail(`sparse weight of ${name()} is negative (${weight}); weights must be ≥ 0`);
     if (weight === 0) continue;
-    if (weight > MAX_VECTOR_VALUE) fail(`sparse weight of ${name} is ${weight}, above the largest allowed weight ${MAX_TEXT}`);
+    if (weight > MAX_VECTOR_VALUE) fail(`sparse weight of ${name()} is ${weight}, above the largest allowed weight ${MAX_TEXT}`);
     const stored = Math.fround(weight);
     if (stored < MIN_SPARSE_WEIGHT) {
-      fail(`sparse weight of ${name} is ${weight}, below the smallest allowed weight 2^-126 ≈ 1.18e-38 (the smallest normal float32); use 0 to leave the token out`);
+      fail(`sparse weight of ${name()} is ${weight}, below the smallest allowed weight 2^-126 ≈ 1.18e-38 (the smallest normal float32); use 0 to leave the token out`);
     }
     setOwn(out, token, stored);
     squares += stored * stored;
