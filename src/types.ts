@@ -22,7 +22,10 @@ export type FieldScalar = string | number | boolean;
 /** A metadata value: a scalar or an array of strings or numbers (arrays match if any element matches). */
 export type FieldValue = FieldScalar | string[] | number[];
 
-/** SPLADE-style sparse vector: token → weight (finite, > 0; zeros are dropped). */
+/**
+ * SPLADE-style sparse vector: token → weight. A weight is 0 (dropped) or from 2^-126 (the
+ * smallest normal float32) to 1e18; the vector's norm is at most 1e18 (README, "Input rules").
+ */
 export type SparseVector = Record<string, number>;
 
 /** A document as given to `upsert` and returned by `get`. */
@@ -33,7 +36,10 @@ export interface Document {
   text?: string;
   /** Sparse vector for the sparse leg. */
   sparse?: SparseVector;
-  /** Dense vector for the dense leg: exactly the index's dimension, finite numbers. */
+  /**
+   * Dense vector for the dense leg: exactly the index's dimension, components of magnitude at
+   * most 1e18, norm at most 1e18 (and, under cosine, not so small that it underflows in float32).
+   */
   dense?: number[] | Float32Array;
   /** Flat metadata for filters. */
   fields?: Record<string, FieldValue>;
@@ -67,7 +73,7 @@ export interface FusionOptions {
   method?: FusionMethod;
   /** RRF rank constant (> 0). Default 60. */
   rankConstant?: number;
-  /** Per-leg weights (≥ 0). Default 1 for every leg. */
+  /** Per-leg weights (0 to 1e6). Default 1 for every leg. */
   weights?: Partial<Record<LegName, number>>;
   /** Normalizer for `convex`. Default `minmax`. */
   normalize?: Normalizer;

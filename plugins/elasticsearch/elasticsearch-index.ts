@@ -8,7 +8,14 @@ import {
   MissingPluginError,
   resolveQuery,
   runSearch,
+  setOwn,
+  validateAttachmentBytes,
+  validateAttachmentName,
   validateDocuments,
+  validateId,
+  validateIds,
+  validateUpsertOptions,
+  validateWhere,
   type BackendStats,
   type DenseEncoder,
   type Document,
@@ -20,12 +27,12 @@ import {
   type SparseEncoder,
   type ValidDocument,
 } from "../../src/index.js";
-import { ATTACHMENT_NAME } from "../../src/store/manifest.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
 import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";
 import { DEFAULT_FIELDS, layoutFromMapping, newIndexBody, type DenseIndexType, type FieldNames, type IndexLayout } from "./index-layout.js";
 import { serverCapabilities, type ServerCapabilities } from "./server-capabilities.js";
+import { validateOpenOptions } from "./validate-open-options.js";
 
 export interface ElasticsearchOpenOptions {
   /** The index to use; created on the first write when it does not exist (unless `readOnly`). */
@@ -101,11 +108,8 @@ export class ElasticsearchIndex implements SearchIndex {
 
   /** Connects: probes the server, and reads the index's mapping when the index exists. */
   static async open(client: Client, options: ElasticsearchOpenOptions): Promise<ElasticsearchIndex> {
-    if (typeof options?.index !== "string" || !/^[a-z0-9][a-z0-9._-]*$/.test(options.index)) {
-      throw new InvalidOptionError(`index: an Elasticsearch index name is lower-case letters, digits, ".", "_" and "-", got ${JSON.stringify(options?.index)}`);
-    }
+    options = validateOpenOptions(client, options);
     const metric = options.metric;
-    if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new InvalidOptionError(`metric must be cosine, dot or l2, got "${metric}"`);
     const server = await serverCapabilities(client);
     const layout = await readLayout(client, options);
     if (!layout && options.readOnly) throw new BackendError(`index "${options.index}" does not exist`);
@@ -124,10 +128,11 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async upsert(docs: readonly Document[], options: { where?: (i: number) => string } = {}): Promise<{ upserted: number }> {
     return this.write(async () => {
-      const valid = validateDocuments(docs, options.where ?? ((i) => `docs[${i}]`), this.layout?.dimension ?? this.options.dimension ?? null, this.metric);
+      const where = validateUpsertOptions(options);
+      const valid = validateDocuments(docs, where, this.layout?.dimension ?? this.options.dimension ?? null, this.metric);
       if (valid.length === 0) return { upserted: 0 };
       await this.ensureIndex(valid);
-      this.checkFields(valid, options.where ?? ((i) => `docs[${i}]`));
+      this.checkFields(valid, where);
       const operations: BulkOperation[] = valid.map((doc) => ({ op: "index", id: doc.id, source: this.toSource(doc) }));
       const result = await bulkWrite(this.client, this.options.index, operations, this.options.bulk);
       await this.refresh();
@@ -140,11 +145,9 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async delete(ids: readonly string[]): Promise<{ deleted: number }> {
     return this.write(async () => {
-      ids.forEach((id, i) => {
-        if (typeof id !== "string" || id.length === 0) throw new InvalidDocumentError(`ids[${i}]: an id must be a non-empty string`);
-      });
-      if (!this.layout || ids.length === 0) return { deleted: 0 };
-      const operations: BulkOperation[] = [...new Set(ids)].map((id) => ({ op: "delete", id }));
+      const valid = validateIds(ids);
+      if (!this.layout || valid.length === 0) return { deleted: 0 };
+      const operations: BulkOperation[] = [...new Set(valid)].map((id) => ({ op: "delete", id }));
       const result = await bulkWrite(this.client, this.options.index, operations, this.options.bulk);
       await this.refresh();
       if (result.failures.length > 0) throw new IngestError(result.failures, result.succeeded.size);
@@ -174,7 +177,7 @@ export class ElasticsearchIndex implements SearchIndex {
   }
 
   validateQuery(query: SearchQuery, where = "query"): void {
-    this.resolve(query, where);
+    this.resolve(query, validateWhere(where));
   }
 
   private resolve(query: SearchQuery, where: string) {
@@ -196,6 +199,7 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async get(id: string): Promise<Document | undefined> {
     this.assertOpen();
+    validateId(id, "get");
     if (!this.layout) return undefined;
     const response = await this.call(() => this.client.get<Record<string, unknown>>({ index: this.options.index, id }, { ignore: [404] }));
     return response.found ? this.fromSource(id, response._source ?? {}) : undefined;
@@ -211,15 +215,16 @@ export class ElasticsearchIndex implements SearchIndex {
       dimension: this.layout?.dimension ?? this.options.dimension ?? null,
       metric: this.metric,
       textLeg: this.hasTextLeg,
-      fields: this.layout?.fields ?? { ...DEFAULT_FIELDS, ...this.options.fields },
+      fields: { ...(this.layout?.fields ?? { ...DEFAULT_FIELDS, ...this.options.fields }) },
       denseIndexType: this.layout?.denseIndexType ?? null,
-      server: this.server,
+      server: { ...this.server, retrievers: { ...this.server.retrievers } },
     };
   }
 
   /** Stores bytes beside the index (in `<index>-tandem-attachments`), e.g. a fitted encoder model. */
   async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
-    if (!ATTACHMENT_NAME.test(name)) throw new InvalidOptionError(`attachment name must be lower-case letters, digits and dashes, got "${name}"`);
+    validateAttachmentName(name);
+    bytes = validateAttachmentBytes(bytes);
     await this.write(async () => {
       const index = this.attachmentIndex;
       const exists = await this.call(() => this.client.indices.exists({ index }));
@@ -230,6 +235,7 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async getAttachment(name: string): Promise<Uint8Array | undefined> {
     this.assertOpen();
+    validateAttachmentName(name);
     const response = await this.call(() => this.client.get<{ data: string }>({ index: this.attachmentIndex, id: name }, { ignore: [404] }));
     return response.found && response._source ? new Uint8Array(Buffer.from(response._source.data, "base64")) : undefined;
   }
@@ -278,13 +284,14 @@ export class ElasticsearchIndex implements SearchIndex {
 
   private toSource(doc: ValidDocument): Record<string, unknown> {
     const f = this.layout!.fields;
+    // Field names are the user's (and so are filter field names at the top level): stored as data, whatever they are.
     const source: Record<string, unknown> = {};
-    if (doc.text !== undefined) source[f.text!] = doc.text;
-    if (doc.sparse && Object.keys(doc.sparse).length > 0) source[f.sparse!] = doc.sparse;
-    if (doc.dense) source[f.dense!] = Array.from(doc.dense);
+    if (doc.text !== undefined) setOwn(source, f.text!, doc.text);
+    if (doc.sparse && Object.keys(doc.sparse).length > 0) setOwn(source, f.sparse!, doc.sparse);
+    if (doc.dense) setOwn(source, f.dense!, Array.from(doc.dense));
     if (doc.fields) {
-      if (f.metadata === "") Object.assign(source, doc.fields);
-      else source[f.metadata] = doc.fields;
+      if (f.metadata === "") for (const name of Object.keys(doc.fields)) setOwn(source, name, doc.fields[name]);
+      else setOwn(source, f.metadata, doc.fields);
     }
     return source;
   }

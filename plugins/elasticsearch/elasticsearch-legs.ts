@@ -1,6 +1,8 @@
 import type { Client } from "@elastic/elasticsearch";
 import {
   BackendError,
+  getOwn,
+  isPlainObject,
   type CompletionRequest,
   type LegBackend,
   type LegName,
@@ -80,9 +82,11 @@ export class ElasticsearchLegs implements LegBackend {
       (response.docs as { _id: string; found?: boolean; _source?: Record<string, unknown> }[]).map((d) => [d._id, d.found ? pathValue(d._source, field) : undefined]),
     );
     return ids.map((id) => {
-      const weights = (byId.get(id) ?? {}) as Record<string, number>;
+      const found = byId.get(id);
+      const weights = (isPlainObject(found) ? found : {}) as Record<string, number>;
+      // Tokens are data: "constructor" must not find Object.prototype's.
       return Object.entries(query.sparse ?? {})
-        .filter(([token]) => weights[token] !== undefined)
+        .filter(([token]) => typeof getOwn(weights, token) === "number")
         .map(([token, q]) => ({ token, query: q, doc: weights[token]!, contribution: q * weights[token]! }))
         .sort((a, b) => b.contribution - a.contribution || compareIds(a.token, b.token));
     });
@@ -190,11 +194,17 @@ export class ElasticsearchLegs implements LegBackend {
   }
 }
 
-/** The value at a dotted path of a source document. */
+/**
+ * The value at a dotted path of a source document (a key holding the whole path first). Only own
+ * properties count: a field named "constructor" or "__proto__" is data, not Object.prototype's.
+ */
 export function pathValue(source: Record<string, unknown> | undefined, path: string): unknown {
-  if (!source) return undefined;
-  if (path in source) return source[path];
+  if (!isPlainObject(source)) return undefined;
+  if (Object.hasOwn(source, path)) return source[path];
   let value: unknown = source;
-  for (const part of path.split(".")) value = (value as Record<string, unknown> | undefined)?.[part];
+  for (const part of path.split(".")) {
+    if (!isPlainObject(value) || !Object.hasOwn(value, part)) return undefined;
+    value = value[part];
+  }
   return value;
 }

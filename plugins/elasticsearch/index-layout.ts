@@ -1,4 +1,4 @@
-import { BackendError, InvalidOptionError, type Metric } from "../../src/index.js";
+import { BackendError, InvalidOptionError, setOwn, type Metric } from "../../src/index.js";
 import { metricOf, similarityFor, type EsSimilarity } from "./similarity.js";
 
 /** Where each part of a Tandem document lives in the Elasticsearch index. */
@@ -62,12 +62,11 @@ export function newIndexBody(fields: Required<FieldNames>, options: NewIndexOpti
     { tandem_longs: { path_match: `${prefix}*`, match_mapping_type: "long", mapping: { type: "double" } } },
     { tandem_doubles: { path_match: `${prefix}*`, match_mapping_type: "double", mapping: { type: "double" } } },
   ];
-  const properties: Record<string, unknown> = {
-    [fields.text]: { type: "text" },
-    [fields.sparse]: { type: "sparse_vector" },
-    [fields.dense]: dense,
-  };
-  if (fields.metadata !== "") properties[fields.metadata] = { type: "object", dynamic: true };
+  const properties: Record<string, unknown> = {};
+  setOwn(properties, fields.text, { type: "text" });
+  setOwn(properties, fields.sparse, { type: "sparse_vector" });
+  setOwn(properties, fields.dense, dense);
+  if (fields.metadata !== "") setOwn(properties, fields.metadata, { type: "object", dynamic: true });
   const settings: Record<string, unknown> = {};
   if (options.shards !== undefined) settings.number_of_shards = options.shards;
   if (options.replicas !== undefined) settings.number_of_replicas = options.replicas;

@@ -157,7 +157,7 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
 /** Combines a query line with the command-line options; a query's own filter is ANDed with --filter. */
 export function buildQuery(record: Record<string, unknown>, defaults: ReturnType<typeof searchDefaults>, where: string): SearchQuery {
   const own = record.filter === undefined || record.filter === null ? undefined : validateFilter(record.filter, where);
-  const filter = own && defaults.filter ? { and: [defaults.filter, own] } : (own ?? defaults.filter);
+  const filter = own && defaults.filter ? both(defaults.filter, own) : (own ?? defaults.filter);
   return {
     ...defaults,
     text: record.text as string | undefined,
@@ -165,4 +165,14 @@ export function buildQuery(record: Record<string, unknown>, defaults: ReturnType
     dense: record.dense as SearchQuery["dense"],
     filter,
   };
+}
+
+/**
+ * Both filters ANDed. An `and` side contributes its clauses rather than nesting inside another
+ * `and`, so combining adds no level of nesting when either side is one (the depth limit applies to
+ * the combination).
+ */
+function both(a: Filter, b: Filter): Filter {
+  const clauses = (f: Filter): Filter[] => ("and" in f ? f.and : [f]);
+  return { and: [...clauses(a), ...clauses(b)] };
 }

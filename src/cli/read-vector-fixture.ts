@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { CorruptIndexError, InvalidInputError } from "../errors.js";
+import { setOwn } from "../own-property.js";
 import { sha256Hex } from "../store/checksum.js";
 import type { SparseVector } from "../types.js";
 
@@ -47,7 +48,7 @@ export async function readVectorFixture(manifestPath: string): Promise<VectorFix
       for (let d = 0; d < manifest.dimension; d++) v[d] = halfToNumber(view.getUint16(2 * (row * manifest.dimension + d), true));
       vectors.set(id, v);
     });
-    sets[name] = vectors;
+    setOwn(sets, name, vectors);
   }
   return { model: manifest.model, dimension: manifest.dimension, sets };
 }
@@ -79,7 +80,7 @@ export async function readSparseFixture(manifestPath: string): Promise<SparseFix
           throw new InvalidInputError(`${path}:${i + 1}: malformed JSON`);
         }
       });
-    sets[name] = vectors;
+    setOwn(sets, name, vectors);
   }
   return { model: manifest.model, sets };
 }

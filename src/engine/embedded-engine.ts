@@ -15,7 +15,7 @@ import type { DenseQuantization, Document, FieldValue, LegName, Metric, SparseTo
 import type { CompletionRequest, LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import type { TextIndex, TextIndexFactory } from "./text-index.js";
-import type { ValidDocument } from "./validate-document.js";
+import { copyFields, type ValidDocument } from "./validate-document.js";
 
 /** Below this many accepted documents an exact scan beats walking the graph. */
 const EXACT_SCAN_MAX = 2_000;
@@ -329,6 +329,7 @@ export class EmbeddedEngine implements LegBackend {
     return { vectors: this.dense?.store.bytes() ?? 0, graph: this.dense?.graph.bytes() ?? 0 };
   }
 
+  /** A document as stored, in objects of its own: a caller changing them changes nothing here. */
   private documentAt(slot: number): ValidDocument {
     const doc: ValidDocument = { id: this.ids[slot]! };
     const s = this.stored[slot]!;
@@ -337,7 +338,7 @@ export class EmbeddedEngine implements LegBackend {
     if (sparse) doc.sparse = sparse;
     const dense = this.dense?.store.vector(slot);
     if (dense) doc.dense = dense;
-    if (s.fields !== undefined) doc.fields = s.fields;
+    if (s.fields !== undefined) doc.fields = copyFields(s.fields);
     return doc;
   }
 }

@@ -1,14 +1,25 @@
-import { IndexClosedError, InvalidDocumentError, InvalidOptionError, MissingPluginError } from "../errors.js";
+import { describeValue } from "../describe-value.js";
+import { IndexClosedError, InvalidOptionError, MissingPluginError } from "../errors.js";
 import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
+import { isPlainObject } from "../is-plain-object.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
 import { IndexStore } from "../store/index-store.js";
-import { ATTACHMENT_NAME, FORMAT_VERSION } from "../store/manifest.js";
+import { FORMAT_VERSION } from "../store/manifest.js";
 import type { DenseQuantization, Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
 import { resolveQuery } from "./resolve-query.js";
 import { runSearch } from "./search-pipeline.js";
 import type { SearchIndex } from "./search-index.js";
-import type { TextIndexFactory } from "./text-index.js";
+import type { TextIndex, TextIndexFactory } from "./text-index.js";
+import {
+  validateAttachmentBytes,
+  validateAttachmentName,
+  validateId,
+  validateIds,
+  validateOptionsObject,
+  validateUpsertOptions,
+  validateWhere,
+} from "./validate-arguments.js";
 import { validateDocuments, type ValidDocument } from "./validate-document.js";
 
 export interface OpenOptions {
@@ -66,18 +77,14 @@ export class HybridIndex implements SearchIndex {
 
   /** Opens the index in `dir`, creating it (and the directory) when absent, unless `readOnly`. */
   static async open(dir: string, options: OpenOptions = {}): Promise<HybridIndex> {
-    const metric = options.metric ?? "cosine";
-    if (!["cosine", "dot", "l2"].includes(metric)) throw new InvalidOptionError(`metric must be cosine, dot or l2, got "${metric}"`);
-    if (options.dimension !== undefined && !(Number.isInteger(options.dimension) && options.dimension > 0)) {
-      throw new InvalidOptionError(`dimension must be a positive integer, got ${options.dimension}`);
+    if (typeof dir !== "string" || dir.length === 0 || dir.includes("\0")) {
+      throw new InvalidOptionError(`open: dir must be a directory path (a non-empty string), got ${describeValue(dir)}`);
     }
-    if (options.quantization !== undefined && !["none", "int8"].includes(options.quantization)) {
-      throw new InvalidOptionError(`quantization must be none or int8, got "${options.quantization}"`);
-    }
-    const hnsw = { ...DEFAULT_HNSW, ...options.hnsw };
-    if (!(Number.isInteger(hnsw.M) && hnsw.M >= 2 && hnsw.M <= 100) || !(Number.isInteger(hnsw.efConstruction) && hnsw.efConstruction >= 1) || !Number.isInteger(hnsw.seed)) {
-      throw new InvalidOptionError(`hnsw: M must be an integer from 2 to 100, efConstruction a positive integer and seed an integer, got ${JSON.stringify(options.hnsw)}`);
-    }
+    const checked = validateOpenOptions(options);
+    options = checked.options;
+    const { metric, hnsw } = checked;
+    // A factory that fails should fail before a new index is created on disk.
+    checked.textIndex?.();
     const { store, segments } = await IndexStore.open(dir, {
       readOnly: options.readOnly ?? false,
       config: { dimension: options.dimension ?? null, metric, hnsw, ...(options.quantization === "int8" ? { quantization: "int8" as const } : {}) },
@@ -94,7 +101,7 @@ export class HybridIndex implements SearchIndex {
       if (options.quantization !== undefined && options.quantization !== quantization) {
         throw new InvalidOptionError(`${dir}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
       }
-      const engine = new EmbeddedEngine(config.dimension, config.metric, options.textIndex, config.hnsw, quantization);
+      const engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization);
       // Replaying every segment in order gives every process the same slot numbering, which is
       // what lets a saved graph be reused.
       engine.deferGraph();
@@ -121,7 +128,8 @@ export class HybridIndex implements SearchIndex {
    */
   async upsert(docs: readonly Document[], options: UpsertOptions = {}): Promise<{ upserted: number }> {
     return this.write(async () => {
-      const valid = validateDocuments(docs, options.where ?? ((i) => `docs[${i}]`), this.engine.denseDimension, this.engine.metric);
+      const where = validateUpsertOptions(options);
+      const valid = validateDocuments(docs, where, this.engine.denseDimension, this.engine.metric);
       if (valid.length === 0) return { upserted: 0 };
       const rows = await this.store.commit({ docs: valid, deletes: [] }, this.configAfter(valid));
       this.engine.upsert(valid, rows);
@@ -133,10 +141,7 @@ export class HybridIndex implements SearchIndex {
   /** Deletes documents by id; unknown ids are ignored. Returns how many were deleted. */
   async delete(ids: readonly string[]): Promise<{ deleted: number }> {
     return this.write(async () => {
-      ids.forEach((id, i) => {
-        if (typeof id !== "string" || id.length === 0) throw new InvalidDocumentError(`ids[${i}]: an id must be a non-empty string`);
-      });
-      const existing = [...new Set(ids)].filter((id) => this.engine.has(id));
+      const existing = [...new Set(validateIds(ids))].filter((id) => this.engine.has(id));
       if (existing.length === 0) return { deleted: 0 };
       await this.store.commit({ docs: [], deletes: existing }, this.store.config);
       const deleted = this.engine.delete(existing);
@@ -153,7 +158,7 @@ export class HybridIndex implements SearchIndex {
 
   /** Checks a query against this index without running it; throws what `search` would. `where` names it in errors. */
   validateQuery(query: SearchQuery, where = "query"): void {
-    this.resolve(query, where);
+    this.resolve(query, validateWhere(where));
   }
 
   private resolve(query: SearchQuery, where: string) {
@@ -170,20 +175,21 @@ export class HybridIndex implements SearchIndex {
    * e.g. a fitted encoder model, checksummed like every index file. One atomic commit.
    */
   async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
-    if (!ATTACHMENT_NAME.test(name)) throw new InvalidOptionError(`attachment name must be lower-case letters, digits and dashes, got "${name}"`);
-    await this.write(() => this.store.saveAttachment(name, bytes));
+    const valid = validateAttachmentName(name);
+    const copy = validateAttachmentBytes(bytes);
+    await this.write(() => this.store.saveAttachment(valid, copy));
   }
 
   /** The attachment stored under `name`, or undefined. */
   async getAttachment(name: string): Promise<Uint8Array | undefined> {
     this.assertOpen();
-    return this.store.loadAttachment(name);
+    return this.store.loadAttachment(validateAttachmentName(name));
   }
 
-  /** The stored document (sparse weights as stored, in float32), or undefined. */
+  /** A copy of the stored document (sparse weights as stored, in float32), or undefined. */
   async get(id: string): Promise<Document | undefined> {
     this.assertOpen();
-    return this.engine.get(id);
+    return this.engine.get(validateId(id, "get"));
   }
 
   async stats(): Promise<IndexStats> {
@@ -198,7 +204,7 @@ export class HybridIndex implements SearchIndex {
       generation: this.store.generation,
       formatVersion: FORMAT_VERSION,
       textLeg: this.engine.hasTextLeg,
-      hnsw: this.engine.hnsw,
+      hnsw: { ...this.engine.hnsw },
       quantization: this.engine.quantization,
       denseBytes: this.engine.denseBytes(),
     };
@@ -249,4 +255,44 @@ export class HybridIndex implements SearchIndex {
   private assertOpen(): void {
     if (this.closed) throw new IndexClosedError("the index is closed");
   }
+}
+
+/** Checks `open`'s options (any JavaScript value may arrive here) and picks out what it uses. */
+function validateOpenOptions(raw: unknown): { options: OpenOptions; metric: Metric; hnsw: HnswParams; textIndex?: TextIndexFactory } {
+  const options = validateOptionsObject(raw, "open") as OpenOptions;
+  const metric = options.metric ?? "cosine";
+  if (options.metric !== undefined && !["cosine", "dot", "l2"].includes(options.metric)) {
+    throw new InvalidOptionError(`metric must be cosine, dot or l2, got ${describeValue(options.metric)}`);
+  }
+  if (options.dimension !== undefined && !(Number.isInteger(options.dimension) && options.dimension > 0)) {
+    throw new InvalidOptionError(`dimension must be a positive integer, got ${describeValue(options.dimension)}`);
+  }
+  if (options.quantization !== undefined && !["none", "int8"].includes(options.quantization)) {
+    throw new InvalidOptionError(`quantization must be none or int8, got ${describeValue(options.quantization)}`);
+  }
+  if (options.readOnly !== undefined && typeof options.readOnly !== "boolean") throw new InvalidOptionError(`readOnly must be true or false, got ${describeValue(options.readOnly)}`);
+  if (options.hnsw !== undefined && !isPlainObject(options.hnsw)) throw new InvalidOptionError(`hnsw must be an object such as {"M":16,"efConstruction":200}, got ${describeValue(options.hnsw)}`);
+  const given = options.hnsw ?? {};
+  const hnsw: HnswParams = { M: given.M ?? DEFAULT_HNSW.M, efConstruction: given.efConstruction ?? DEFAULT_HNSW.efConstruction, seed: given.seed ?? DEFAULT_HNSW.seed };
+  if (!(Number.isInteger(hnsw.M) && hnsw.M >= 2 && hnsw.M <= 100) || !(Number.isInteger(hnsw.efConstruction) && hnsw.efConstruction >= 1) || !Number.isInteger(hnsw.seed)) {
+    throw new InvalidOptionError(`hnsw: M must be an integer from 2 to 100, efConstruction a positive integer and seed an integer, got ${describeValue(options.hnsw)}`);
+  }
+  const factory: unknown = options.textIndex;
+  if (factory !== undefined && typeof factory !== "function") {
+    throw new InvalidOptionError(`textIndex must be a function that creates a text index (e.g. flexSearchTextIndex() from tandem-search/flexsearch), got ${describeValue(factory)}`);
+  }
+  const textIndex = factory === undefined ? undefined : checkedTextIndexFactory(factory as TextIndexFactory);
+  return { options, metric, hnsw, textIndex };
+}
+
+/** The factory, checking that what it creates has the text index methods. */
+function checkedTextIndexFactory(factory: TextIndexFactory): TextIndexFactory {
+  return () => {
+    const created: unknown = factory();
+    const index = created as Partial<TextIndex> | null;
+    if (typeof index !== "object" || index === null || typeof index.add !== "function" || typeof index.remove !== "function" || typeof index.search !== "function") {
+      throw new InvalidOptionError(`textIndex: the factory must return an object with add, remove and search methods, got ${describeValue(created)}`);
+    }
+    return index as TextIndex;
+  };
 }

@@ -3,6 +3,7 @@ import type { ResolvedFusion } from "../fusion/fuse.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, LegName, Metric, RelevanceOptions, SearchQuery, SparseVector } from "../types.js";
 import { validateDense, validateSparse } from "./validate-document.js";
+import { validateQueryShape } from "./validate-query-shape.js";
 
 export const LEG_NAMES: readonly LegName[] = ["sparse", "dense", "text"];
 const FUSION_METHODS = ["rrf", "convex", "dbsf"] as const;
@@ -41,7 +42,7 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
   const fail = (problem: string): never => {
     throw new InvalidQueryError(`${where}: ${problem}`);
   };
-  if (typeof query !== "object" || query === null) fail("a query must be an object");
+  validateQueryShape(query, fail);
   const text = query.text === undefined || query.text === null ? undefined : query.text;
   if (text !== undefined && typeof text !== "string") fail(`"text" must be a string`);
   const sparse = query.sparse === undefined || query.sparse === null ? undefined : validateSparse(query.sparse, fail);
@@ -115,5 +116,6 @@ function validateRelevance(r: RelevanceOptions, fail: (p: string) => never): Rel
   if (r.autocut !== undefined) integer(r.autocut, 0, 1, MAX_HITS, "autocut", fail);
   if (r.minHits !== undefined) integer(r.minHits, 0, 0, MAX_HITS, "minHits", fail);
   if (r.maxHits !== undefined) integer(r.maxHits, 0, 1, MAX_HITS, "maxHits", fail);
-  return r;
+  // A copy: the search may outlive this call (a remote backend), and the caller may reuse its object.
+  return { ...r };
 }

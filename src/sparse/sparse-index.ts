@@ -1,3 +1,4 @@
+import { setOwn } from "../own-property.js";
 import { ensureCapacity } from "../typed-arrays.js";
 import type { SparseTokenContribution, SparseVector } from "../types.js";
 import { PostingList } from "./posting-list.js";
@@ -28,8 +29,9 @@ export class SparseIndex {
     if (slot !== this.slotCount) throw new RangeError(`SparseIndex: slot ${slot} added out of order (next is ${this.slotCount})`);
     const entries: [number, number][] = [];
     if (vector) {
-      for (const [token, weight] of Object.entries(vector)) {
-        if (weight > 0) entries.push([this.vocabulary.intern(token), Math.fround(weight)]);
+      for (const token of Object.keys(vector)) {
+        const weight = Math.fround(vector[token]!);
+        if (weight > 0) entries.push([this.vocabulary.intern(token), weight]);
       }
     }
     entries.sort((a, b) => a[0] - b[0]);
@@ -56,9 +58,10 @@ export class SparseIndex {
   /** Resolves a query vector: unknown tokens and non-positive weights drop out. */
   compileQuery(vector: SparseVector): SparseQuery {
     const entries: [number, number][] = [];
-    for (const [token, weight] of Object.entries(vector)) {
+    for (const token of Object.keys(vector)) {
       const id = this.vocabulary.lookup(token);
-      if (id !== undefined && weight > 0) entries.push([id, Math.fround(weight)]);
+      const weight = Math.fround(vector[token]!);
+      if (id !== undefined && weight > 0) entries.push([id, weight]);
     }
     entries.sort((a, b) => a[0] - b[0]);
     return {
@@ -119,7 +122,7 @@ export class SparseIndex {
     const end = this.forwardStart[slot + 1]!;
     if (end === start) return undefined;
     const out: SparseVector = {};
-    for (let j = start; j < end; j++) out[this.vocabulary.token(this.forwardTerms[j]!)] = this.forwardWeights[j]!;
+    for (let j = start; j < end; j++) setOwn(out, this.vocabulary.token(this.forwardTerms[j]!), this.forwardWeights[j]!);
     return out;
   }
 }

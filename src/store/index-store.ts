@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptIndexError, NotAnIndexError } from "../errors.js";
+import { getOwn } from "../own-property.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.js";
 import { sha256Hex } from "./checksum.js";
 import { ATTACHMENT_FILE, FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
@@ -111,7 +112,7 @@ export class IndexStore {
 
   /** An attachment's bytes (checksum verified), or undefined when there is none by that name. */
   async loadAttachment(name: string): Promise<Uint8Array | undefined> {
-    const entry = this.manifest.attachments?.[name];
+    const entry = this.manifest.attachments && getOwn(this.manifest.attachments, name);
     if (!entry) return undefined;
     const file = join(this.dir, entry.file);
     const bytes = await readFile(file);
@@ -124,7 +125,7 @@ export class IndexStore {
     const generation = this.manifest.generation + 1;
     const file = `att-${name}-${String(generation).padStart(8, "0")}.bin`;
     await writeFileAtomic(join(this.dir, file), bytes);
-    const old = this.manifest.attachments?.[name];
+    const old = this.manifest.attachments && getOwn(this.manifest.attachments, name);
     const attachments = { ...this.manifest.attachments, [name]: { file, sha256: sha256Hex(bytes), bytes: bytes.length } };
     await this.swapManifest({ ...this.manifest, generation, attachments });
     if (old) await unlink(join(this.dir, old.file)).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { CorruptIndexError } from "../errors.js";
+import { setOwn } from "../own-property.js";
 import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
 import type { ValidDocument } from "../engine/validate-document.js";
 import type { FieldValue, SparseVector } from "../types.js";
@@ -115,7 +116,7 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent &
     if (d.text !== undefined) doc.text = d.text;
     if (offsets[i + 1]! > offsets[i]!) {
       const sparse: SparseVector = {};
-      for (let p = offsets[i]!; p < offsets[i + 1]!; p++) sparse[header.tokens[terms[p]!]!] = weights[p]!;
+      for (let p = offsets[i]!; p < offsets[i + 1]!; p++) setOwn(sparse, header.tokens[terms[p]!]!, weights[p]!);
       doc.sparse = sparse;
     }
     if (flags[i] === 1) {

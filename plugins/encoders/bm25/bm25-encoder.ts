@@ -1,4 +1,4 @@
-import type { SparseEncoder, SparseVector } from "../../../src/index.js";
+import { describeValue, InvalidInputError, InvalidOptionError, isPlainObject, setOwn, type SparseEncoder, type SparseVector } from "../../../src/index.js";
 import { createEnglishAnalyzer } from "./english-analyzer.js";
 import { luceneQuantizedLength } from "./lucene-length.js";
 
@@ -34,26 +34,31 @@ export interface Bm25Model {
  */
 export class Bm25Encoder implements SparseEncoder {
   private readonly analyze: (text: string) => string[];
+  /** Document frequencies by term: a Map, so any term (even "__proto__" or "constructor") is just a key. */
+  private readonly frequency: Map<string, number>;
 
   private constructor(
     readonly model: Bm25Model,
     analyze?: (text: string) => string[],
   ) {
     this.analyze = analyze ?? createEnglishAnalyzer();
+    this.frequency = new Map(Object.entries(model.documentFrequency));
   }
 
   /** Learns document frequencies and the average length from `texts`. */
   static fit(texts: readonly string[], options: Bm25Options = {}): Bm25Encoder {
     const k1 = options.k1 ?? 0.9;
     const b = options.b ?? 0.4;
-    if (!(k1 >= 0) || !(b >= 0 && b <= 1)) throw new RangeError(`Bm25Encoder: k1 must be ≥ 0 and b in [0, 1], got k1=${k1}, b=${b}`);
+    if (!(typeof k1 === "number" && k1 >= 0 && Number.isFinite(k1)) || !(typeof b === "number" && b >= 0 && b <= 1)) {
+      throw new InvalidOptionError(`Bm25Encoder: k1 must be a finite number ≥ 0 and b in [0, 1], got k1=${describeValue(k1)}, b=${describeValue(b)}`);
+    }
     const analyze = options.analyze ?? createEnglishAnalyzer();
-    const documentFrequency: Record<string, number> = Object.create(null);
+    const frequency = new Map<string, number>();
     let totalLength = 0;
     for (const text of texts) {
       const terms = analyze(text);
       totalLength += terms.length;
-      for (const term of new Set(terms)) documentFrequency[term] = (documentFrequency[term] ?? 0) + 1;
+      for (const term of new Set(terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
     }
     const model: Bm25Model = {
       kind: "bm25",
@@ -63,19 +68,39 @@ export class Bm25Encoder implements SparseEncoder {
       luceneLengths: options.luceneLengths ?? true,
       documents: texts.length,
       averageLength: texts.length === 0 ? 0 : totalLength / texts.length,
-      documentFrequency: { ...documentFrequency },
+      // fromEntries defines own properties: every term survives JSON, "__proto__" included.
+      documentFrequency: Object.fromEntries(frequency),
     };
     return new Bm25Encoder(model, analyze);
   }
 
-  /** Restores a fitted encoder from its model (e.g. read back from JSON). */
+  /**
+   * Restores a fitted encoder from its model (e.g. read back from JSON), checking it: a damaged
+   * model is an InvalidInputError, not a source of NaN weights. The model is copied.
+   */
   static fromModel(model: Bm25Model, analyze?: (text: string) => string[]): Bm25Encoder {
-    if (model?.kind !== "bm25" || model.version !== 1) throw new RangeError(`Bm25Encoder: not a version 1 BM25 model`);
-    return new Bm25Encoder(model, analyze);
+    const fail = (problem: string): never => {
+      throw new InvalidInputError(`Bm25Encoder: not a valid version 1 BM25 model: ${problem}`);
+    };
+    if (!isPlainObject(model) || model.kind !== "bm25" || model.version !== 1) return fail(`kind and version must be "bm25" and 1`);
+    const finite = (name: "k1" | "b" | "documents" | "averageLength") => {
+      const v = model[name];
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) fail(`${name} must be a finite number ≥ 0, got ${describeValue(v)}`);
+    };
+    (["k1", "b", "documents", "averageLength"] as const).forEach(finite);
+    if (typeof model.luceneLengths !== "boolean") fail(`luceneLengths must be true or false`);
+    if (!isPlainObject(model.documentFrequency)) fail(`documentFrequency must be an object of term → count`);
+    const documentFrequency: Record<string, number> = {};
+    for (const term of Object.keys(model.documentFrequency)) {
+      const df = model.documentFrequency[term];
+      if (!Number.isInteger(df) || (df as number) < 0) fail(`documentFrequency of ${describeValue(term)} must be an integer ≥ 0, got ${describeValue(df)}`);
+      setOwn(documentFrequency, term, df as number);
+    }
+    return new Bm25Encoder({ ...model, documentFrequency }, analyze);
   }
 
   idf(term: string): number {
-    const df = this.model.documentFrequency[term] ?? 0;
+    const df = this.frequency.get(term) ?? 0;
     return Math.log(1 + (this.model.documents - df + 0.5) / (df + 0.5));
   }
 
@@ -87,7 +112,7 @@ export class Bm25Encoder implements SparseEncoder {
     const out: SparseVector = {};
     for (const [term, tf] of counts(terms)) {
       const weight = (this.idf(term) * tf) / (tf + norm);
-      if (weight > 0) out[term] = weight;
+      if (weight > 0) setOwn(out, term, weight);
     }
     return out;
   }

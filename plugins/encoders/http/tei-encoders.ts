@@ -1,4 +1,4 @@
-import { EncoderError, type DenseEncoder, type SparseEncoder, type SparseVector } from "../../../src/index.js";
+import { EncoderError, MIN_SPARSE_WEIGHT, type DenseEncoder, type SparseEncoder, type SparseVector } from "../../../src/index.js";
 import { batched } from "../batched.js";
 import { postJson, type HttpOptions } from "./post-json.js";
 
@@ -73,7 +73,8 @@ export class TeiSparseEncoder implements SparseEncoder {
           if (!Number.isInteger(e?.index) || typeof e.value !== "number" || !Number.isFinite(e.value)) {
             throw new EncoderError(`${url}: malformed sparse entry ${JSON.stringify(e)}`);
           }
-          if (e.value > 0) vector[String(e.index)] = e.value;
+          // Weights below the smallest normal float32 are too small to store (an index refuses them).
+          if (e.value >= MIN_SPARSE_WEIGHT) vector[String(e.index)] = e.value;
         }
         return vector;
       });

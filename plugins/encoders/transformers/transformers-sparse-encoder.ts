@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SparseEncoder, SparseVector } from "../../../src/index.js";
-import { EncoderError } from "../../../src/index.js";
+import { EncoderError, MIN_SPARSE_WEIGHT } from "../../../src/index.js";
 import { batched } from "../batched.js";
 import { loadModel, type LoadedModel } from "./load-model.js";
 
@@ -72,9 +72,10 @@ export class TransformersSparseEncoder implements SparseEncoder {
           }
         }
         let kept: [number, number][] = [];
-        const floor = this.options.minWeight ?? 0;
+        // Weights below the smallest normal float32 are too small to store (an index refuses them).
+        const floor = Math.max(this.options.minWeight ?? 0, MIN_SPARSE_WEIGHT);
         best.forEach((w, v) => {
-          if (w > 0 && w >= floor) kept.push([v, w]);
+          if (w >= floor) kept.push([v, w]);
         });
         if (this.options.topK !== undefined && kept.length > this.options.topK) kept = kept.sort((a, b) => b[1] - a[1]).slice(0, this.options.topK);
         return Object.fromEntries(kept.map(([v, w]) => [this.vocabulary[v] ?? String(v), w]));

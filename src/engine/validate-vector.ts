@@ -1,0 +1,98 @@
+import { describeValue } from "../describe-value.js";
+import { isPlainObject } from "../is-plain-object.js";
+import { setOwn } from "../own-property.js";
+import type { Metric, SparseVector } from "../types.js";
+
+/*
+ * Vectors are validated in the type they are stored and scored in: float32. Every bound below is
+ * what keeps each score finite and meaningful in float32 (whose largest value is about 3.4e38 and
+ * smallest normal 2^-126 ≈ 1.18e-38), the same for the embedded engine and Elasticsearch.
+ */
+
+/** Largest magnitude of a sparse weight or a dense component. */
+export const MAX_VECTOR_VALUE = 1e18;
+/**
+ * Largest Euclidean norm of a sparse or dense vector. By Cauchy–Schwarz every dot product of two
+ * vectors (and every partial sum of one) then stays within ±1e36 and every squared L2 distance
+ * within 4e36, whatever the dimension or token count.
+ */
+export const MAX_VECTOR_NORM = 1e18;
+/**
+ * Smallest positive sparse weight: the smallest normal float32. Below it a weight would be kept
+ * as a subnormal or as 0 (a match scoring 0 that reopening would drop); Elasticsearch refuses such
+ * weights too. A weight of exactly 0 leaves the token out.
+ */
+export const MIN_SPARSE_WEIGHT = 2 ** -126;
+/**
+ * Smallest squared norm of a dense vector under cosine, summed from float32 squares: below it the
+ * norm underflows and the cosine is 0/0 or x/0.
+ */
+export const MIN_COSINE_SQUARED_NORM = 2 ** -126;
+
+const MAX_TEXT = MAX_VECTOR_VALUE.toExponential();
+const NORM_TEXT = MAX_VECTOR_NORM.toExponential();
+
+/**
+ * Validates a sparse vector: own string keys, weights 0 (dropped) or in
+ * [MIN_SPARSE_WEIGHT, MAX_VECTOR_VALUE], norm ≤ MAX_VECTOR_NORM. Returns a fresh record of the
+ * float32 weights (undefined when none is left). Shared by documents and queries.
+ */
+export function validateSparse(sparse: unknown, fail: (problem: string) => never): SparseVector | undefined {
+  if (!isPlainObject(sparse)) return fail(`"sparse" must be an object of token → weight, got ${describeValue(sparse)}`);
+  if (Object.getOwnPropertySymbols(sparse).length > 0) fail(`"sparse" has a symbol key; tokens are strings`);
+  const out: SparseVector = {};
+  let count = 0;
+  let squares = 0;
+  for (const token of Object.keys(sparse)) {
+    const weight = sparse[token];
+    // Described only for a message: this loop runs for every token of every document.
+    const name = () => describeValue(token);
+    if (token.length === 0) fail(`"sparse" has an empty token`);
+    if (typeof weight !== "number" || !Number.isFinite(weight)) return fail(`sparse weight of ${name()} must be a finite number, got ${describeValue(weight)}`);
+    if (weight < 0) fail(`sparse weight of ${name()} is negative (${weight}); weights must be ≥ 0`);
+    if (weight === 0) continue;
+    if (weight > MAX_VECTOR_VALUE) fail(`sparse weight of ${name()} is ${weight}, above the largest allowed weight ${MAX_TEXT}`);
+    const stored = Math.fround(weight);
+    if (stored < MIN_SPARSE_WEIGHT) {
+      fail(`sparse weight of ${name()} is ${weight}, below the smallest allowed weight 2^-126 ≈ 1.18e-38 (the smallest normal float32); use 0 to leave the token out`);
+    }
+    setOwn(out, token, stored);
+    squares += stored * stored;
+    count++;
+  }
+  if (squares > MAX_VECTOR_NORM * MAX_VECTOR_NORM) fail(`"sparse" has norm ${Math.sqrt(squares)}, above the largest allowed norm ${NORM_TEXT}`);
+  return count > 0 ? out : undefined;
+}
+
+/**
+ * Validates a dense vector against the dimension (when known): finite components with magnitude
+ * ≤ MAX_VECTOR_VALUE, norm ≤ MAX_VECTOR_NORM, and under cosine a float32 squared norm of at least
+ * MIN_COSINE_SQUARED_NORM. Returns a fresh Float32Array. Shared by documents and queries.
+ */
+export function validateDense(dense: unknown, dimension: number | null, metric: Metric, fail: (problem: string) => never): Float32Array {
+  if (!Array.isArray(dense) && !(dense instanceof Float32Array)) return fail(`"dense" must be an array of numbers, got ${describeValue(dense)}`);
+  const values = dense as ArrayLike<unknown>;
+  if (values.length === 0) fail(`"dense" is empty`);
+  if (dimension !== null && values.length !== dimension) fail(`dense has ${values.length} values, index dimension is ${dimension}`);
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) return fail(`dense[${i}] must be a finite number, got ${describeValue(v)}`);
+    if (Math.abs(v) > MAX_VECTOR_VALUE) fail(`dense[${i}] is ${v}, outside the allowed range ±${MAX_TEXT}`);
+    out[i] = v;
+  }
+  // Squares as the float32 kernel forms them (each rounded to float32), summed exactly enough in float64.
+  let squares = 0;
+  let squares32 = 0;
+  for (let i = 0; i < out.length; i++) {
+    const square = out[i]! * out[i]!;
+    squares += square;
+    squares32 += Math.fround(square);
+  }
+  if (squares > MAX_VECTOR_NORM * MAX_VECTOR_NORM) fail(`"dense" has norm ${Math.sqrt(squares)}, above the largest allowed norm ${NORM_TEXT}`);
+  if (metric === "cosine" && squares32 < MIN_COSINE_SQUARED_NORM) {
+    if (squares === 0) fail(`dense vector is all zeros; cosine similarity is undefined for it`);
+    fail(`dense vector has norm ${Math.sqrt(squares)}, too small for cosine in float32 (its squared norm underflows below 2^-126 ≈ 1.18e-38); scale it up`);
+  }
+  return out;
+}
