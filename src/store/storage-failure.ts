@@ -9,7 +9,8 @@ import { StorageError, TandemError } from "../errors.js";
 export function storageFailure(err: unknown, file: string, action: "read" | "write" | "create" | "remove" | "lock"): Error {
   if (err instanceof TandemError || !isSystemError(err)) return err as Error;
   const description = (typeof err.errno === "number" ? getSystemErrorMap().get(err.errno)?.[1] : undefined) ?? err.message.replace(/^[A-Z]+: /, "").replace(/,.*$/, "");
-  return new StorageError(file, err.code, `${file}: cannot ${action}: ${description} (${err.code})`, { cause: err });
+  const verb = action === "lock" ? "take the write lock" : action;
+  return new StorageError(file, err.code, `${file}: cannot ${verb}: ${description} (${err.code})`, { cause: err });
 }
 
 export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
