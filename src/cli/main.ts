@@ -7,6 +7,7 @@ import { evalCommand } from "./commands/eval-command.js";
 import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
+import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/storage-failure.js";
 
@@ -22,7 +23,10 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join("\n")}
 Every command takes --backend embedded|elasticsearch (default embedded) and --index <dir>.
 Exit codes: 0 success, 2 bad input or usage, 1 anything else.`;
 
-/** Runs the CLI; returns the exit code. Output goes through `out`/`err` so tests can capture it. */
+/**
+ * Runs the CLI; returns the exit code. Output goes through `out`/`err` so tests can capture it;
+ * `out` throwing OutputClosed ends the command quietly with 0.
+ */
 export async function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -46,6 +50,8 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
     if (result !== undefined) out(JSON.stringify(result));
     return 0;
   } catch (e) {
+    // Whoever read stdout has gone (e.g. `tandem search … | head`): nothing more to say.
+    if (e instanceof OutputClosed) return 0;
     if (e instanceof BackendError || e instanceof IngestError || e instanceof StorageError) {
       err(`tandem: ${e.message}`);
       return 1;
