@@ -95,10 +95,13 @@ export class IndexStore {
     const hasManifest = () => stat(manifestPath).then(() => true, (err) => (isMissing(err) ? false : Promise.reject(failure(err, manifestPath, "read"))));
     if (!(await hasManifest())) {
       const entries = (await readdir(dir).catch((err) => Promise.reject(failure(err, dir, "read")))).filter((name) => !isLockFile(name) && !name.startsWith("."));
-      if (entries.length > 0) {
-        throw new NotAnIndexError(`${dir}: not a Tandem index (no ${MANIFEST_FILE}, and the directory holds other files: ${entries.slice(0, 3).join(", ")})`);
+      // Checked again after listing: a writer may have created the index meanwhile.
+      if (!(await hasManifest())) {
+        if (entries.length > 0) {
+          throw new NotAnIndexError(`${dir}: not a Tandem index (no ${MANIFEST_FILE}, and the directory holds other files: ${entries.slice(0, 3).join(", ")})`);
+        }
+        if (options.readOnly) throw new NotAnIndexError(`${dir}: no index here (no ${MANIFEST_FILE})`);
       }
-      if (options.readOnly) throw new NotAnIndexError(`${dir}: no index here (no ${MANIFEST_FILE})`);
     }
     const lock = options.readOnly ? null : await WriteLock.acquire(dir);
     try {

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
-import { HybridIndex } from "../../src/index.js";
+import { HybridIndex, NotAnIndexError } from "../../src/index.js";
 import { CHURN_DOCS, churnDocs } from "../helpers/processes/churn-docs.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 
@@ -80,5 +80,33 @@ describe("readers during a writer's commits, compactions and closes", () => {
     expect(await exit).toBe(0);
     expect(writerErrors).toEqual([]);
     expect({ opens, failures: failures.slice(0, 5), failed: failures.length }).toEqual({ opens, failures: [], failed: 0 });
+  });
+
+  it("a reader racing the index's creation finds no index yet or the index, never 'a directory holding other files'", async () => {
+    const answers = { opened: 0, notYet: 0 };
+    const wrong: string[] = [];
+    for (let round = 0; round < 60; round++) {
+      const dir = join(await tempDir(), "idx");
+      const writer = (async () => {
+        const index = await HybridIndex.open(dir, { metric: "dot" });
+        await index.upsert([{ id: "a", dense: [1, 2] }]);
+        await index.close();
+      })();
+      const readers = Array.from({ length: 8 }, async () => {
+        for (let attempt = 0; attempt < 30; attempt++) {
+          try {
+            await (await HybridIndex.open(dir, { readOnly: true })).close();
+            answers.opened++;
+            return;
+          } catch (err) {
+            if (err instanceof NotAnIndexError && /no index here/.test(err.message)) answers.notYet++;
+            else return wrong.push(`${(err as Error).name}: ${(err as Error).message}`);
+          }
+        }
+      });
+      await Promise.all([writer, ...readers]);
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+    expect(answers.opened).toBeGreaterThan(0);
   });
 });
