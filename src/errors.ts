@@ -11,6 +11,7 @@ export type ErrorCode =
   | "UNSUPPORTED_VERSION"
   | "INDEX_LOCKED"
   | "INDEX_CLOSED"
+  | "STORAGE_FAILED"
   | "MISSING_PLUGIN"
   | "ENCODER_FAILED"
   | "BACKEND_FAILED"
@@ -67,6 +68,22 @@ export class UnsupportedVersionError extends TandemError {
 /** Another live process holds the index's write lock. */
 export class IndexLockedError extends TandemError {
   readonly code = "INDEX_LOCKED";
+}
+
+/**
+ * A file of the index could not be read or written: disk full, permissions, an I/O error. `file`
+ * names it and `errno` gives the system's code (e.g. ENOSPC). What was committed before is intact.
+ */
+export class StorageError extends TandemError {
+  readonly code = "STORAGE_FAILED";
+  constructor(
+    readonly file: string,
+    readonly errno: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** The index was closed. */

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { BackendError, IngestError, TandemError } from "../errors.js";
+import { BackendError, IngestError, StorageError, TandemError } from "../errors.js";
 import type { Command } from "./commands/command.js";
 import { deleteCommand } from "./commands/delete-command.js";
 import { demoCommand } from "./commands/demo-command.js";
@@ -7,7 +7,9 @@ import { evalCommand } from "./commands/eval-command.js";
 import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
+import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
+import { isSystemError } from "../store/storage-failure.js";
 
 const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand, demoCommand];
 
@@ -21,7 +23,10 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join("\n")}
 Every command takes --backend embedded|elasticsearch (default embedded) and --index <dir>.
 Exit codes: 0 success, 2 bad input or usage, 1 anything else.`;
 
-/** Runs the CLI; returns the exit code. Output goes through `out`/`err` so tests can capture it. */
+/**
+ * Runs the CLI; returns the exit code. Output goes through `out`/`err` so tests can capture it;
+ * `out` throwing OutputClosed ends the command quietly with 0.
+ */
 export async function runCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -41,11 +46,13 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
       out(command.usage);
       return 0;
     }
-    const result = await command.run(parsed.values, parsed.positionals, out);
+    const result = await command.run(parsed.values, parsed.positionals, out, err);
     if (result !== undefined) out(JSON.stringify(result));
     return 0;
   } catch (e) {
-    if (e instanceof BackendError || e instanceof IngestError) {
+    // Whoever read stdout has gone (e.g. `tandem search … | head`): nothing more to say.
+    if (e instanceof OutputClosed) return 0;
+    if (e instanceof BackendError || e instanceof IngestError || e instanceof StorageError) {
       err(`tandem: ${e.message}`);
       return 1;
     }
@@ -53,6 +60,11 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
       err(`tandem: ${e.message}`);
       if (e instanceof UsageError && command) err(`(see: tandem ${command.name} --help)`);
       return 2;
+    }
+    if (isSystemError(e)) {
+      // A file the command reads or writes failed (permissions, a full disk): one line, no stack.
+      err(`tandem: ${e.message}`);
+      return 1;
     }
     err(`tandem: ${(e as Error)?.stack ?? String(e)}`);
     return 1;

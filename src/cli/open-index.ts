@@ -10,6 +10,8 @@ interface OpenIndexOptions {
   metric?: Metric;
   hnsw?: { M?: number; efConstruction?: number };
   quantization?: DenseQuantization;
+  /** Where a writer reports housekeeping that failed after its commit succeeded (e.g. a merge on a full disk). */
+  warn?: (line: string) => void;
 }
 
 /** Opens the index the command line names (`--backend`, `--index` or `--es-*`). */
@@ -24,7 +26,16 @@ export async function openIndex(values: ParsedValues, options: OpenIndexOptions)
   }
   const dir = values.index as string | undefined;
   if (!dir) throw new UsageError("--index <dir> is required with the embedded backend");
-  return HybridIndex.open(dir, { readOnly: options.readOnly, metric: options.metric, hnsw, quantization: options.quantization, textIndex: await loadTextIndex() });
+  const warn = options.warn;
+  const onMaintenanceError = warn
+    ? (err: Error, work: "compaction" | "graph") =>
+        warn(
+          work === "compaction"
+            ? `tandem: warning: merging segments after the commit failed: ${err.message} (the documents are stored; the merge is tried again at the next write)`
+            : `tandem: warning: saving the dense graph failed: ${err.message} (the documents are stored; the graph is completed when the index is next opened)`,
+        )
+    : undefined;
+  return HybridIndex.open(dir, { readOnly: options.readOnly, metric: options.metric, hnsw, quantization: options.quantization, textIndex: await loadTextIndex(), onMaintenanceError });
 }
 
 /** `--backend`, else TANDEM_BACKEND, else embedded. */

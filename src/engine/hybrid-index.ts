@@ -1,5 +1,5 @@
 import { describeValue } from "../describe-value.js";
-import { IndexClosedError, InvalidOptionError, MissingPluginError } from "../errors.js";
+import { CorruptIndexError, IndexClosedError, InvalidOptionError, MissingPluginError } from "../errors.js";
 import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
@@ -39,6 +39,14 @@ export interface OpenOptions {
   quantization?: DenseQuantization;
   /** Open without taking the write lock; `upsert` and `delete` then throw. Default false. */
   readOnly?: boolean;
+  /**
+   * Receives failures of housekeeping that follows a durable commit and changes nothing stored:
+   * merging segments after `upsert`/`delete` (`"compaction"`), saving the dense graph in `close`
+   * (`"graph"`). The call that triggered it still succeeds — its commit stands — and the work is
+   * tried again (compaction at the next write, the graph at the next close). Typically a
+   * StorageError, e.g. a full disk. Default: such failures are dropped.
+   */
+  onMaintenanceError?: (error: Error, work: "compaction" | "graph") => void;
 }
 
 export interface UpsertOptions {
@@ -73,6 +81,7 @@ export class HybridIndex implements SearchIndex {
     private readonly store: IndexStore,
     private readonly engine: EmbeddedEngine,
     readonly readOnly: boolean,
+    private readonly onMaintenanceError: OpenOptions["onMaintenanceError"],
   ) {}
 
   /** Opens the index in `dir`, creating it (and the directory) when absent, unless `readOnly`. */
@@ -109,10 +118,16 @@ export class HybridIndex implements SearchIndex {
         engine.delete(segment.deletes);
         engine.upsert(segment.docs, segment.rows);
       }
-      const saved = await store.loadGraph();
-      const graph = saved ? decodeGraph(saved.bytes, saved.file).snapshot : undefined;
+      const saved = store.loadGraph();
+      const decoded = saved ? decodeGraph(saved.bytes, saved.file) : undefined;
+      if (decoded && (decoded.params.M !== config.hnsw.M || decoded.params.efConstruction !== config.hnsw.efConstruction)) {
+        throw new CorruptIndexError(
+          `${saved!.file}: the graph was built with M ${decoded.params.M}, efConstruction ${decoded.params.efConstruction}, but the manifest says M ${config.hnsw.M}, efConstruction ${config.hnsw.efConstruction}`,
+        );
+      }
+      const graph = decoded?.snapshot;
       engine.finishLoading(graph);
-      const index = new HybridIndex(store, engine, options.readOnly ?? false);
+      const index = new HybridIndex(store, engine, options.readOnly ?? false, options.onMaintenanceError);
       index.savedGraphNodes = graph?.nodeCount ?? 0;
       return index;
     } catch (err) {
@@ -124,7 +139,8 @@ export class HybridIndex implements SearchIndex {
 
   /**
    * Adds documents, replacing any with the same id. The whole batch is validated first: one bad
-   * document rejects the call and leaves the index as it was.
+   * document rejects the call and leaves the index as it was. Resolves once the batch is
+   * committed; a compaction it triggers that fails goes to `onMaintenanceError`.
    */
   async upsert(docs: readonly Document[], options: UpsertOptions = {}): Promise<{ upserted: number }> {
     return this.write(async () => {
@@ -210,13 +226,13 @@ export class HybridIndex implements SearchIndex {
     };
   }
 
-  /** Waits for pending writes, saves the dense graph if it grew, and releases the write lock. Idempotent. */
+  /** Waits for pending writes, saves the dense graph if it grew (a failure goes to `onMaintenanceError`), and releases the write lock. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writes.catch(() => undefined);
     this.closed = true;
     try {
-      if (!this.readOnly) await this.saveGraph();
+      if (!this.readOnly) await this.saveGraph().catch((err: Error) => this.onMaintenanceError?.(err, "graph"));
     } finally {
       this.engine.close();
       await this.store.close();
@@ -247,7 +263,14 @@ export class HybridIndex implements SearchIndex {
   private async maybeCompact(): Promise<void> {
     if (this.engine.retiredFraction() <= COMPACT_RETIRED_FRACTION && this.store.segmentCount <= COMPACT_SEGMENTS) return;
     const live = this.engine.liveDocuments();
-    const rows = await this.store.rewrite(live, this.store.config);
+    let rows;
+    try {
+      rows = await this.store.rewrite(live, this.store.config);
+    } catch (err) {
+      // The commit before stands; a failed rewrite changed nothing and is tried again at the next write.
+      this.onMaintenanceError?.(err as Error, "compaction");
+      return;
+    }
     this.engine.compact(live, rows);
     this.savedGraphNodes = 0;
   }

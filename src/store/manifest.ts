@@ -1,13 +1,25 @@
 import { CorruptIndexError, NotAnIndexError, UnsupportedVersionError } from "../errors.js";
 import type { HnswParams } from "../dense/hnsw-index.js";
 import type { DenseQuantization, Metric } from "../types.js";
+import { sha256Hex } from "./checksum.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const INDEX_FORMAT = "tandem-index";
 export const ATTACHMENT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
-export const ATTACHMENT_FILE = /^att-[a-z0-9-]+-\d+\.bin$/;
-/** Bumped whenever the on-disk layout changes; older builds refuse newer indexes. */
-export const FORMAT_VERSION = 1;
+/** The store's own file names: the generation, zero-padded to 8 digits, names each file. */
+export const ATTACHMENT_FILE = /^att-[a-z0-9-]+-(\d{8,})\.bin$/;
+export const SEGMENT_FILE = /^seg-(\d{8,})\.tseg$/;
+export const GRAPH_FILE = /^graph-(\d{8,})\.hnsw$/;
+/**
+ * Bumped whenever the on-disk layout changes; older builds refuse newer indexes.
+ * 2: the manifest carries its own SHA-256 (version 1 manifests are still read, unverified).
+ */
+export const FORMAT_VERSION = 2;
+/** The generation in an index file's name, when it is one of the store's own files. */
+export function fileGeneration(name: string): number | undefined {
+  const match = SEGMENT_FILE.exec(name) ?? GRAPH_FILE.exec(name) ?? ATTACHMENT_FILE.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
 
 export interface FileEntry {
   file: string;
@@ -43,49 +55,107 @@ export interface Manifest {
   updatedAt: string;
 }
 
-/** Parses and checks a manifest read from `path`. */
-export function parseManifest(text: string, path: string): Manifest {
+/**
+ * The manifest's last member, `"sha256"`, is the SHA-256 of every byte before its line. Every
+ * format version from 2 on ends this way, so damage is told apart from a newer format.
+ */
+const TRAILER = /\n {2}"sha256": "([0-9a-f]{64})"\n\}\n$/;
+
+/** The manifest's text: pretty JSON whose last member checksums the bytes before it. */
+export function serializeManifest(manifest: Manifest): string {
+  // A manifest read back carries its old checksum; the new one is computed over the rest.
+  const content: Manifest & { sha256?: string } = { ...manifest };
+  delete content.sha256;
+  const head = JSON.stringify(content, null, 2).slice(0, -2) + ",\n";
+  return `${head}  "sha256": "${sha256Hex(new TextEncoder().encode(head))}"\n}\n`;
+}
+
+/**
+ * Parses and checks a manifest read from `path`. A manifest of format version 2 or later must
+ * match its checksum; any damage, or an edit by hand, is a CorruptIndexError naming it. A
+ * version 1 manifest has no checksum: it is checked for sense only (`verified` false).
+ */
+export function parseManifest(bytes: Uint8Array, path: string): { manifest: Manifest; verified: boolean } {
+  const corrupt = (problem: string): never => {
+    throw new CorruptIndexError(`${path}: ${problem}`);
+  };
+  // latin1 maps each byte to one character, so string positions are byte positions.
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+  const trailer = TRAILER.exec(latin1);
+  if (trailer && sha256Hex(bytes.subarray(0, trailer.index + 1)) !== trailer[1]) {
+    corrupt("checksum mismatch (the manifest is damaged or was edited by hand)");
+  }
+  const verified = trailer !== null;
+  const looksLikeOurs = latin1.includes(`"${INDEX_FORMAT}"`) || latin1.includes('"formatVersion"');
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
+    if (looksLikeOurs) corrupt("not valid JSON (the manifest is damaged)");
     throw new NotAnIndexError(`${path}: not a Tandem index manifest (not JSON)`);
   }
-  const m = raw as Partial<Manifest> | null;
-  if (typeof m !== "object" || m === null || m.format !== INDEX_FORMAT) {
+  const m = raw as (Partial<Manifest> & { sha256?: unknown }) | null;
+  if (typeof m !== "object" || m === null || Array.isArray(m) || m.format !== INDEX_FORMAT) {
+    if (verified) corrupt(`format is ${JSON.stringify(m?.format)}, expected "${INDEX_FORMAT}"`);
     throw new NotAnIndexError(`${path}: not a Tandem index manifest (format is ${JSON.stringify(m?.format)}, expected "${INDEX_FORMAT}")`);
   }
-  if (typeof m.formatVersion !== "number" || !Number.isInteger(m.formatVersion)) {
-    throw new CorruptIndexError(`${path}: formatVersion is missing or not an integer`);
+  if (typeof m.formatVersion !== "number" || !Number.isInteger(m.formatVersion)) corrupt("formatVersion is missing or not an integer");
+  const version = m.formatVersion!;
+  if (version > FORMAT_VERSION && (verified || m.sha256 === undefined)) {
+    throw new UnsupportedVersionError(`${path}: index format version ${version} is newer than this build reads (${FORMAT_VERSION}); upgrade tandem-search`);
   }
-  if (m.formatVersion > FORMAT_VERSION) {
-    throw new UnsupportedVersionError(
-      `${path}: index format version ${m.formatVersion} is newer than this build reads (${FORMAT_VERSION}); upgrade tandem-search`,
-    );
-  }
-  if (m.formatVersion < 1) throw new UnsupportedVersionError(`${path}: unknown index format version ${m.formatVersion}`);
+  // Only a version 1 manifest has no checksum line; any other without a valid one is damaged.
+  if (!verified && !(version === 1 && m.sha256 === undefined)) corrupt("its checksum line is missing or damaged");
+  if (version < 1) throw new UnsupportedVersionError(`${path}: unknown index format version ${version}`);
+  checkContent(m, corrupt);
+  return { manifest: m as Manifest, verified };
+}
+
+const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
+const isSha256 = (s: unknown) => typeof s === "string" && /^[0-9a-f]{64}$/.test(s);
+
+/** What a checksum cannot vouch for in a version 1 manifest: every value within its range, no file newer than the generation. */
+function checkContent(m: Partial<Manifest>, corrupt: (problem: string) => never): void {
+  const config = m.config;
+  const hnsw = config?.hnsw;
   const okConfig =
-    typeof m.config === "object" &&
-    m.config !== null &&
-    ["cosine", "dot", "l2"].includes(m.config.metric) &&
-    (m.config.dimension === null || (Number.isInteger(m.config.dimension) && m.config.dimension > 0));
-  const hnsw = m.config?.hnsw;
-  const okHnsw = typeof hnsw === "object" && hnsw !== null && [hnsw.M, hnsw.efConstruction, hnsw.seed].every(Number.isInteger);
-  const okQuantization = m.config?.quantization === undefined || ["none", "int8"].includes(m.config.quantization);
-  if (!okConfig || !okHnsw || !okQuantization) throw new CorruptIndexError(`${path}: config is missing or invalid`);
-  if (m.graph !== undefined && (typeof m.graph?.file !== "string" || !/^graph-\d+\.hnsw$/.test(m.graph.file) || !Number.isInteger(m.graph.nodes))) {
-    throw new CorruptIndexError(`${path}: invalid graph entry ${JSON.stringify(m.graph)}`);
+    typeof config === "object" &&
+    config !== null &&
+    ["cosine", "dot", "l2"].includes(config.metric) &&
+    (config.dimension === null || (Number.isInteger(config.dimension) && config.dimension > 0));
+  const okHnsw =
+    typeof hnsw === "object" &&
+    hnsw !== null &&
+    Number.isInteger(hnsw.M) &&
+    hnsw.M >= 2 &&
+    hnsw.M <= 100 &&
+    Number.isInteger(hnsw.efConstruction) &&
+    hnsw.efConstruction >= 1 &&
+    Number.isInteger(hnsw.seed);
+  const okQuantization = config?.quantization === undefined || ["none", "int8"].includes(config.quantization);
+  if (!okConfig || !okHnsw || !okQuantization) corrupt("config is missing or invalid");
+  if (!Array.isArray(m.segments) || !isCount(m.generation)) corrupt("segments or generation missing");
+  const generation = m.generation!;
+  const files = new Set<string>();
+  const checkFile = (entry: Partial<FileEntry> | undefined, pattern: RegExp, what: string) => {
+    if (typeof entry !== "object" || entry === null || typeof entry.file !== "string" || !pattern.test(entry.file) || !isSha256(entry.sha256) || !isCount(entry.bytes)) {
+      corrupt(`invalid ${what} entry ${JSON.stringify(entry)}`);
+    }
+    if (files.has(entry!.file!)) corrupt(`${entry!.file} is named twice`);
+    files.add(entry!.file!);
+    if (fileGeneration(entry!.file!)! > generation) corrupt(`${entry!.file} is newer than the manifest's generation ${generation}`);
+  };
+  for (const s of m.segments!) {
+    checkFile(s, SEGMENT_FILE, "segment");
+    if (!isCount(s.docs) || !isCount(s.deletes)) corrupt(`invalid segment entry ${JSON.stringify(s)}`);
   }
+  if (m.graph !== undefined) {
+    checkFile(m.graph, GRAPH_FILE, "graph");
+    if (!isCount(m.graph.nodes)) corrupt(`invalid graph entry ${JSON.stringify(m.graph)}`);
+  }
+  if (m.attachments !== undefined && (typeof m.attachments !== "object" || m.attachments === null)) corrupt("invalid attachments");
   for (const [name, entry] of Object.entries(m.attachments ?? {})) {
-    if (!ATTACHMENT_NAME.test(name) || typeof entry?.file !== "string" || !ATTACHMENT_FILE.test(entry.file)) {
-      throw new CorruptIndexError(`${path}: invalid attachment entry "${name}"`);
-    }
+    checkFile(entry, ATTACHMENT_FILE, `attachment "${name}"`);
+    if (!ATTACHMENT_NAME.test(name) || !entry.file.startsWith(`att-${name}-`)) corrupt(`invalid attachment entry "${name}"`);
   }
-  if (!Array.isArray(m.segments) || !Number.isInteger(m.generation)) throw new CorruptIndexError(`${path}: segments or generation missing`);
-  for (const s of m.segments) {
-    if (typeof s?.file !== "string" || !/^seg-\d+\.tseg$/.test(s.file) || typeof s.sha256 !== "string") {
-      throw new CorruptIndexError(`${path}: invalid segment entry ${JSON.stringify(s)}`);
-    }
-  }
-  return m as Manifest;
 }

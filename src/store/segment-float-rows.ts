@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { CorruptIndexError } from "../errors.js";
 import type { FloatRows } from "../dense/float-rows.js";
 import type { DenseRowsLayout } from "./segment-codec.js";
+import { storageFailure } from "./storage-failure.js";
 
 /**
  * The dense rows of one segment file, read back one row at a time with positional reads, so a
@@ -33,7 +34,12 @@ export class SegmentFloatRows implements FloatRows {
     if (this.fd === null) throw new Error(`${this.file}: read after close`);
     const length = 4 * this.layout.dimension * count;
     const bytes = new Uint8Array(out.buffer, out.byteOffset, length);
-    const got = readSync(this.fd, bytes, 0, length, this.layout.denseRowsAt + 4 * this.layout.dimension * first);
+    let got: number;
+    try {
+      got = readSync(this.fd, bytes, 0, length, this.layout.denseRowsAt + 4 * this.layout.dimension * first);
+    } catch (err) {
+      throw storageFailure(err, this.file, "read");
+    }
     if (got !== length) throw new CorruptIndexError(`${this.file}: dense rows ${first}–${first + count - 1} are cut short (${got} of ${length} bytes)`);
   }
 

@@ -95,7 +95,7 @@ describe("saved HNSW graph", () => {
     // A writer that commits more documents and dies before closing leaves the old graph behind.
     const crashed = await HybridIndex.open(dir);
     await crashed.upsert(small.slice(2500));
-    await rm(join(dir, "write.lock"));
+    await rm(join(dir, "write.lock"), { recursive: true });
     const reader = await HybridIndex.open(dir, { readOnly: true });
     expect((await reader.stats()).documents).toBe(3000);
     const exact = await topIds(reader, true);

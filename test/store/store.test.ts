@@ -10,6 +10,7 @@ import {
   NotAnIndexError,
   UnsupportedVersionError,
 } from "../../src/index.js";
+import { serializeManifest } from "../../src/store/manifest.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 import { generateCorpus } from "../helpers/generate.js";
 
@@ -57,11 +58,17 @@ describe("store", () => {
   it("refuses a newer format version and a directory that is not an index", async () => {
     const dir = await populated();
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
-    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, formatVersion: 99 }));
+    // Written with a valid checksum, as a newer build would.
+    await writeFile(join(dir, "manifest.json"), serializeManifest({ ...manifest, formatVersion: 99 }));
     await expect(HybridIndex.open(dir)).rejects.toThrow(UnsupportedVersionError);
     await expect(HybridIndex.open(dir)).rejects.toThrow(/format version 99 is newer/);
+    // A newer format with a checksum scheme this build does not know is not called damaged.
+    const unsigned = { ...manifest };
+    delete unsigned.sha256;
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...unsigned, formatVersion: 99 }));
+    await expect(HybridIndex.open(dir)).rejects.toThrow(UnsupportedVersionError);
     // A quantization this build does not know is refused, not read as float.
-    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, config: { ...manifest.config, quantization: "int4" } }));
+    await writeFile(join(dir, "manifest.json"), serializeManifest({ ...manifest, config: { ...manifest.config, quantization: "int4" } }));
     await expect(HybridIndex.open(dir)).rejects.toThrow(/manifest.json: config is missing or invalid/);
 
     const other = await tempDir();

@@ -23,7 +23,7 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
   --quantization none|int8 dense vectors of a new index in memory as float32 (default) or int8
                            codes (a quarter of the memory; the ef best are rescored exactly)`,
   options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, quantization: { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" } },
-  async run(values: ParsedValues, positionals: string[]) {
+  async run(values: ParsedValues, positionals: string[], _out, warn) {
     const [input, ...extra] = positionals;
     if (!input) throw new UsageError("index: missing <docs.jsonl>");
     if (extra.length > 0) throw new UsageError(`index: unexpected argument "${extra[0]}"`);
@@ -35,7 +35,7 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
     const started = performance.now();
     const records = await readJsonl(await resolveBeirPath(input, "corpus"));
     const hnsw = { M: numberOption(values, "m", true), efConstruction: numberOption(values, "ef-construction", true) };
-    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw, quantization: quantization as DenseQuantization | undefined });
+    const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw, quantization: quantization as DenseQuantization | undefined, warn });
     try {
       const docs = records.map((r) => fromBeirRecord(r.value));
       const saveModel = await encodeDocuments(index, docs, encode);
