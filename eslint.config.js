@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/cli/**", "test/**", "fixtures/**"],
+    files: ["src/cli/**", "examples/**", "test/**", "fixtures/**"],
     rules: { "no-console": "off" },
   },
   {

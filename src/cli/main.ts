@@ -2,14 +2,13 @@ import { parseArgs } from "node:util";
 import { BackendError, IngestError, TandemError } from "../errors.js";
 import type { Command } from "./commands/command.js";
 import { deleteCommand } from "./commands/delete-command.js";
-import { demoCommand } from "./commands/demo-command.js";
 import { evalCommand } from "./commands/eval-command.js";
 import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
 import { UsageError } from "./usage-error.js";
 
-const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand, demoCommand];
+const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand];
 
 const MAIN_HELP = `tandem — sparse-dense hybrid search
 

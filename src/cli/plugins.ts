@@ -54,7 +54,7 @@ export async function loadElasticsearch(): Promise<ElasticsearchPlugin> {
   try {
     return await importPlugin<ElasticsearchPlugin>("tandem-search/elasticsearch");
   } catch (err) {
-    if ((err as TandemError).code === "MISSING_PLUGIN") throw new MissingPluginError(`--backend elasticsearch: ${err.message}`, { cause: err });
+    if ((err as TandemError).code === "MISSING_PLUGIN") throw new MissingPluginError(`--backend elasticsearch: ${(err as Error).message}`, { cause: err });
     throw err;
   }
 }

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransformersDenseEncoder, TransformersSparseEncoder } from "../../../plugins/encoders/index.js";
-import { readSparseFixture, readVectorFixture } from "../../../src/cli/read-vector-fixture.js";
-import { cosine } from "../../../src/dense/cosine.js";
+import { readSparseFixture, readVectorFixture } from "../../../examples/read-vector-fixture.js";
+import { cosine } from "../../../examples/cosine.js";
 import { EncoderError } from "../../../src/index.js";
 
 // The transformers.js encoders against reference outputs of the same weights: the SciFact vectors
