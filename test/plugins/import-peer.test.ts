@@ -16,7 +16,8 @@ describe("a plugin's absent optional peer dependency", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("is a MissingPluginError naming the peer, who needs it and how to install it", async () => {
-    const loading = importPeer(() => import("tandem-absent-peer-package"), "tandem-absent-peer-package", "tandem-search/example");
+    const absent = "tandem-absent-peer-package";
+    const loading = importPeer(() => import(absent), absent, "tandem-search/example");
     await expect(loading).rejects.toThrow(MissingPluginError);
     await expect(loading).rejects.toThrow(/^tandem-search\/example: tandem-absent-peer-package is not installed \(npm install tandem-absent-peer-package;/);
     await expect(loading).rejects.toMatchObject({ code: "MISSING_PLUGIN" });
