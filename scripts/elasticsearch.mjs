@@ -1,59 +1,94 @@
 #!/usr/bin/env node
-// Starts and stops a local Elasticsearch for tests and benchmarks, from the integ-test-zip
+// Starts and stops local Elasticsearch clusters for tests and benchmarks, from the integ-test-zip
 // distribution that Elastic publishes on Maven Central (server, transport, x-pack core and
-// security; no bundled JDK). Usage: node scripts/elasticsearch.mjs start|stop|status
+// security; no bundled JDK). Usage: node scripts/elasticsearch.mjs start [--json] | stop | status
 //
-// Environment: ES_VERSION (default 8.19.21), ES_PORT (default 9200), ES_SECURITY=on (HTTPS with
-// a CA generated for this run, and basic auth; credentials and CA file printed), ES_HEAP (default 512m), ES_JAVA_HOME (default: JDK 17 for 8.x, the
-// newest JDK in /usr/lib/jvm for 9.x). The download is cached in ~/.cache/tandem-es; each start
-// extracts a fresh copy into <tmp>/tandem-es/<port>/ (reachable by the service user wherever the
-// project lies) so every run begins with an empty cluster; .es/<port>/state.json tells the tests
-// where it listens.
+// Environment: ES_PORT (default: a free port the system picks), ES_VERSION (default 8.19.21),
+// ES_SECURITY=on (HTTPS with a CA generated for this run, and basic auth; credentials and CA file
+// printed), ES_HEAP (default 512m), ES_JAVA_HOME (default: JDK 17 for 8.x, the newest JDK in
+// /usr/lib/jvm for 9.x).
+//
+// Several checkouts share this machine, so every cluster belongs to one checkout: it runs from
+// that checkout's .es/<port>/run/ (or, when the service user cannot reach the checkout, from
+// <tmp>/tandem-es/<checkout id>/<port>/), its cluster.name names the checkout, and
+// .es/<port>/state.json records it for the tests. A port something else listens on is refused;
+// a cluster is only treated as ours when its health answer carries our cluster name, and `stop`
+// signals only processes started from our run directory. `stop` without ES_PORT stops every
+// cluster of this checkout. The downloaded distribution is cached, shared, in ~/.cache/tandem-es
+// (written once, atomically, and checked against its SHA-1 on every use).
 import { spawn, spawnSync } from "node:child_process";
-import { request } from "node:https";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = realpathSync(resolve(dirname(fileURLToPath(import.meta.url)), ".."));
+/** Names this checkout in cluster names and fallback run directories. */
+const CHECKOUT_ID = createHash("sha256").update(ROOT).digest("hex").slice(0, 12);
 const VERSION = process.env.ES_VERSION ?? "8.19.21";
-const PORT = Number(process.env.ES_PORT ?? 9200);
+const REQUESTED_PORT = process.env.ES_PORT === undefined || process.env.ES_PORT === "" ? undefined : Number(process.env.ES_PORT);
 const SECURITY = (process.env.ES_SECURITY ?? "off") === "on";
 const HEAP = process.env.ES_HEAP ?? "512m";
 const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tandem-es");
-const STATE_DIR = join(ROOT, ".es", String(PORT));
-const STATE_FILE = join(STATE_DIR, "state.json");
-const RUN_DIR = join(tmpdir(), "tandem-es", String(PORT));
+const STATES = join(ROOT, ".es");
 /** Elasticsearch refuses to run as root; when we are root it runs as this system user. */
 const SERVICE_USER = "tandem-es";
 const MAVEN = "https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch";
+/**
+ * SHA-1 of distributions whose checksum file Maven Central does not serve (the 9.x integ-test
+ * zips), recorded from a download over HTTPS, so later downloads are still checked.
+ */
+const PINNED_SHA1 = { "9.1.5": "134c0180497ccac0a25f67defb9cdbb1073f3a26" };
 
 function fail(message) {
   console.error(`es: ${message}`);
   process.exit(1);
 }
 
-async function download(url) {
+if (REQUESTED_PORT !== undefined && !(Number.isInteger(REQUESTED_PORT) && REQUESTED_PORT > 0 && REQUESTED_PORT < 65536)) {
+  fail(`ES_PORT: expected a port number, got "${process.env.ES_PORT}"`);
+}
+
+const stateDir = (port) => join(STATES, String(port));
+const stateFile = (port) => join(stateDir(port), "state.json");
+const clusterName = (port) => `tandem-${CHECKOUT_ID}-${port}`;
+
+async function download(url, { optional = false } = {}) {
   const response = await fetch(url);
+  if (optional && response.status === 404) return undefined;
   if (!response.ok) fail(`GET ${url}: HTTP ${response.status}`);
   return Buffer.from(await response.arrayBuffer());
 }
 
-/** The distribution zip, downloaded once and checked against Maven Central's SHA-1. */
+const sha1 = (bytes) => createHash("sha1").update(bytes).digest("hex");
+
+/**
+ * The distribution zip, downloaded once and checked against Maven Central's SHA-1. The cache is
+ * shared by every checkout: files appear in it only by rename, so two checkouts downloading at
+ * once each write their own temporary file and one complete copy wins; a cached zip that does not
+ * match its recorded SHA-1 is downloaded again.
+ */
 async function distribution() {
   const zip = join(CACHE, `elasticsearch-${VERSION}.zip`);
-  if (existsSync(zip)) return zip;
+  const checksum = `${zip}.sha1`;
+  if (existsSync(zip) && existsSync(checksum) && sha1(readFileSync(zip)) === readFileSync(checksum, "utf8").trim()) return zip;
   mkdirSync(CACHE, { recursive: true });
   const url = `${MAVEN}/${VERSION}/elasticsearch-${VERSION}.zip`;
-  console.log(`es: downloading ${url}`);
-  const [bytes, sha1] = await Promise.all([download(url), download(`${url}.sha1`)]);
-  const expected = sha1.toString("utf8").trim().split(/\s+/)[0];
-  const actual = createHash("sha1").update(bytes).digest("hex");
-  if (actual !== expected) fail(`${url}: SHA-1 ${actual} does not match the published ${expected}`);
-  writeFileSync(`${zip}.part`, bytes);
-  spawnSync("mv", [`${zip}.part`, zip]);
+  console.error(`es: downloading ${url}`);
+  const [bytes, published] = await Promise.all([download(url), download(`${url}.sha1`, { optional: true })]);
+  const expected = published?.toString("utf8").trim().split(/\s+/)[0] ?? PINNED_SHA1[VERSION];
+  if (!expected) fail(`${url}: Maven Central serves no ${url}.sha1 and no SHA-1 is pinned for ${VERSION} in ${fileURLToPath(import.meta.url)}`);
+  const actual = sha1(bytes);
+  if (actual !== expected) fail(`${url}: SHA-1 ${actual} does not match the ${published ? "published" : "pinned"} ${expected}`);
+  const unique = `${process.pid}-${randomBytes(4).toString("hex")}`;
+  writeFileSync(`${checksum}.${unique}`, expected);
+  writeFileSync(`${zip}.${unique}`, bytes);
+  // The zip first: a checksum file never vouches for a zip that is not there yet.
+  renameSync(`${zip}.${unique}`, zip);
+  renameSync(`${checksum}.${unique}`, checksum);
   return zip;
 }
 
@@ -82,8 +117,34 @@ function asServiceUser() {
   return ["setpriv", `--reuid=${SERVICE_USER}`, `--regid=${SERVICE_USER}`, "--init-groups", "--"];
 }
 
-function readState() {
-  return existsSync(STATE_FILE) ? JSON.parse(readFileSync(STATE_FILE, "utf8")) : undefined;
+/**
+ * Where a cluster of this checkout runs: inside the checkout, unless the service user cannot
+ * reach it (a checkout under a private home directory), then in a directory of the system's
+ * temporary directory that only this checkout uses.
+ */
+function runDirectory(port, asUser) {
+  const inside = join(stateDir(port), "run");
+  if (asUser.length === 0) return inside;
+  mkdirSync(stateDir(port), { recursive: true });
+  // The service user is neither owner nor group: it needs the "others" search bit on every ancestor.
+  for (let dir = stateDir(port); ; dir = dirname(dir)) {
+    if (!(statSync(dir).mode & 0o001)) return join(tmpdir(), "tandem-es", CHECKOUT_ID, String(port));
+    if (dirname(dir) === dir) return inside;
+  }
+}
+
+function readState(port) {
+  const file = stateFile(port);
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+}
+
+/** Every cluster this checkout has a record of. */
+function recordedPorts() {
+  if (!existsSync(STATES)) return [];
+  return readdirSync(STATES)
+    .filter((name) => /^\d+$/.test(name) && existsSync(stateFile(name)))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 function alive(pid) {
@@ -93,6 +154,20 @@ function alive(pid) {
   } catch {
     return false;
   }
+}
+
+/** Whether a process (or its process group) was started from our run directory: the check before any signal. */
+function startedByUs(state) {
+  if (!state?.pid || !state.runDir) return false;
+  const members = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  return members.some((p) => {
+    try {
+      if (Number(p) !== state.pid && readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[2] !== String(state.pid)) return false;
+      return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(state.runDir);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** GET over HTTPS trusting only the run's CA (fetch cannot take a CA). */
@@ -108,15 +183,43 @@ function httpsGet(url, headers, ca) {
   });
 }
 
+/** The cluster's health answer (`status`, `cluster_name`, …), or undefined when nothing answers. */
 async function health(state) {
   const headers = state.username ? { authorization: `Basic ${Buffer.from(`${state.username}:${state.password}`).toString("base64")}` } : {};
   const url = `${state.url}/_cluster/health?wait_for_status=yellow&timeout=1s`;
   try {
-    const r = state.ca ? await httpsGet(url, headers, readFileSync(state.ca)) : await fetch(url, { headers });
-    return r.ok ? (await r.json()).status : undefined;
+    const r = state.ca ? await httpsGet(url, headers, readFileSync(state.ca)) : await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+    return r.ok ? await r.json() : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Our cluster, answering: its process runs from our run directory and it carries our cluster name. */
+async function ours(state) {
+  if (!state || !alive(state.pid) || !startedByUs(state)) return false;
+  return (await health(state))?.cluster_name === state.clusterName;
+}
+
+/** Whether nothing listens on 127.0.0.1:port, found by trying to listen there. */
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the system considers free now (from its ephemeral range, so checkouts rarely meet). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -124,7 +227,7 @@ async function health(state) {
  * the config directory (the only place Elasticsearch may read them from); the CA is copied
  * beside the state file for clients.
  */
-function makeCertificates(home, asUser, env) {
+function makeCertificates(port, home, asUser, env) {
   const certs = join(home, "config", "certs");
   const certutil = (...args) => {
     const command = [...asUser, join(home, "bin", "elasticsearch-certutil"), ...args, "--silent"];
@@ -141,7 +244,7 @@ function makeCertificates(home, asUser, env) {
   unzip(join(certs, "ca.zip"));
   certutil("cert", "--pem", "--ca-cert", join(certs, "ca", "ca.crt"), "--ca-key", join(certs, "ca", "ca.key"), "--ip", "127.0.0.1", "--dns", "localhost", "--out", join(certs, "node.zip"));
   unzip(join(certs, "node.zip"));
-  const ca = join(STATE_DIR, "ca.crt");
+  const ca = join(stateDir(port), "ca.crt");
   writeFileSync(ca, readFileSync(join(certs, "ca", "ca.crt")));
   return {
     ca,
@@ -155,7 +258,7 @@ function makeCertificates(home, asUser, env) {
 }
 
 function describe(state) {
-  const lines = [`Elasticsearch ${state.version} at ${state.url} (security ${state.username ? "on" : "off"})`];
+  const lines = [`Elasticsearch ${state.version} at ${state.url} (security ${state.username ? "on" : "off"}, cluster ${state.clusterName})`];
   if (state.username) lines.push(`username: ${state.username}`, `password: ${state.password}`);
   if (state.ca) lines.push(`CA certificate: ${state.ca}`);
   lines.push(`export TANDEM_ES_URL=${state.url}`);
@@ -164,31 +267,46 @@ function describe(state) {
   return lines.join("\n");
 }
 
+/** Prints a started (or already running) cluster: for people, or one JSON line with --json. */
+function report(state) {
+  console.log(process.argv.includes("--json") ? JSON.stringify(state) : describe(state));
+}
+
 async function start() {
-  const previous = readState();
-  if (previous && alive(previous.pid) && (await health(previous))) {
-    console.log(describe(previous));
-    return;
+  if (REQUESTED_PORT !== undefined) {
+    const previous = readState(REQUESTED_PORT);
+    if (await ours(previous)) {
+      report(previous);
+      return;
+    }
+    // Ours but not answering (still starting, or hung): replace it.
+    if (previous && alive(previous.pid) && startedByUs(previous)) await stopCluster(previous);
   }
+  const port = REQUESTED_PORT ?? (await freePort());
+  if (!(await portFree(port))) {
+    fail(`port ${port} is in use by another process, not a cluster of this checkout (${ROOT}); choose another with ES_PORT, or leave ES_PORT unset to get a free one`);
+  }
+  const transportPort = await freePort();
   const zip = await distribution();
   const java = javaHome();
-  rmSync(RUN_DIR, { recursive: true, force: true });
-  mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
-  mkdirSync(STATE_DIR, { recursive: true });
-  // Python's zipfile is on every machine that has the project's toolchain; unzip may not be.
-  run("python3", ["-m", "zipfile", "-e", zip, RUN_DIR]);
-  const home = join(RUN_DIR, `elasticsearch-${VERSION}`);
-  run("chmod", ["-R", "u+x", join(home, "bin")]);
   const asUser = asServiceUser();
-  if (asUser.length > 0) run("chown", ["-R", SERVICE_USER, RUN_DIR]);
+  const runDir = runDirectory(port, asUser);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true, mode: 0o755 });
+  mkdirSync(stateDir(port), { recursive: true });
+  // Python's zipfile is on every machine that has the project's toolchain; unzip may not be.
+  run("python3", ["-m", "zipfile", "-e", zip, runDir]);
+  const home = join(runDir, `elasticsearch-${VERSION}`);
+  run("chmod", ["-R", "u+x", join(home, "bin")]);
+  if (asUser.length > 0) run("chown", ["-R", SERVICE_USER, runDir]);
   const env = { ...process.env, ES_JAVA_HOME: java, ES_JAVA_OPTS: `-Xms${HEAP} -Xmx${HEAP}` };
   delete env.JAVA_HOME;
 
-  const state = { version: VERSION, url: `http://127.0.0.1:${PORT}`, port: PORT };
+  const state = { version: VERSION, url: `http://127.0.0.1:${port}`, port, transportPort, clusterName: clusterName(port), checkout: ROOT, runDir };
   let tls = {};
   if (SECURITY) {
-    const certificates = makeCertificates(home, asUser, env);
-    state.url = `https://127.0.0.1:${PORT}`;
+    const certificates = makeCertificates(port, home, asUser, env);
+    state.url = `https://127.0.0.1:${port}`;
     state.ca = certificates.ca;
     tls = certificates.settings;
     state.username = "tandem";
@@ -202,10 +320,11 @@ async function start() {
   }
   const settings = {
     "discovery.type": "single-node",
-    "cluster.name": `tandem-test-${PORT}`,
+    "cluster.name": state.clusterName,
     "http.host": "127.0.0.1",
-    "http.port": String(PORT),
-    "transport.port": String(PORT + 100),
+    "http.port": String(port),
+    "transport.host": "127.0.0.1",
+    "transport.port": String(transportPort),
     "xpack.security.enabled": String(SECURITY),
     "xpack.security.http.ssl.enabled": "false",
     "xpack.security.transport.ssl.enabled": "false",
@@ -214,51 +333,83 @@ async function start() {
     "cluster.routing.allocation.disk.threshold_enabled": "false",
   };
   const args = Object.entries(settings).flatMap(([k, v]) => ["-E", `${k}=${v}`]);
-  const log = openSync(join(RUN_DIR, "console.log"), "a");
+  const log = openSync(join(runDir, "console.log"), "a");
   const command = [...asUser, join(home, "bin", "elasticsearch"), ...args];
   const child = spawn(command[0], command.slice(1), { env, detached: true, stdio: ["ignore", log, log] });
   state.pid = child.pid;
   child.unref();
-  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+  writeFileSync(stateFile(port), JSON.stringify(state, null, 2));
 
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     if (!alive(child.pid)) break;
-    if (await health(state)) {
-      console.log(describe(state));
+    const answer = await health(state);
+    if (answer) {
+      if (answer.cluster_name !== state.clusterName) {
+        await stopCluster(state);
+        fail(`port ${port} answers as cluster "${answer.cluster_name}", not ours ("${state.clusterName}"): another process took the port; try again`);
+      }
+      report(state);
       return;
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const tail = readFileSync(join(RUN_DIR, "console.log"), "utf8").split("\n").slice(-30).join("\n");
-  await stop();
-  fail(`Elasticsearch ${VERSION} did not become healthy on port ${PORT}:\n${tail}`);
+  const tail = readFileSync(join(runDir, "console.log"), "utf8").split("\n").slice(-30).join("\n");
+  await stopCluster(state);
+  fail(`Elasticsearch ${VERSION} did not become healthy on port ${port}:\n${tail}`);
+}
+
+/**
+ * Stops one cluster of ours: signals its process group only after checking it runs from our run
+ * directory, then removes the cluster's directories (a port picked automatically is rarely picked
+ * again, so they would pile up).
+ */
+async function stopCluster(state) {
+  if (alive(state.pid) && !startedByUs(state)) {
+    console.error(`es: process ${state.pid} is not the cluster this checkout started on port ${state.port} (that one has exited and its process id was reused): left alone`);
+  } else if (alive(state.pid)) {
+    process.kill(-state.pid, "SIGTERM");
+    const deadline = Date.now() + 30_000;
+    while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    if (alive(state.pid)) process.kill(-state.pid, "SIGKILL");
+    console.error(`es: stopped Elasticsearch on port ${state.port}`);
+  } else {
+    console.error(`es: nothing running on port ${state.port}`);
+  }
+  const ownRunDir = [stateDir(state.port), join(tmpdir(), "tandem-es", CHECKOUT_ID)].some((dir) => state.runDir?.startsWith(dir + "/"));
+  if (ownRunDir) rmSync(state.runDir, { recursive: true, force: true });
+  rmSync(stateDir(state.port), { recursive: true, force: true });
 }
 
 async function stop() {
-  const state = readState();
-  if (!state || !alive(state.pid)) {
-    console.log(`es: nothing running on port ${PORT}`);
-    return;
+  const ports = REQUESTED_PORT !== undefined ? [REQUESTED_PORT] : recordedPorts();
+  if (ports.length === 0) console.error("es: no cluster of this checkout is recorded");
+  for (const port of ports) {
+    const state = readState(port);
+    if (state) await stopCluster(state);
+    else console.error(`es: no cluster of this checkout on port ${port}`);
   }
-  process.kill(-state.pid, "SIGTERM");
-  const deadline = Date.now() + 30_000;
-  while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  if (alive(state.pid)) process.kill(-state.pid, "SIGKILL");
-  console.log(`es: stopped Elasticsearch on port ${PORT}`);
 }
 
 async function status() {
-  const state = readState();
-  if (!state || !alive(state.pid)) {
-    console.log(`es: nothing running on port ${PORT}`);
-    process.exitCode = 3;
-    return;
+  const ports = REQUESTED_PORT !== undefined ? [REQUESTED_PORT] : recordedPorts();
+  let running = 0;
+  for (const port of ports) {
+    const state = readState(port);
+    if (!state || !alive(state.pid) || !startedByUs(state)) {
+      console.log(`es: nothing of this checkout running on port ${port}`);
+      continue;
+    }
+    const answer = await health(state);
+    running++;
+    const answering = answer?.cluster_name === state.clusterName ? answer.status : answer ? `answering as another cluster (${answer.cluster_name})` : "not answering";
+    console.log(`${describe(state)}\nhealth: ${answering}`);
   }
-  console.log(`${describe(state)}\nhealth: ${(await health(state)) ?? "not answering"}`);
+  if (ports.length === 0) console.log("es: no cluster of this checkout is recorded");
+  if (running === 0) process.exitCode = 3;
 }
 
 const commands = { start, stop, status };
 const command = commands[process.argv[2]];
-if (!command) fail("usage: node scripts/elasticsearch.mjs start|stop|status");
+if (!command) fail("usage: node scripts/elasticsearch.mjs start [--json] | stop | status");
 await command();

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
-import { Client, type ClientOptions } from "@elastic/elasticsearch";
+import type { Client, ClientOptions } from "@elastic/elasticsearch";
 import { InvalidOptionError } from "../../src/index.js";
+import { importPeer } from "../import-peer.js";
+
+const elasticsearch = await importPeer(() => import("@elastic/elasticsearch"), "@elastic/elasticsearch", "tandem-search/elasticsearch");
 
 /** How the CLI (or a script) reaches a cluster when it does not bring its own client. */
 export interface ConnectOptions {
@@ -34,5 +37,5 @@ export function connect(options: ConnectOptions): Client {
     }
     config.tls = { ca, rejectUnauthorized: true };
   }
-  return new Client(config);
+  return new elasticsearch.Client(config);
 }

@@ -1,5 +1,8 @@
-import { Index } from "flexsearch";
+import type { Index as FlexIndex } from "flexsearch";
 import type { TextIndex, TextIndexFactory } from "../../src/index.js";
+import { importPeer } from "../import-peer.js";
+
+const { Index } = await importPeer(() => import("flexsearch"), "flexsearch", "tandem-search/flexsearch");
 
 /** Options for the FlexSearch text leg. */
 export interface FlexSearchTextOptions {
@@ -22,7 +25,7 @@ export function flexSearchTextIndex(options: FlexSearchTextOptions = {}): TextIn
 }
 
 class FlexSearchTextIndex implements TextIndex {
-  private readonly index: Index;
+  private readonly index: FlexIndex;
 
   constructor(options: FlexSearchTextOptions) {
     this.index = new Index({ tokenize: options.tokenize ?? "strict", encoder: options.encoder ?? "LatinBalance" });

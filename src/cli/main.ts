@@ -2,7 +2,6 @@ import { parseArgs } from "node:util";
 import { BackendError, IngestError, StorageError, TandemError } from "../errors.js";
 import type { Command } from "./commands/command.js";
 import { deleteCommand } from "./commands/delete-command.js";
-import { demoCommand } from "./commands/demo-command.js";
 import { evalCommand } from "./commands/eval-command.js";
 import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
@@ -11,7 +10,7 @@ import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/storage-failure.js";
 
-const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand, demoCommand];
+const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand];
 
 const MAIN_HELP = `tandem — sparse-dense hybrid search
 

@@ -42,6 +42,7 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   explain: { type: "boolean" },
   "encode-sparse": { type: "string" },
   "encode-dense": { type: "string" },
+  quiet: { type: "boolean" },
 };
 
 export const SEARCH_HELP = `Search options:
@@ -67,7 +68,8 @@ export const SEARCH_HELP = `Search options:
   --encode-sparse bm25       give queries without "sparse" BM25 weights from their text, with the
                              model stored in the index by "tandem index --encode-sparse bm25"
   --encode-sparse <dir>      ...or SPLADE weights from a masked-LM model directory (transformers.js)
-  --encode-dense <dir>       give queries without "dense" an embedding from a model directory`;
+  --encode-dense <dir>       give queries without "dense" an embedding from a model directory
+  --quiet                    no progress bar while encoding (shown on stderr only when it is a terminal)`;
 
 export type ParsedValues = Record<string, string | boolean | undefined>;
 

@@ -1,25 +1,27 @@
 import type { TextIndexFactory } from "../engine/text-index.js";
 import type { SearchIndex } from "../engine/search-index.js";
 import type { DenseEncoder, Metric, SparseEncoder, SparseVector } from "../types.js";
-import { MissingPluginError } from "../errors.js";
+import { MissingPluginError, type TandemError } from "../errors.js";
 
 /**
- * Plugins are found by package name at run time, so the core never depends on them and a
- * build without one still runs every command that does not need it.
+ * Plugins are found by package name at run time, so the core never depends on them. They ship
+ * in this package; what may be absent is a plugin's optional peer dependency, and then the
+ * plugin fails to load with a MissingPluginError naming that peer.
  */
-async function importPlugin<T>(specifier: string): Promise<T | undefined> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" || (err as NodeJS.ErrnoException).code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return undefined;
-    throw err;
-  }
+async function importPlugin<T>(specifier: string): Promise<T> {
+  return (await import(specifier)) as T;
 }
 
-/** The FlexSearch text leg, or undefined when `tandem-search/flexsearch` is not installed. */
+/** The FlexSearch text leg, or undefined when flexsearch (the plugin's peer) is not installed. */
 export async function loadTextIndex(): Promise<TextIndexFactory | undefined> {
-  const plugin = await importPlugin<{ flexSearchTextIndex: () => TextIndexFactory }>("tandem-search/flexsearch");
-  return plugin?.flexSearchTextIndex();
+  try {
+    const plugin = await importPlugin<{ flexSearchTextIndex: () => TextIndexFactory }>("tandem-search/flexsearch");
+    return plugin.flexSearchTextIndex();
+  } catch (err) {
+    // By code: the plugin's error class is the one of the installed package, which need not be this module's.
+    if ((err as TandemError).code === "MISSING_PLUGIN") return undefined;
+    throw err;
+  }
 }
 
 /** A fitted BM25 encoder as the CLI uses it. */
@@ -35,9 +37,7 @@ export interface EncodersPlugin {
 }
 
 export async function loadEncoders(): Promise<EncodersPlugin> {
-  const plugin = await importPlugin<EncodersPlugin>("tandem-search/encoders");
-  if (!plugin) throw new MissingPluginError("the encoders plugin (tandem-search/encoders) is not installed");
-  return plugin;
+  return importPlugin<EncodersPlugin>("tandem-search/encoders");
 }
 
 export interface ElasticsearchPlugin {
@@ -51,7 +51,10 @@ export interface ElasticsearchPlugin {
 }
 
 export async function loadElasticsearch(): Promise<ElasticsearchPlugin> {
-  const plugin = await importPlugin<ElasticsearchPlugin>("tandem-search/elasticsearch");
-  if (!plugin) throw new MissingPluginError("--backend elasticsearch needs the Elasticsearch plugin (tandem-search/elasticsearch and @elastic/elasticsearch)");
-  return plugin;
+  try {
+    return await importPlugin<ElasticsearchPlugin>("tandem-search/elasticsearch");
+  } catch (err) {
+    if ((err as TandemError).code === "MISSING_PLUGIN") throw new MissingPluginError(`--backend elasticsearch: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@ import type { SearchIndex } from "../engine/search-index.js";
 import type { SearchQuery } from "../types.js";
 import { buildQuery, type searchDefaults } from "./options.js";
 import { fromBeirRecord, readJsonl, resolveBeirPath } from "./read-input.js";
+import type { ProgressOptions } from "./progress.js";
 import { encodeQueries, type TextEncoders } from "./text-encoders.js";
 
 export interface QueryLine {
@@ -20,6 +21,7 @@ export async function readQueries(
   defaults: ReturnType<typeof searchDefaults>,
   index: SearchIndex,
   encoders: TextEncoders = {},
+  progress: ProgressOptions = { quiet: true },
 ): Promise<QueryLine[]> {
   const records = await readJsonl(await resolveBeirPath(path, "queries"));
   const seen = new Map<string, string>();
@@ -32,7 +34,7 @@ export async function readQueries(
     seen.set(id, where);
     return { id, query: buildQuery(record, defaults, where), where };
   });
-  await encodeQueries(lines.map((l) => l.query), encoders);
+  await encodeQueries(lines.map((l) => l.query), encoders, progress);
   for (const { query, where } of lines) index.validateQuery(query, where);
   return lines;
 }

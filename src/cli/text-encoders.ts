@@ -5,6 +5,7 @@ import type { DenseEncoder, SparseEncoder } from "../types.js";
 import { bm25DocumentEncoder, bm25QueryEncoder } from "./bm25-encoding.js";
 import type { ParsedValues } from "./options.js";
 import { loadEncoders } from "./plugins.js";
+import { startProgress, type ProgressOptions } from "./progress.js";
 import { UsageError } from "./usage-error.js";
 
 /** `--encode-sparse bm25|<model-dir>` and `--encode-dense <model-dir>`, checked. */
@@ -12,6 +13,13 @@ export interface EncodeOptions {
   sparse?: "bm25" | { model: string };
   dense?: { model: string };
 }
+
+/**
+ * Texts per encoder call; progress advances between calls. One batch of the transformers dense
+ * encoder (four of the sparse one), so chunking costs nothing and long abstracts still move the
+ * bar every few seconds.
+ */
+const PROGRESS_CHUNK = 32;
 
 const MODEL_DIR_HELP = "a model directory (config.json, tokenizer.json, onnx/model.onnx; e.g. from npm run models)";
 
@@ -53,7 +61,12 @@ export async function queryEncoders(index: SearchIndex, options: EncodeOptions):
  * Gives documents with text the vectors they lack, from the chosen encoders. Returns a function
  * that stores a newly fitted BM25 model with the index: call it once the documents are stored.
  */
-export async function encodeDocuments(index: SearchIndex, docs: Record<string, unknown>[], options: EncodeOptions): Promise<() => Promise<void>> {
+export async function encodeDocuments(
+  index: SearchIndex,
+  docs: Record<string, unknown>[],
+  options: EncodeOptions,
+  progress: ProgressOptions = { quiet: true },
+): Promise<() => Promise<void>> {
   const encoders = await modelEncoders(options);
   let save = async () => {};
   if (options.sparse === "bm25") {
@@ -66,19 +79,39 @@ export async function encodeDocuments(index: SearchIndex, docs: Record<string, u
     const encoder = encoders[leg];
     if (!encoder) continue;
     const missing = docs.filter((d) => (d[leg] === undefined || d[leg] === null) && typeof d.text === "string");
-    const vectors = await encoder.encodeDocuments(missing.map((d) => d.text as string));
+    const vectors = await encodeWithProgress(`encoding ${leg}`, "documents", missing.map((d) => d.text as string), (texts): Promise<unknown[]> => encoder.encodeDocuments(texts), progress);
     missing.forEach((d, i) => (d[leg] = vectors[i]));
   }
   return save;
 }
 
+/** Encodes texts in chunks, advancing a progress bar between them. */
+async function encodeWithProgress<T>(label: string, unit: string, texts: string[], encode: (texts: string[]) => Promise<T[]>, options: ProgressOptions): Promise<T[]> {
+  const progress = startProgress(label, texts.length, unit, options);
+  try {
+    const out: T[] = [];
+    for (let start = 0; start < texts.length; start += PROGRESS_CHUNK) {
+      const chunk = texts.slice(start, start + PROGRESS_CHUNK);
+      out.push(...(await encode(chunk)));
+      progress.advance(chunk.length);
+    }
+    return out;
+  } finally {
+    progress.stop();
+  }
+}
+
 /** Fills in the vectors queries with text lack. */
-export async function encodeQueries(queries: { text?: string; sparse?: unknown; dense?: unknown }[], encoders: TextEncoders): Promise<void> {
+export async function encodeQueries(
+  queries: { text?: string; sparse?: unknown; dense?: unknown }[],
+  encoders: TextEncoders,
+  progress: ProgressOptions = { quiet: true },
+): Promise<void> {
   for (const leg of ["sparse", "dense"] as const) {
     const encoder = encoders[leg];
     if (!encoder) continue;
     const missing = queries.filter((q) => (q[leg] === undefined || q[leg] === null) && typeof q.text === "string" && q.text.trim() !== "");
-    const vectors = await encoder.encodeQueries(missing.map((q) => q.text!));
+    const vectors = await encodeWithProgress(`encoding ${leg}`, "queries", missing.map((q) => q.text!), (texts): Promise<unknown[]> => encoder.encodeQueries(texts), progress);
     missing.forEach((q, i) => (q[leg] = vectors[i]));
   }
 }

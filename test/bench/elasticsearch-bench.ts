@@ -5,7 +5,7 @@ import { Client } from "@elastic/elasticsearch";
 import { Bm25Encoder } from "../../plugins/encoders/index.js";
 import { ElasticsearchIndex } from "../../plugins/elasticsearch/index.js";
 import { ElasticsearchLegs } from "../../plugins/elasticsearch/elasticsearch-legs.js";
-import { readVectorFixture } from "../../src/cli/read-vector-fixture.js";
+import { readVectorFixture } from "../../examples/read-vector-fixture.js";
 import { fromBeirRecord, readJsonl, readText } from "../../src/cli/read-input.js";
 import { evaluateRun } from "../../src/eval/evaluate-run.js";
 import { parseQrels } from "../../src/eval/qrels.js";

@@ -2,15 +2,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientFor, featureFieldWeight, requireServers, testServers, uniqueIndexName } from "../helpers/elasticsearch.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { clientFor, describeServers, featureFieldWeight, testServers, uniqueIndexName } from "../helpers/elasticsearch.js";
 import { FILTERS, generateCorpus } from "../helpers/generate.js";
 
 const BIN = resolve("dist/src/cli/bin.js");
-const servers = testServers();
+const servers = await testServers();
 const open = servers.find((s) => s.username === undefined);
 const secured = servers.find((s) => s.username !== undefined);
-const run = requireServers(open && secured ? [open] : [], "the CLI on Elasticsearch") ? describe : describe.skip;
 
 function tandem(args: string[], cwd: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
@@ -23,7 +22,7 @@ const lines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.pars
 const { docs, queries } = generateCorpus(4242, 300, 8);
 for (const d of docs) if (d.sparse) d.sparse = Object.fromEntries(Object.entries(d.sparse).map(([t, w], i) => [t, featureFieldWeight(w + i / 128)]));
 
-run("tandem CLI: the same command lines on both backends (CONTRACT.md)", () => {
+describeServers("tandem CLI: the same command lines on both backends (CONTRACT.md)", open && secured ? [open] : [], () => {
   let work: string;
   const index = uniqueIndexName("tandem-cli");
   const securedIndex = uniqueIndexName("tandem-cli-secured");

@@ -23,10 +23,12 @@ const read = (file: string) => readFileSync(join("fixtures/scifact", file), "utf
 
 run("tandem index/search --encode-dense and --encode-sparse with model directories", () => {
   let work: string;
-  // Short texts keep the SPLADE head (a vocabulary-wide product per token) quick.
-  const docs = read("corpus.jsonl").slice(0, 40).map((d) => ({ id: d._id, text: `${d.title} ${d.text}`.slice(0, 300) }));
-  const queries = read("queries.jsonl").slice(0, 6).map((q) => ({ id: q._id, text: q.text }));
+  let docs: { id: string; text: string }[];
+  let queries: { id: string; text: string }[];
   beforeAll(async () => {
+    // Short texts keep the SPLADE head (a vocabulary-wide product per token) quick.
+    docs = read("corpus.jsonl").slice(0, 40).map((d) => ({ id: d._id, text: `${d.title} ${d.text}`.slice(0, 300) }));
+    queries = read("queries.jsonl").slice(0, 6).map((q) => ({ id: q._id, text: q.text }));
     work = await mkdtemp(join(tmpdir(), "tandem-cli-enc-"));
     await writeFile(join(work, "docs.jsonl"), docs.map((d) => JSON.stringify(d)).join("\n") + "\n");
     await writeFile(join(work, "queries.jsonl"), queries.map((q) => JSON.stringify(q)).join("\n") + "\n");

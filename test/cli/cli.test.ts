@@ -189,10 +189,17 @@ describe("tandem CLI (CONTRACT.md)", () => {
   });
 
   it("every command takes --help", () => {
-    for (const cmd of ["index", "delete", "search", "eval", "info", "demo"]) {
+    for (const cmd of ["index", "delete", "search", "eval", "info"]) {
       const r = tandem([cmd, "--help"], work);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`tandem ${cmd}`);
     }
+  });
+
+  it("offers exactly the contract's commands (the SciFact demo is an example, not a command)", () => {
+    const help = tandem(["--help"], work);
+    const listed = [...help.stdout.matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]);
+    expect(listed).toEqual(["index", "delete", "search", "eval", "info"]);
+    expect(tandem(["demo"], work)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "demo"/) });
   });
 });

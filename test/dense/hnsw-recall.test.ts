@@ -2,15 +2,24 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flatSearch } from "../../src/dense/flat-index.js";
+import { HnswIndex } from "../../src/dense/hnsw-index.js";
+import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js";
+import { VectorStore, type DenseVectors } from "../../src/dense/vector-store.js";
 import { HybridIndex, type DenseQuantization, type Filter, type Metric } from "../../src/index.js";
 import { embeddingLike } from "../helpers/embeddings.js";
 
 const N = 8000;
 const DIM = 48;
 const K = 10;
-const vectors = embeddingLike(17, N + 60, DIM);
-const queries = vectors.slice(N);
-const docs = vectors.slice(0, N).map((dense, i) => ({ id: `v${i}`, dense, fields: { bucket: i % 100 } }));
+let vectors: number[][];
+let queries: number[][];
+let docs: { id: string; dense: number[]; fields: { bucket: number } }[];
+beforeAll(() => {
+  vectors = embeddingLike(17, N + 60, DIM);
+  queries = vectors.slice(N);
+  docs = vectors.slice(0, N).map((dense, i) => ({ id: `v${i}`, dense, fields: { bucket: i % 100 } }));
+});
 
 /** Recall@10 of the ANN leg against the exact leg of the same index, averaged over the queries. */
 async function recall(index: HybridIndex, filter?: Filter): Promise<number> {
@@ -53,11 +62,20 @@ describe.each(cases)("HNSW dense leg (%s, quantization %s)", (metric, quantizati
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("recall@10 ≥ 0.95 against exact search, unfiltered and at 50%, 10%, 1% selectivity", async () => {
+  it("recall@10 ≥ 0.95 against exact search, unfiltered and at 50% selectivity (the graph answers)", async () => {
     expect(await recall(index)).toBeGreaterThanOrEqual(0.95);
     expect(await recall(index, { range: { bucket: { lt: 50 } } })).toBeGreaterThanOrEqual(0.95);
-    expect(await recall(index, { range: { bucket: { lt: 10 } } })).toBeGreaterThanOrEqual(0.95);
-    expect(await recall(index, { term: { bucket: 7 } })).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("filters keeping under 15% of the collection (10%, 1%) are answered by an exact scan: the exact answer", async () => {
+    // The graph's own filtered recall at these selectivities is measured on HnswIndex below.
+    for (const filter of [{ range: { bucket: { lt: 10 } } }, { term: { bucket: 7 } }]) {
+      for (const dense of queries) {
+        const exact = await index.search({ dense, k: K, filter, exact: true });
+        const approx = await index.search({ dense, k: K, filter });
+        expect(approx.hits.map((h) => [h.id, h.score])).toEqual(exact.hits.map((h) => [h.id, h.score]));
+      }
+    }
   });
 
   it("keeps recall after deletes and upserts, and after reopening from the saved graph", async () => {
@@ -74,9 +92,62 @@ describe.each(cases)("HNSW dense leg (%s, quantization %s)", (metric, quantizati
   });
 });
 
+describe.each(cases)("filtered walk of the HNSW graph itself (%s, quantization %s)", (metric, quantization) => {
+  /** The engine's candidate list size, and how many the int8 path rescores from float vectors. */
+  const EF = 100;
+  const RESCORED = 3 * K;
+  let floats: VectorStore;
+  let store: DenseVectors;
+  let graph: HnswIndex;
+  beforeAll(() => {
+    floats = new VectorStore(DIM, metric);
+    store = quantization === "int8" ? new QuantizedVectorStore(DIM, metric) : floats;
+    for (let slot = 0; slot < N; slot++) {
+      floats.add(slot, vectors[slot]);
+      if (store !== floats) store.add(slot, vectors[slot]);
+    }
+    graph = new HnswIndex(store, { M: 12, efConstruction: 100, seed: 42 });
+    graph.catchUp();
+  });
+
+  /** Recall@10 of the filtered graph walk against an exact scan of the accepted slots. */
+  function graphRecall(share: number): number {
+    const accept = Uint8Array.from({ length: N }, (_, slot) => (slot % 100 < share * 100 ? 1 : 0));
+    let found = 0;
+    for (const raw of queries) {
+      const truth = new Set(flatSearch(floats, floats.prepare(raw), K, accept, (a, b) => a - b).slots);
+      const q = store.prepare(raw);
+      const walked = graph.search(q, store === floats ? K : RESCORED, EF, accept);
+      for (const slot of walked.slots) expect(accept[slot]).toBe(1);
+      const best = walked.slots
+        .map((slot) => ({ slot, score: store.exactSimilarity(q, slot) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, K);
+      found += best.filter((b) => truth.has(b.slot)).length;
+    }
+    return found / (K * queries.length);
+  }
+
+  /**
+   * Dot product is not a metric: vectors of small norm are nobody's near neighbour, so the graph
+   * links them poorly and a selective filter strands some of them whatever the ef (measured here:
+   * 0.91 at 10%, 0.85 at 1%, the same at ef 400). The engine never walks the graph for filters
+   * under 15%; these floors keep the walk from getting worse.
+   */
+  const floor = (share: number) => (metric !== "dot" || share >= 0.5 ? 0.95 : share >= 0.1 ? 0.88 : 0.8);
+
+  it.each([0.5, 0.1, 0.01])("recall@10 against an exact scan with %s of the documents accepted (≥ 0.95; dot: see floor)", (share) => {
+    expect(graphRecall(share)).toBeGreaterThanOrEqual(floor(share));
+  });
+});
+
 describe("saved HNSW graph", () => {
-  const small = embeddingLike(5, 3000, 16).map((dense, i) => ({ id: `s${i}`, dense }));
-  const probes = embeddingLike(6, 20, 16);
+  let small: { id: string; dense: number[] }[];
+  let probes: number[][];
+  beforeAll(() => {
+    small = embeddingLike(5, 3000, 16).map((dense, i) => ({ id: `s${i}`, dense }));
+    probes = embeddingLike(6, 20, 16);
+  });
 
   async function topIds(index: HybridIndex, exact: boolean) {
     const out: string[][] = [];

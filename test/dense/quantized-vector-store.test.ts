@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createDistanceKernel } from "../../src/dense/distance-kernel.js";
 import { flatSearch } from "../../src/dense/flat-index.js";
 import { HnswIndex } from "../../src/dense/hnsw-index.js";
@@ -39,8 +39,12 @@ describe("int8 code kernels", () => {
 });
 
 describe("ScalarQuantizer", () => {
-  const rows = embeddingLike(3, 500, 40).map((v) => Float32Array.from(v));
-  const quantizer = ScalarQuantizer.fit(40, rows);
+  let rows: Float32Array[];
+  let quantizer: ScalarQuantizer;
+  beforeAll(() => {
+    rows = embeddingLike(3, 500, 40).map((v) => Float32Array.from(v));
+    quantizer = ScalarQuantizer.fit(40, rows);
+  });
 
   it("decodes every fitted value to within half a step", () => {
     const codes = new Uint8Array(40);
@@ -99,25 +103,31 @@ const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 describe.each(["cosine", "dot", "l2"] as Metric[])("QuantizedVectorStore (%s)", (metric) => {
   const n = 6000;
   const dim = 64;
-  // Real embeddings have dimensions that never vary (all-MiniLM-L6-v2 has three); a constant must
-  // not cost the other dimensions precision.
-  const data = embeddingLike(21, n + 40, dim).map((v) => {
-    v[5] = 0;
-    v[17] = 0;
-    if (metric !== "cosine") v[30] = 0.5;
-    return v;
-  });
-  const queries = data.slice(n);
-  const floats = new VectorStore(dim, metric);
-  const codes = new QuantizedVectorStore(dim, metric);
-  for (let i = 0; i < n; i++) {
-    // Every 50th slot has no vector, as documents without one.
-    const v = i % 50 === 49 ? undefined : data[i];
-    floats.add(i, v);
-    codes.add(i, v);
-  }
-  const accept = new Uint8Array(n).fill(1);
   const byId = (a: number, b: number) => a - b;
+  let queries: number[][];
+  let floats: VectorStore;
+  let codes: QuantizedVectorStore;
+  let accept: Uint8Array;
+  beforeAll(() => {
+    // Real embeddings have dimensions that never vary (all-MiniLM-L6-v2 has three); a constant must
+    // not cost the other dimensions precision.
+    const data = embeddingLike(21, n + 40, dim).map((v) => {
+      v[5] = 0;
+      v[17] = 0;
+      if (metric !== "cosine") v[30] = 0.5;
+      return v;
+    });
+    queries = data.slice(n);
+    floats = new VectorStore(dim, metric);
+    codes = new QuantizedVectorStore(dim, metric);
+    for (let i = 0; i < n; i++) {
+      // Every 50th slot has no vector, as documents without one.
+      const v = i % 50 === 49 ? undefined : data[i];
+      floats.add(i, v);
+      codes.add(i, v);
+    }
+    accept = new Uint8Array(n).fill(1);
+  });
 
   it("reports exact similarities equal to the float store's, bit for bit", () => {
     expect(codes.isQuantizing).toBe(true);

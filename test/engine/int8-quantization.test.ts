@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readVectorFixture } from "../../src/cli/read-vector-fixture.js";
+import { readVectorFixture } from "../../examples/read-vector-fixture.js";
 import { HybridIndex, InvalidOptionError } from "../../src/index.js";
 import { embeddingLike } from "../helpers/embeddings.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FieldIndex } from "../../src/filter/field-index.js";
-import { InvalidFilterError, validateFilter, type Filter } from "../../src/index.js";
+import { InvalidFilterError, validateFilter, type FieldValue, type Filter } from "../../src/index.js";
 
 describe("filter language", () => {
   it("rejects unknown operators and malformed clauses, naming the path", () => {
@@ -12,10 +12,13 @@ describe("filter language", () => {
   });
 
   it("matches arrays by any element, strings and numbers by their own order", () => {
+    /** Whether a document with these fields matches: a field index holding just that document. */
+    const matchesFilter = (f: Filter, fields: Record<string, FieldValue>) => {
+      const index = new FieldIndex();
+      index.add(0, fields);
+      return index.evaluate(validateFilter(f))[0] === 1;
+    };
     const fields = { tags: ["x", "y"], year: 2020, date: "2021-05-01", ok: true };
-    const index = new FieldIndex();
-    index.add(0, fields);
-    const matchesFilter = (f: Filter, _fields: typeof fields) => index.evaluate(validateFilter(f))[0] === 1;
     expect(matchesFilter({ term: { tags: "y" } }, fields)).toBe(true);
     expect(matchesFilter({ terms: { tags: ["q", "x"] } }, fields)).toBe(true);
     expect(matchesFilter({ range: { year: { gt: 2019, lte: 2020 } } }, fields)).toBe(true);
@@ -25,5 +28,16 @@ describe("filter language", () => {
     expect(matchesFilter({ term: { ok: true } }, fields)).toBe(true);
     expect(matchesFilter({ not: { term: { missing: 1 } } }, fields)).toBe(true);
     expect(matchesFilter({ and: [{ term: { ok: true } }, { or: [{ term: { year: 1 } }, { term: { tags: "x" } }] }] }, fields)).toBe(true);
+
+    // Other documents give other answers to the same filters.
+    const other = { tags: ["z"], year: [1999, 2021], ok: false };
+    expect(matchesFilter({ term: { tags: "y" } }, other)).toBe(false);
+    expect(matchesFilter({ range: { year: { gt: 2020 } } }, other)).toBe(true);
+    expect(matchesFilter({ range: { year: { lt: 2000 } } }, other)).toBe(true);
+    expect(matchesFilter({ range: { year: { gt: 2019, lte: 2020 } } }, other)).toBe(false);
+    expect(matchesFilter({ range: { date: { gte: "2021-01-01" } } }, other)).toBe(false);
+    expect(matchesFilter({ not: { range: { date: { gte: "2021-01-01" } } } }, other)).toBe(true);
+    expect(matchesFilter({ term: { ok: true } }, other)).toBe(false);
+    expect(matchesFilter({ and: [{ term: { ok: true } }, { or: [{ term: { year: 1 } }, { term: { tags: "x" } }] }] }, {})).toBe(false);
   });
 });

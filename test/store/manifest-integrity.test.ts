@@ -95,7 +95,7 @@ describe("manifest integrity: a damaged or hand-edited manifest is refused, nami
       (m) => (m.config.hnsw.M = 17),
       (m) => (m.config.metric = "l2"),
       (m) => (m.generation = 1),
-      (m) => (m.segments[0].docs = 3),
+      (m) => (m.segments[0]!.docs = 3),
     ];
     for (const edit of edits) {
       const m = JSON.parse(original) as EditableManifest;

@@ -28,7 +28,7 @@ async function problemsAgainstState(reader: HybridIndex): Promise<string[]> {
     if (got?.fields?.round !== round) problems.push(`${doc.id} is of round ${got?.fields?.round}, d0 of round ${round}`);
     else if (Array.from(got.dense!).some((x, i) => x !== Math.fround(doc.dense![i]!))) problems.push(`${doc.id}: dense differs from round ${round}`);
   }
-  const reference = expected.map((d) => ({ id: d.id, score: dot(QUERY, d.dense!) })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  const reference = expected.map((d) => ({ id: d.id, score: dot(QUERY, Array.from(d.dense!)) })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
   for (const exact of [true, false]) {
     const { hits } = await reader.search({ dense: QUERY, k: 5, exact });
     hits.forEach((h, i) => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { EncoderError, MissingPluginError } from "../../../src/index.js";
+import { EncoderError } from "../../../src/index.js";
+import { importPeer } from "../../import-peer.js";
 
 /** The parts of @huggingface/transformers the encoders use. */
 export interface TransformersModule {
@@ -40,12 +41,7 @@ export interface LoadedModel {
  * downloads off, or, when `model` is not a directory, from the Hugging Face hub by id.
  */
 export async function loadModel(model: string, kind: "base" | "masked-lm"): Promise<LoadedModel> {
-  let transformers: TransformersModule;
-  try {
-    transformers = (await import("@huggingface/transformers")) as unknown as TransformersModule;
-  } catch {
-    throw new MissingPluginError("the transformers encoders need @huggingface/transformers (npm install @huggingface/transformers)");
-  }
+  const transformers = (await importPeer(() => import("@huggingface/transformers"), "@huggingface/transformers", "TransformersDenseEncoder and TransformersSparseEncoder")) as unknown as TransformersModule;
   const dir = resolve(model);
   const local = existsSync(join(dir, "config.json"));
   const { env } = transformers;

@@ -37,7 +37,7 @@ ${SEARCH_HELP}`,
     const encode = encodeOptions(values);
     const index = await openIndex(values, { readOnly: true });
     try {
-      const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode))).filter((q) => qrels.has(q.id));
+      const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode), { quiet: values.quiet === true })).filter((q) => qrels.has(q.id));
       const summary: Record<string, unknown> = { ...(await evaluate(index, queries, qrels, {})) };
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};

@@ -21,8 +21,9 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
   --m N                    HNSW links per node of a new index (default 16)
   --ef-construction N      HNSW build candidate list size of a new index (default 200)
   --quantization none|int8 dense vectors of a new index in memory as float32 (default) or int8
-                           codes (a quarter of the memory; the ef best are rescored exactly)`,
-  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, quantization: { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" } },
+                           codes (a quarter of the memory; the ef best are rescored exactly)
+  --quiet                  no progress bar (it is shown on stderr only when stderr is a terminal)`,
+  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, quantization: { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" }, quiet: { type: "boolean" } },
   async run(values: ParsedValues, positionals: string[], _out, warn) {
     const [input, ...extra] = positionals;
     if (!input) throw new UsageError("index: missing <docs.jsonl>");
@@ -38,7 +39,7 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
     const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw, quantization: quantization as DenseQuantization | undefined, warn });
     try {
       const docs = records.map((r) => fromBeirRecord(r.value));
-      const saveModel = await encodeDocuments(index, docs, encode);
+      const saveModel = await encodeDocuments(index, docs, encode, { quiet: values.quiet === true });
       const { upserted } = await index.upsert(docs as never, { where: (i) => records[i]!.where });
       await saveModel?.();
       const stats = await index.stats();

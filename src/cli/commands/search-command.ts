@@ -24,7 +24,7 @@ ${SEARCH_HELP}`,
     const encode = encodeOptions(values);
     const index = await openIndex(values, { readOnly: true });
     try {
-      const queries = await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode));
+      const queries = await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode), { quiet: values.quiet === true });
       for (const q of queries) {
         const started = performance.now();
         const result = await index.search(q.query);

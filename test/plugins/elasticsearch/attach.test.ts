@@ -1,13 +1,12 @@
 import type { Client } from "@elastic/elasticsearch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
 import { BackendError, InvalidDocumentError, InvalidOptionError, InvalidQueryError, type Document, type Filter } from "../../../src/index.js";
 import { expectSameTopK, referenceDense, referenceLeg, referenceSparse } from "../../helpers/brute-force.js";
-import { clientFor, featureFieldWeight, requireServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { clientFor, describeServers, featureFieldWeight, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
 import { generateCorpus } from "../../helpers/generate.js";
 
-const servers = testServers().filter((s) => s.username === undefined);
-const run = requireServers(servers, "attaching to an existing index") ? describe : describe.skip;
+const servers = (await testServers()).filter((s) => s.username === undefined);
 
 // An index made outside Tandem, as a team running ELSER would have it: tokens in a nested
 // sparse_vector field, a unit-length embedding under dot_product, text, and filter fields at the
@@ -36,7 +35,7 @@ const docs: Document[] = generated.map((d) => ({
 }));
 const live = new Map(docs.map((d) => [d.id, d]));
 
-run.each(servers)("Elasticsearch $version: attaching to an existing index", (server) => {
+describeServers("Elasticsearch $version: attaching to an existing index", servers, (server) => {
   let client: Client;
   const name = uniqueIndexName("tandem-attach");
   const other = uniqueIndexName("tandem-attach-two-vectors");

@@ -1,15 +1,14 @@
 import { Client } from "@elastic/elasticsearch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
 import { IngestError, type Document } from "../../../src/index.js";
-import { clientFor, requireServers, testServers, uniqueIndexName, type TestServer } from "../../helpers/elasticsearch.js";
+import { clientFor, describeServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
 import { startFaultProxy, type BulkFault } from "../../helpers/fault-proxy.js";
 import { generateCorpus } from "../../helpers/generate.js";
 
-const server = testServers().find((s) => s.username === undefined) as TestServer;
-const run = requireServers(server ? [server] : [], "bulk ingest under faults") ? describe : describe.skip;
+const open = (await testServers()).find((s) => s.username === undefined);
 
-run("bulk ingest under injected faults loses nothing", () => {
+describeServers("bulk ingest under injected faults loses nothing", open ? [open] : [], (server) => {
   let admin: Client;
   const indices: string[] = [];
   beforeAll(() => {

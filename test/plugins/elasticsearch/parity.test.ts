@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@elastic/elasticsearch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
 import { HybridIndex, type Document, type Filter, type Metric, type SearchHit, type SearchQuery } from "../../../src/index.js";
-import { clientFor, featureFieldWeight, requireServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { clientFor, describeServers, featureFieldWeight, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
 import { expectSameTopK, referenceDense, referenceLeg, referenceTopK } from "../../helpers/brute-force.js";
 import { FILTERS, METRICS, generateCorpus } from "../../helpers/generate.js";
 
@@ -13,8 +13,7 @@ import { FILTERS, METRICS, generateCorpus } from "../../helpers/generate.js";
 // give the same hits per leg and fused. Sparse weights are stored as Elasticsearch keeps them
 // (FeatureField precision) so both engines hold the same numbers; what remains is float32
 // summation order, hence the small tolerances.
-const servers = testServers().filter((s) => s.username === undefined);
-const run = requireServers(servers, "Elasticsearch parity") ? describe : describe.skip;
+const servers = (await testServers()).filter((s) => s.username === undefined);
 
 const DIMENSION = 16;
 const CANDIDATES = 40;
@@ -45,7 +44,7 @@ function expectSameRanking(actual: SearchHit[], expected: SearchHit[], exact: (i
   });
 }
 
-run.each(servers)("Elasticsearch $version: same answers as the embedded engine", (server) => {
+describeServers("Elasticsearch $version: same answers as the embedded engine", servers, (server) => {
   let client: Client;
   let dir: string;
   const pairs = new Map<Metric, { embedded: HybridIndex; es: ElasticsearchIndex; name: string }>();

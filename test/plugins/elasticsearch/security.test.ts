@@ -2,18 +2,19 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@elastic/elasticsearch";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
 import { BackendError, InvalidOptionError } from "../../../src/index.js";
-import { requireServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { describeServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
 
-const secured = testServers().find((s) => s.username !== undefined);
-const run = requireServers(secured ? [secured] : [], "Elasticsearch with security on") ? describe : describe.skip;
+const secured = (await testServers()).find((s) => s.username !== undefined);
 
-run("a secured cluster (HTTPS with its own CA, basic authentication)", () => {
-  const server = secured!;
+describeServers("a secured cluster (HTTPS with its own CA, basic authentication)", secured ? [secured] : [], (server) => {
   const indices: string[] = [];
-  const admin = connect({ url: server.url, username: server.username, password: server.password, caFile: server.ca });
+  let admin: Client;
+  beforeAll(() => {
+    admin = connect({ url: server.url, username: server.username, password: server.password, caFile: server.ca });
+  });
   afterAll(async () => {
     for (const index of indices) await admin.indices.delete({ index }, { ignore: [404] });
     await admin.close();

@@ -47,7 +47,7 @@ describe("BM25 as sparse vectors", () => {
     expect(copy.encodeDocumentSync("bone fracture protein")).toEqual(enc.encodeDocumentSync("bone fracture protein"));
   });
 
-  it("matches Anserini's published SciFact nDCG@10 (0.672) within 0.015", async () => {
+  it("reproduces Anserini's published SciFact BM25 figures (flat index: nDCG@10 0.6789, recall@100 0.9253)", async () => {
     const dir = "fixtures/scifact";
     const corpus = readFileSync(join(dir, "corpus.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     const queries = readFileSync(join(dir, "queries.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -64,6 +64,8 @@ describe("BM25 as sparse vectors", () => {
     await rm(path, { recursive: true, force: true });
     const summary = evaluateRun(run, qrels);
     expect(summary.queries).toBe(300);
-    expect(Math.abs(summary["ndcg@10"] - 0.672)).toBeLessThanOrEqual(0.015);
+    // Equal to four decimals up to ties broken in another order (0.67883 here).
+    expect(Math.abs(summary["ndcg@10"] - 0.6789)).toBeLessThanOrEqual(0.0002);
+    expect(Math.abs(summary["recall@100"] - 0.9253)).toBeLessThanOrEqual(0.00005);
   });
 });

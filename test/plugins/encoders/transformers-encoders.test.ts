@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransformersDenseEncoder, TransformersSparseEncoder } from "../../../plugins/encoders/index.js";
-import { readSparseFixture, readVectorFixture } from "../../../src/cli/read-vector-fixture.js";
-import { cosine } from "../../../src/dense/cosine.js";
+import { readSparseFixture, readVectorFixture } from "../../../examples/read-vector-fixture.js";
+import { cosine } from "../../../examples/cosine.js";
 import { EncoderError } from "../../../src/index.js";
 
 // The transformers.js encoders against reference outputs of the same weights: the SciFact vectors
@@ -16,14 +16,16 @@ if (!ready && process.env.CI) throw new Error(`transformers encoders: no models 
 const run = ready ? describe : describe.skip;
 
 const read = (file: string) => readFileSync(join("fixtures/scifact", file), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { _id: string; title?: string; text: string });
-const corpus = read("corpus.jsonl").slice(0, 24);
-const queries = read("queries.jsonl").slice(0, 24);
 const documentText = (d: { title?: string; text: string }) => `${d.title ?? ""} ${d.text}`.trim();
 
 run("transformers.js encoders on local ONNX models", () => {
   let dense: TransformersDenseEncoder;
   let sparse: TransformersSparseEncoder;
+  let corpus: ReturnType<typeof read>;
+  let queries: ReturnType<typeof read>;
   beforeAll(async () => {
+    corpus = read("corpus.jsonl").slice(0, 24);
+    queries = read("queries.jsonl").slice(0, 24);
     dense = await TransformersDenseEncoder.load(join(MODELS, "all-MiniLM-L6-v2"));
     sparse = await TransformersSparseEncoder.load(join(MODELS, "splade-tiny"), { minWeight: 0.01 });
   });

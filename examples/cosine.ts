@@ -1,4 +1,4 @@
-/** Cosine of two equal-length vectors in double precision, for checks and reports (not the search path). */
+/** Cosine of two equal-length vectors in double precision, to compare encoders' outputs (not a search path). */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
   let aa = 0;

@@ -1,10 +1,15 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
-import { CorruptIndexError, InvalidInputError } from "../errors.js";
-import { setOwn } from "../own-property.js";
-import { sha256Hex } from "../store/checksum.js";
-import type { SparseVector } from "../types.js";
+import type { SparseVector } from "tandem-search";
+
+/**
+ * Readers for the vectors stored beside the SciFact fixtures (fixtures/scifact/vectors), for the
+ * demo and the tests. A damaged fixture is a plain Error naming the file: it is not an index.
+ */
+
+const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** Vectors a fixture script stored: id → vector, per set (corpus, queries, …). */
 export interface VectorFixture {
@@ -33,13 +38,13 @@ function halfToNumber(h: number): number {
 export async function readVectorFixture(manifestPath: string): Promise<VectorFixture> {
   const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as FixtureManifest;
   const dir = dirname(manifestPath);
-  const sets: VectorFixture["sets"] = {};
+  const sets: VectorFixture["sets"] = Object.create(null) as VectorFixture["sets"];
   for (const [name, entry] of Object.entries(manifest.files)) {
     const bytes = await readFile(join(dir, entry.file));
-    if (sha256Hex(bytes) !== entry.sha256) throw new CorruptIndexError(`${join(dir, entry.file)}: checksum mismatch`);
+    if (sha256Hex(bytes) !== entry.sha256) throw new Error(`${join(dir, entry.file)}: checksum mismatch with ${manifestPath}`);
     const ids = JSON.parse(await readFile(join(dir, entry.ids), "utf8")) as string[];
     if (bytes.length !== ids.length * manifest.dimension * 2) {
-      throw new InvalidInputError(`${join(dir, entry.file)}: ${bytes.length} bytes do not hold ${ids.length} float16 vectors of ${manifest.dimension}`);
+      throw new Error(`${join(dir, entry.file)}: ${bytes.length} bytes do not hold ${ids.length} float16 vectors of ${manifest.dimension}`);
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const vectors = new Map<string, Float32Array>();
@@ -48,7 +53,7 @@ export async function readVectorFixture(manifestPath: string): Promise<VectorFix
       for (let d = 0; d < manifest.dimension; d++) v[d] = halfToNumber(view.getUint16(2 * (row * manifest.dimension + d), true));
       vectors.set(id, v);
     });
-    setOwn(sets, name, vectors);
+    sets[name] = vectors;
   }
   return { model: manifest.model, dimension: manifest.dimension, sets };
 }
@@ -62,11 +67,11 @@ export interface SparseFixture {
 export async function readSparseFixture(manifestPath: string): Promise<SparseFixture> {
   const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { model: string; files: Record<string, { file: string; sha256: string }> };
   const dir = dirname(manifestPath);
-  const sets: SparseFixture["sets"] = {};
+  const sets: SparseFixture["sets"] = Object.create(null) as SparseFixture["sets"];
   for (const [name, entry] of Object.entries(manifest.files)) {
     const path = join(dir, entry.file);
     const bytes = await readFile(path);
-    if (sha256Hex(bytes) !== entry.sha256) throw new CorruptIndexError(`${path}: checksum mismatch`);
+    if (sha256Hex(bytes) !== entry.sha256) throw new Error(`${path}: checksum mismatch with ${manifestPath}`);
     const vectors = new Map<string, SparseVector>();
     gunzipSync(bytes)
       .toString("utf8")
@@ -77,10 +82,10 @@ export async function readSparseFixture(manifestPath: string): Promise<SparseFix
           const { id, sparse } = JSON.parse(line) as { id: string; sparse: SparseVector };
           vectors.set(id, sparse);
         } catch {
-          throw new InvalidInputError(`${path}:${i + 1}: malformed JSON`);
+          throw new Error(`${path}:${i + 1}: malformed JSON`);
         }
       });
-    setOwn(sets, name, vectors);
+    sets[name] = vectors;
   }
   return { model: manifest.model, sets };
 }
