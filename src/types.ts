@@ -109,15 +109,19 @@ export interface SearchQuery {
   text?: string;
   sparse?: SparseVector;
   dense?: number[] | Float32Array;
-  /** Hits to return (1..10000). Default 10. */
+  /** Hits to return (1..10000). Default 10. `from + k` must not exceed `candidates`. */
   k?: number;
-  /** Hits to skip, for pagination. Default 0. */
+  /** Hits to skip, for pagination. Default 0. Pages are slices of the ranking of the `candidates` window. */
   from?: number;
   /** Applied inside every leg before top-k. */
   filter?: Filter;
   /** Legs to run. Default: every leg the query has data for. */
   legs?: LegName[];
-  /** Hits each leg retrieves before fusion. Default max(100, from + k). */
+  /**
+   * Hits each leg retrieves before fusion: the fusion window (1..10000). Default 100, whatever
+   * `from` and `k` are, so pages are slices of one ranking; `from + k` must not exceed it (as
+   * Elasticsearch's `rank_window_size`), otherwise the query is refused.
+   */
   candidates?: number;
   /** Exact top candidates in every leg (no approximation). */
   exact?: boolean;
