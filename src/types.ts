@@ -91,9 +91,18 @@ export interface RelevanceOptions {
   minSparse?: number;
   /** Drop hits whose raw dense similarity is below this (hits with no dense score are dropped). */
   minDense?: number;
-  /** Keep hits whose fused score is ≥ relative × the top fused score (0 < relative ≤ 1). */
+  /**
+   * Keep hits whose fused score is at least lowest + relative × (top − lowest), top and lowest
+   * taken over the hits the absolute thresholds kept (0 < relative ≤ 1). Measured from the
+   * lowest score, so it means the same on every score scale (negative similarities, z-scores)
+   * and the top hit is always kept.
+   */
   relative?: number;
-  /** Cut the list at the N-th large score gap (N ≥ 1). */
+  /**
+   * Cut the list before the N-th peak of its score curve (N ≥ 1), as Weaviate's autocut: the
+   * point just after a drop steeper than an even descent from the top to the lowest score. Can
+   * keep a single hit; lists of fewer than three hits and equal scores are kept whole.
+   */
   autocut?: number;
   /** Never return fewer than this many hits (if that many were found). Default 0. */
   minHits?: number;
@@ -106,15 +115,19 @@ export interface SearchQuery {
   text?: string;
   sparse?: SparseVector;
   dense?: number[] | Float32Array;
-  /** Hits to return (1..10000). Default 10. */
+  /** Hits to return (1..10000). Default 10. `from + k` must not exceed `candidates`. */
   k?: number;
-  /** Hits to skip, for pagination. Default 0. */
+  /** Hits to skip, for pagination. Default 0. Pages are slices of the ranking of the `candidates` window. */
   from?: number;
   /** Applied inside every leg before top-k. */
   filter?: Filter;
   /** Legs to run. Default: every leg the query has data for. */
   legs?: LegName[];
-  /** Hits each leg retrieves before fusion. Default max(100, from + k). */
+  /**
+   * Hits each leg retrieves before fusion: the fusion window (1..10000). Default 100, whatever
+   * `from` and `k` are, so pages are slices of one ranking; `from + k` must not exceed it (as
+   * Elasticsearch's `rank_window_size`), otherwise the query is refused.
+   */
   candidates?: number;
   /** Exact top candidates in every leg (no approximation). */
   exact?: boolean;
@@ -164,9 +177,29 @@ export interface SearchHit {
   explanation?: HitExplanation;
 }
 
+/** A relevance-filtering rule, in the order the rules run. */
+export type RelevanceRule = "minScore" | "minSparse" | "minDense" | "relative" | "autocut" | "maxHits";
+
+/** A hit relevance filtering removed, and why. */
 export interface DroppedHit {
   id: string;
+  /** The hit's fused score. */
   score: number;
+  /** The first rule that removed the hit. */
+  rule: RelevanceRule;
+  /**
+   * The bar the hit missed, on the scale of `value`: the option's value for `minScore`,
+   * `minSparse`, `minDense` and `maxHits`; for `relative` the fused score
+   * lowest + relative × (top − lowest); for `autocut` the fused score of the last hit kept.
+   */
+  threshold: number;
+  /**
+   * What was compared with `threshold`: the fused score (`minScore`, `relative`, `autocut`), the
+   * raw leg score (`minSparse`, `minDense`; null when the hit has no score in that leg), or the
+   * hit's 1-based position among the hits the earlier rules kept (`maxHits`).
+   */
+  value: number | null;
+  /** The same in words, e.g. "dense 0.3 < minDense 0.5" (kept for compatibility). */
   reason: string;
 }
 

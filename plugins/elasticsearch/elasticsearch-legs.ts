@@ -17,12 +17,15 @@ import { exactScoreScript, similarityFromScore } from "./similarity.js";
 import { translateFilter, type EsQuery } from "./translate-filter.js";
 
 /**
- * Extra sparse hits fetched beyond the candidates, so that equal scores at the cut are broken by
- * id (as in the embedded engine) rather than by Elasticsearch's internal doc order.
+ * Extra hits fetched beyond the candidates in every leg, so that equal scores at the cut are
+ * broken by id (as in the embedded engine) rather than by Elasticsearch's internal doc order,
+ * which follows write history.
  */
 const TIE_MARGIN = 16;
 /** Elasticsearch's cap on kNN `num_candidates`. */
 const MAX_NUM_CANDIDATES = 10_000;
+/** Elasticsearch's default `index.max_result_window`: from + size of one search. */
+const MAX_RESULT_WINDOW = 10_000;
 const DEFAULT_EF_SEARCH = 100;
 
 type SearchBody = Record<string, unknown>;
@@ -53,11 +56,15 @@ export class ElasticsearchLegs implements LegBackend {
     let next = 0;
     return legs.map((leg, i): RetrievedLeg => {
       const hits = bodies[i] === null ? [] : responses[next++]!;
-      if (leg === "text") return { leg, kind: "rank-only", hits: hits.map((h) => ({ id: h._id })) };
-      const scored = hits.map((h) => ({ id: h._id, score: this.rawScore(leg, h._score!) }));
+      const scored = hits.map((h) => ({ id: h._id, score: leg === "text" ? h._score! : this.rawScore(leg, h._score!) }));
       // Elasticsearch breaks ties by internal doc id; Tandem by id, everywhere.
       scored.sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
       scored.length = Math.min(scored.length, candidates);
+      if (leg === "text") {
+        // Rank-only like the embedded text leg, but equal relevance (equal _score) shares a rank.
+        let rank = 0;
+        return { leg, kind: "rank-only", hits: scored.map((h, n) => ({ id: h.id, rank: n > 0 && h.score === scored[n - 1]!.score ? rank : (rank = n + 1) })) };
+      }
       if (leg === "sparse") return { leg, kind: "impact", hits: scored, theoreticalMin: 0 };
       return { leg, kind: "similarity", hits: scored, theoreticalMin: this.layout.metric === "cosine" ? -1 : undefined };
     });
@@ -114,15 +121,16 @@ export class ElasticsearchLegs implements LegBackend {
     return weights.map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
   }
 
-  private legBody(leg: LegName, query: ResolvedQuery, size: number): SearchBody | null {
+  private legBody(leg: LegName, query: ResolvedQuery, candidates: number): SearchBody | null {
     const filter = this.filterClauses(query);
+    const size = Math.min(candidates + TIE_MARGIN, MAX_RESULT_WINDOW);
     const base = { size, _source: false, track_total_hits: false };
     switch (leg) {
       case "sparse": {
         if (!this.layout.fields.sparse) return null;
         const should = this.sparseClauses(query);
         if (should.length === 0) return null;
-        return { ...base, size: size + TIE_MARGIN, query: { bool: { should, minimum_should_match: 1, filter } } };
+        return { ...base, query: { bool: { should, minimum_should_match: 1, filter } } };
       }
       case "dense": {
         if (!this.layout.fields.dense || !query.dense) return null;

@@ -1,3 +1,4 @@
+import { DEFAULT_CANDIDATES, MAX_HITS } from "../engine/resolve-query.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
 import { UsageError } from "./usage-error.js";
@@ -51,7 +52,8 @@ export const SEARCH_HELP = `Search options:
   --legs sparse,dense,text   which legs run (default: every leg the query has data for)
   --exact                    exact top candidates in every leg (no ANN approximation)
   --ef N                     HNSW candidate list size for the dense leg (default 100; at least --candidates)
-  --candidates N             hits retrieved per leg before fusion (default max(100, k))
+  --candidates N             hits retrieved per leg before fusion: the window every page is cut
+                             from (default 100); --from + --k must not exceed it
   --fusion rrf|convex|dbsf   fusion method (default rrf)
   --rank-constant N          RRF constant (default 60)
   --weights sparse=1,dense=1 per-leg weights (default 1 each)
@@ -61,8 +63,8 @@ export const SEARCH_HELP = `Search options:
   --min-score X              drop hits whose fused score is below X
   --min-sparse X             drop hits whose raw sparse score is below X
   --min-dense X              drop hits whose raw dense similarity is below X
-  --relative R               keep hits scoring at least R × the top score (0 < R ≤ 1)
-  --autocut N                cut the list at the N-th large score gap
+  --relative R               keep hits scoring at least lowest + R × (top − lowest) (0 < R ≤ 1)
+  --autocut N                cut the list before the N-th peak of its score curve (Weaviate's autocut)
   --min-hits N / --max-hits N  bounds on the hits kept by relevance filtering
   --explain                  add per-hit explanations and the dropped hits
   --encode-sparse bm25       give queries without "sparse" BM25 weights from their text, with the
@@ -128,13 +130,17 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
   }
   const legs = str(values, "legs");
   const weights = str(values, "weights");
+  const k = numberOption(values, "k", true);
+  const from = numberOption(values, "from", true);
+  const candidates = numberOption(values, "candidates", true);
+  checkPageWindow(from ?? 0, k ?? 10, candidates);
   return {
-    k: numberOption(values, "k", true),
-    from: numberOption(values, "from", true),
+    k,
+    from,
     legs: legs === undefined ? undefined : parseLegs(legs),
     exact: values.exact === true,
     ef: numberOption(values, "ef", true),
-    candidates: numberOption(values, "candidates", true),
+    candidates,
     filter: filterOption(values),
     fusion: {
       method: str(values, "fusion") as FusionMethod | undefined,
@@ -154,6 +160,21 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
     },
     explain: values.explain === true,
   };
+}
+
+/**
+ * Refuses a page that reaches past the fusion window, naming the options: every page must be a
+ * slice of the ranking of the same `--candidates` hits per leg. `what` says who needs the hits.
+ * Values out of range are left to the query's own validation.
+ */
+export function checkPageWindow(from: number, k: number, candidates: number | undefined, what = `--from ${from} + --k ${k}`): void {
+  const window = candidates ?? DEFAULT_CANDIDATES;
+  const valid = (n: number, min: number) => Number.isInteger(n) && n >= min && n <= MAX_HITS;
+  if (valid(from, 0) && valid(k, 1) && valid(window, 1) && from + k > window) {
+    throw new UsageError(
+      `${what} needs ${from + k} hits per query, more than --candidates ${window}${candidates === undefined ? " (the default)" : ""}, the hits each leg retrieves before fusion: give --candidates ${from + k} or more`,
+    );
+  }
 }
 
 /** Combines a query line with the command-line options; a query's own filter is ANDed with --filter. */

@@ -202,10 +202,16 @@ export class EmbeddedEngine implements LegBackend {
         }
         // With a filter, ask for every match so the best `candidates` matching documents survive.
         const limit = query.filter ? Math.max(this.ids.length, 1) : candidates;
-        const hits: { id: string }[] = [];
-        for (const slot of this.text.search(query.text ?? "", limit)) {
-          if (accept[slot] !== 1) continue;
-          hits.push({ id: this.ids[slot]! });
+        const text = query.text ?? "";
+        const groups = this.text.searchGroups ? this.text.searchGroups(text, limit) : this.text.search(text, limit).map((slot) => [slot]);
+        // Equally relevant matches are ordered by id and share a rank (competition ranking), so
+        // neither their order nor which of them make the cut depends on write history.
+        const hits: { id: string; rank: number }[] = [];
+        for (const group of groups) {
+          const rank = hits.length + 1;
+          const ids = group.filter((slot) => accept[slot] === 1).map((slot) => this.ids[slot]!);
+          ids.sort(compareIds);
+          for (const id of ids.slice(0, candidates - hits.length)) hits.push({ id, rank });
           if (hits.length === candidates) break;
         }
         return { leg, kind: "rank-only", hits };

@@ -10,6 +10,11 @@ const FUSION_METHODS = ["rrf", "convex", "dbsf"] as const;
 const NORMALIZERS = ["minmax", "zscore", "tmm", "l2", "none"] as const;
 /** Upper bound on k and candidates: a guard against accidental full-corpus requests. */
 export const MAX_HITS = 10_000;
+/**
+ * Hits each leg retrieves before fusion when the query does not say: the fusion window. A
+ * constant, never derived from `from` or `k`, so every page is cut from the same ranking.
+ */
+export const DEFAULT_CANDIDATES = 100;
 
 /** A validated query with every default applied. @internal */
 export interface ResolvedQuery {
@@ -52,7 +57,15 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
 
   const k = integer(query.k, 10, 1, MAX_HITS, "k", fail);
   const from = integer(query.from, 0, 0, MAX_HITS, "from", fail);
-  const candidates = integer(query.candidates, Math.max(100, from + k), 1, MAX_HITS, "candidates", fail);
+  const candidates = integer(query.candidates, DEFAULT_CANDIDATES, 1, MAX_HITS, "candidates", fail);
+  // As Elasticsearch's rank_window_size: a page must lie inside the window, or its hits would
+  // come from a different ranking than the pages before it.
+  if (from + k > candidates) {
+    fail(
+      `from + k = ${from + k} (from ${from}, k ${k}) exceeds candidates = ${candidates}, the hits each leg retrieves before fusion` +
+        `${query.candidates === undefined || query.candidates === null ? " (default)" : ""}; raise "candidates" to at least ${from + k} so every page is a slice of one ranking`,
+    );
+  }
   const filter = query.filter === undefined || query.filter === null ? undefined : validateFilter(query.filter, where);
 
   if (query.legs !== undefined) {

@@ -7,6 +7,14 @@ export interface TextIndex {
   remove(key: number): void;
   /** Up to `limit` keys matching `text`, best first. */
   search(text: string, limit: number): number[];
+  /**
+   * Optional, and used instead of `search` when present: the keys matching `text` as groups of
+   * equally relevant keys, best group first, the order inside a group meaningless. Groups are
+   * returned until they hold at least `limit` keys, the last one whole. The engine orders each
+   * group by document id and gives its members one rank, so the leg's ranks depend on the
+   * documents' content only, not on the order they were written in.
+   */
+  searchGroups?(text: string, limit: number): number[][];
 }
 
 /** Creates an empty text index. Called again whenever the engine rebuilds its legs. */

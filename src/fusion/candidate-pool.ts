@@ -1,10 +1,14 @@
 import type { LegName, ScoreKind } from "../types.js";
 
-/** One leg's retrieved hits, best first. `score` is absent for rank-only legs. @internal */
+/**
+ * One leg's retrieved hits, best first, equal scores in id order. `score` is absent for rank-only
+ * legs, which may give `rank` instead: a 1-based competition rank ("1224"), equal for hits the leg
+ * finds equally relevant (default: the position). @internal
+ */
 export interface RetrievedLeg {
   leg: LegName;
   kind: ScoreKind;
-  hits: { id: string; score?: number }[];
+  hits: { id: string; score?: number; rank?: number }[];
   /** Lowest score the leg can produce, when known (0 for sparse, -1 for cosine). */
   theoreticalMin?: number;
 }
@@ -18,7 +22,10 @@ export interface PoolLeg {
   retrieved: number;
   /** Raw score, NaN where the leg has none for the candidate. */
   scores: Float64Array;
-  /** 1-based rank where the leg retrieved the candidate, 0 where it did not. */
+  /**
+   * 1-based competition rank where the leg retrieved the candidate ("1224": hits of equal score
+   * share the rank of the first of them, so ties are not ordered by accident), 0 where it did not.
+   */
   ranks: Int32Array;
   /** 1 where the score was completed rather than retrieved. */
   completed: Uint8Array;
@@ -45,9 +52,12 @@ export function buildCandidatePool(retrieved: RetrievedLeg[]): CandidatePool {
   const legs = retrieved.map((leg): PoolLeg => {
     const scores = new Float64Array(ids.length).fill(NaN);
     const ranks = new Int32Array(ids.length);
+    let rank = 0;
     leg.hits.forEach((hit, i) => {
       const c = index.get(hit.id)!;
-      ranks[c] = i + 1;
+      if (leg.kind === "rank-only") rank = hit.rank ?? i + 1;
+      else if (i === 0 || hit.score !== leg.hits[i - 1]!.score) rank = i + 1;
+      ranks[c] = rank;
       if (hit.score !== undefined) scores[c] = hit.score;
     });
     return {

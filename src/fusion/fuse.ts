@@ -53,25 +53,43 @@ function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n:
   const out = new Float64Array(n);
   const useRanks = options.method === "rrf" || (leg.kind === "rank-only" && single);
   if (single && leg.kind !== "rank-only") {
-    for (let i = 0; i < n; i++) out[i] = Number.isNaN(leg.scores[i]!) ? 0 : leg.scores[i]!;
+    const floor = missingScoreFloor(leg.scores);
+    for (let i = 0; i < n; i++) out[i] = Number.isNaN(leg.scores[i]!) ? floor : leg.scores[i]!;
   } else if (useRanks) {
     for (let i = 0; i < n; i++) {
       const r = leg.ranks[i]!;
       out[i] = r > 0 ? weight / (options.rankConstant + r) : 0;
     }
   } else {
-    // Score-based fusion. A rank-only leg has no scores, so its rank maps linearly onto [0, 1].
+    // Score-based fusion. A rank-only leg has no scores, so its rank maps linearly onto (0, 1].
     const values =
       leg.kind === "rank-only"
         ? Float64Array.from(leg.ranks, (r) => (r > 0 ? 1 - (r - 1) / leg.retrieved : NaN))
         : normalizeScores(options.method === "dbsf" ? "dbsf" : options.normalize, usableScores(leg, options.completion), leg.theoreticalMin);
+    const floor = missingScoreFloor(values);
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
       normalized[i] = v;
-      out[i] = Number.isNaN(v) ? 0 : weight * v;
+      out[i] = weight * (Number.isNaN(v) ? floor : v);
     }
   }
   return { leg: leg.leg, weight, normalized, contribution: out };
+}
+
+/**
+ * The value a candidate without a score in a leg (no vector, no shared token, not retrieved)
+ * counts for: the leg's lowest value in the pool, or 0 when every value is higher. So a missing
+ * score never outranks a real one of the same leg — on scales where real values go below 0
+ * (z-scores, negative similarities, −squared L2) a 0 would beat real matches — and on scales
+ * whose values are all positive it stays 0, "no match".
+ */
+export function missingScoreFloor(values: Float64Array): number {
+  let floor = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < floor) floor = v;
+  }
+  return floor;
 }
 
 /** The leg's scores, dropping completed ones when completion is off. */

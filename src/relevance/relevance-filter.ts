@@ -1,4 +1,4 @@
-import type { DroppedHit, RelevanceOptions } from "../types.js";
+import type { DroppedHit, RelevanceOptions, RelevanceRule } from "../types.js";
 import { autocut } from "./autocut.js";
 
 /** A fused hit as relevance filtering sees it. @internal */
@@ -9,47 +9,63 @@ export interface RankedHit {
   dense?: number;
 }
 
+type Drop = Omit<DroppedHit, "id" | "score">;
+
 /**
  * Applies relevance filtering to fused hits (sorted best first). Rules run in this order:
  * absolute thresholds (`minScore`, `minSparse`, `minDense`), then `relative`, then `autocut`,
  * then `minHits` restores the best dropped hits and `maxHits` caps. Every hit removed is returned
- * in `dropped` with the rule that removed it.
+ * in `dropped` with the first rule that removed it, its threshold and the hit's value.
  */
 export function applyRelevance<T extends RankedHit>(hits: readonly T[], options: RelevanceOptions): { kept: T[]; dropped: DroppedHit[] } {
-  const reasons = new Map<T, string>();
-  const drop = (hit: T, reason: string) => {
-    if (!reasons.has(hit)) reasons.set(hit, reason);
+  const drops = new Map<T, Drop>();
+  const drop = (hit: T, rule: RelevanceRule, threshold: number, value: number | null, reason: string) => {
+    if (!drops.has(hit)) drops.set(hit, { rule, threshold, value, reason });
   };
+  const { minScore, minSparse, minDense } = options;
   for (const hit of hits) {
-    if (options.minScore !== undefined && !(hit.score >= options.minScore)) drop(hit, `score ${hit.score} < minScore ${options.minScore}`);
-    if (options.minSparse !== undefined && !(hit.sparse !== undefined && hit.sparse >= options.minSparse)) {
-      drop(hit, hit.sparse === undefined ? `no sparse score (minSparse ${options.minSparse})` : `sparse ${hit.sparse} < minSparse ${options.minSparse}`);
+    if (minScore !== undefined && !(hit.score >= minScore)) drop(hit, "minScore", minScore, hit.score, `score ${hit.score} < minScore ${minScore}`);
+    if (minSparse !== undefined && !(hit.sparse !== undefined && hit.sparse >= minSparse)) {
+      const reason = hit.sparse === undefined ? `no sparse score (minSparse ${minSparse})` : `sparse ${hit.sparse} < minSparse ${minSparse}`;
+      drop(hit, "minSparse", minSparse, hit.sparse ?? null, reason);
     }
-    if (options.minDense !== undefined && !(hit.dense !== undefined && hit.dense >= options.minDense)) {
-      drop(hit, hit.dense === undefined ? `no dense score (minDense ${options.minDense})` : `dense ${hit.dense} < minDense ${options.minDense}`);
+    if (minDense !== undefined && !(hit.dense !== undefined && hit.dense >= minDense)) {
+      const reason = hit.dense === undefined ? `no dense score (minDense ${minDense})` : `dense ${hit.dense} < minDense ${minDense}`;
+      drop(hit, "minDense", minDense, hit.dense ?? null, reason);
     }
   }
-  let survivors = hits.filter((h) => !reasons.has(h));
+  let survivors = hits.filter((h) => !drops.has(h));
   if (options.relative !== undefined && survivors.length > 0) {
-    const bar = options.relative * survivors[0]!.score;
-    for (const hit of survivors) if (hit.score < bar) drop(hit, `score ${hit.score} < relative ${options.relative} × top ${survivors[0]!.score}`);
-    survivors = survivors.filter((h) => !reasons.has(h));
+    // Measured from the lowest score of the list, so the rule means the same on every scale
+    // (negative similarities, z-scores) and the top hit always passes: s − bottom ≥ r × span
+    // holds for s = top because r ≤ 1.
+    const r = options.relative;
+    const top = survivors[0]!.score;
+    const bottom = survivors[survivors.length - 1]!.score;
+    const span = top - bottom;
+    const bar = bottom + r * span;
+    for (const hit of survivors) {
+      if (!(hit.score - bottom >= r * span)) drop(hit, "relative", bar, hit.score, `score ${hit.score} < relative bar ${bar} (lowest ${bottom} + ${r} × (top ${top} − lowest))`);
+    }
+    survivors = survivors.filter((h) => !drops.has(h));
   }
   if (options.autocut !== undefined) {
     const keep = autocut(survivors.map((h) => h.score), options.autocut);
-    for (const hit of survivors.slice(keep)) drop(hit, `autocut ${options.autocut}: after the score gap at rank ${keep}`);
+    const last = survivors[keep - 1]?.score ?? NaN;
+    for (const hit of survivors.slice(keep)) drop(hit, "autocut", last, hit.score, `autocut ${options.autocut}: after the score gap at rank ${keep} (score ${last})`);
     survivors = survivors.slice(0, keep);
   }
   const minHits = options.minHits ?? 0;
   if (survivors.length < minHits) {
     const restore = new Set(hits.slice(0, minHits));
-    for (const hit of restore) reasons.delete(hit);
-    survivors = hits.filter((h) => !reasons.has(h));
+    for (const hit of restore) drops.delete(hit);
+    survivors = hits.filter((h) => !drops.has(h));
   }
   if (options.maxHits !== undefined) {
-    for (const hit of survivors.slice(options.maxHits)) drop(hit, `maxHits ${options.maxHits}`);
-    survivors = survivors.slice(0, options.maxHits);
+    const max = options.maxHits;
+    survivors.slice(max).forEach((hit, i) => drop(hit, "maxHits", max, max + i + 1, `maxHits ${max}`));
+    survivors = survivors.slice(0, max);
   }
-  const dropped = hits.filter((h) => reasons.has(h)).map((h) => ({ id: h.id, score: h.score, reason: reasons.get(h)! }));
+  const dropped = hits.filter((h) => drops.has(h)).map((h) => ({ id: h.id, score: h.score, ...drops.get(h)! }));
   return { kept: survivors, dropped };
 }

@@ -19,8 +19,8 @@ export class TermAtATimeScratch {
 
 /**
  * Exact top-k by term-at-a-time accumulation over every posting of every query term.
- * Terms are visited in ascending id order, the same order as `SparseIndex.score`, so the
- * scores are bit-identical to forward-index rescoring. `accept[slot]` must be 1 for a slot to
+ * Terms are visited in the query's order (token order), the same order as `SparseIndex.score`,
+ * so the scores are bit-identical to forward-index rescoring and do not depend on write history. `accept[slot]` must be 1 for a slot to
  * be returned (liveness and filter folded together).
  * @internal
  */

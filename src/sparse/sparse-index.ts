@@ -55,18 +55,18 @@ export class SparseIndex {
     return this.postings[termId];
   }
 
-  /** Resolves a query vector: unknown tokens and non-positive weights drop out. */
+  /** Resolves a query vector: unknown tokens and non-positive weights drop out; terms in token order. */
   compileQuery(vector: SparseVector): SparseQuery {
-    const entries: [number, number][] = [];
+    const entries: [string, number, number][] = [];
     for (const token of Object.keys(vector)) {
       const id = this.vocabulary.lookup(token);
       const weight = Math.fround(vector[token]!);
-      if (id !== undefined && weight > 0) entries.push([id, weight]);
+      if (id !== undefined && weight > 0) entries.push([token, id, weight]);
     }
-    entries.sort((a, b) => a[0] - b[0]);
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return {
-      termIds: Uint32Array.from(entries, (e) => e[0]),
-      weights: Float32Array.from(entries, (e) => e[1]),
+      termIds: Uint32Array.from(entries, (e) => e[1]),
+      weights: Float32Array.from(entries, (e) => e[2]),
     };
   }
 
@@ -75,26 +75,29 @@ export class SparseIndex {
   }
 
   /**
-   * Exact dot product of the query with one slot, by merging the two sorted term lists.
+   * Exact dot product of the query with one slot, summed in the query's term order (as the
+   * postings are), each term found by binary search in the slot's id-sorted terms.
    * Returns undefined when they share no token (not a sparse match).
    */
   score(query: SparseQuery, slot: number): number | undefined {
-    let i = 0;
-    let j = this.forwardStart[slot]!;
+    const start = this.forwardStart[slot]!;
     const end = this.forwardStart[slot + 1]!;
-    const qTerms = query.termIds;
+    const terms = this.forwardTerms;
     let sum = 0;
     let matched = false;
-    while (i < qTerms.length && j < end) {
-      const q = qTerms[i]!;
-      const d = this.forwardTerms[j]!;
-      if (q === d) {
-        sum += query.weights[i]! * this.forwardWeights[j]!;
+    for (let i = 0; i < query.termIds.length; i++) {
+      const q = query.termIds[i]!;
+      let lo = start;
+      let hi = end;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (terms[mid]! < q) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < end && terms[lo] === q) {
+        sum += query.weights[i]! * this.forwardWeights[lo]!;
         matched = true;
-        i++;
-        j++;
-      } else if (q < d) i++;
-      else j++;
+      }
     }
     return matched ? Math.fround(sum) : undefined;
   }

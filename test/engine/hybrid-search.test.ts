@@ -45,8 +45,10 @@ describe("hybrid search through the index", () => {
       for (const filter of [undefined, FILTERS[1], FILTERS[3]]) {
         const ref = referenceLegs(q, filter);
         const fused = new Map<string, number>();
-        ref.sparse.forEach((h, i) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + i + 1)));
-        ref.dense.forEach((h, i) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + i + 1)));
+        // Competition ranks: hits of equal leg score share the rank of the first of them.
+        const rank = (leg: { score: number }[], h: { score: number }) => 1 + leg.filter((o) => o.score > h.score).length;
+        ref.sparse.forEach((h) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + rank(ref.sparse, h))));
+        ref.dense.forEach((h) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + rank(ref.dense, h))));
         const result = await index.search({ sparse: q.sparse, dense: q.dense, k: 10, candidates: CANDIDATES, filter });
         const expected = ordered(fused).slice(0, 10);
         expect(result.hits.map((h) => h.score)).toEqual(expected.map((h) => h.score).map((s) => expect.closeTo(s, 12)));

@@ -79,7 +79,8 @@ describe("convex", () => {
     const dd = Math.sqrt((0.04 + 0.01 + 0.09) / 3); // dense {0.9, 0.8, 0.4}
     const z = scores(fuse(pool, options({ method: "convex", normalize: "zscore" })), pool.ids);
     expect(z.a).toBeCloseTo((3 - 1.625) / sd + (0.4 - dm) / dd, 6);
-    expect(z.c).toBeCloseTo((1 - 1.625) / sd, 6);
+    // c has no dense vector: it counts as the dense leg's lowest z-score (a's), never above it.
+    expect(z.c).toBeCloseTo((1 - 1.625) / sd + (0.4 - dm) / dd, 6);
     const l2 = scores(fuse(pool, options({ method: "convex", normalize: "l2" })), pool.ids);
     expect(l2.b).toBeCloseTo(2 / Math.sqrt(9 + 4 + 1 + 0.25) + 0.9 / Math.sqrt(0.81 + 0.64 + 0.16), 6);
     const none = scores(fuse(pool, options({ method: "convex", normalize: "none", weights: { sparse: 0.5, dense: 2, text: 1 } })), pool.ids);

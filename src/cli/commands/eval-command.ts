@@ -4,7 +4,7 @@ import { parseQrels, type Qrels } from "../../eval/qrels.js";
 import type { FusionMethod, LegName, SearchQuery } from "../../types.js";
 import { encodeOptions, queryEncoders } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
-import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
+import { BACKEND_OPTIONS, checkPageWindow, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
 import { readQueries, type QueryLine } from "../read-queries.js";
 import { readText, resolveBeirPath } from "../read-input.js";
 import { UsageError } from "../usage-error.js";
@@ -34,6 +34,7 @@ ${SEARCH_HELP}`,
     const qrels = parseQrels(await readText(qrelsFile), qrelsFile);
     const defaults = searchDefaults(values);
     defaults.k = Math.max(defaults.k ?? 10, EVAL_DEPTH);
+    checkPageWindow(defaults.from ?? 0, defaults.k, defaults.candidates, `eval (recall@100, --k ${defaults.k}${defaults.from ? `, --from ${defaults.from}` : ""})`);
     const encode = encodeOptions(values);
     const index = await openIndex(values, { readOnly: true });
     try {
