@@ -1,17 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { readdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateCorpus } from "../helpers/generate.js";
 import { fillDisk, mountTmpfs } from "../helpers/tmpfs.js";
+import { jsonl, tandem } from "../helpers/cli.js";
 
-/** The built CLI, run as a user runs it, on a 1 MiB tmpfs that really fills up (skipped where mounting is impossible). */
-const BIN = resolve("dist/src/cli/bin.js");
-const tandem = (args: string[], cwd: string) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
-const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+// The CLI runs on a 1 MiB tmpfs that really fills up (skipped where mounting is impossible).
 
 let mounted: ReturnType<typeof mountTmpfs> = null;
 afterEach(() => {

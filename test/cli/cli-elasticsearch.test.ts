@@ -1,21 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { clientFor, describeServers, featureFieldWeight, testServers, uniqueIndexName } from "../helpers/elasticsearch.js";
 import { FILTERS, generateCorpus } from "../helpers/generate.js";
+import { tandem, jsonl } from "../helpers/cli.js";
 
-const BIN = resolve("dist/src/cli/bin.js");
 const servers = await testServers();
 const open = servers.find((s) => s.username === undefined);
 const secured = servers.find((s) => s.username !== undefined);
 
-function tandem(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 const lines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l));
 
 // Sparse weights as Elasticsearch stores them, so both backends hold the same numbers.

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,8 +5,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransformersDenseEncoder, TransformersSparseEncoder } from "../../plugins/encoders/index.js";
 import { expectSameTopK, referenceDense, referenceLeg, referenceSparse } from "../helpers/brute-force.js";
+import { tandem } from "../helpers/cli.js";
 
-const BIN = resolve("dist/src/cli/bin.js");
 const MODELS = resolve(".cache/models");
 const DENSE = join(MODELS, "all-MiniLM-L6-v2");
 const SPLADE = join(MODELS, "splade-tiny");
@@ -15,10 +14,6 @@ const ready = existsSync(join(DENSE, "onnx", "model.onnx")) && existsSync(join(S
 if (!ready && process.env.CI) throw new Error(`CLI encoders: no models in ${MODELS} (npm run models)`);
 const run = ready ? describe : describe.skip;
 
-function tandem(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 const read = (file: string) => readFileSync(join("fixtures/scifact", file), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { _id: string; title: string; text: string });
 
 run("tandem index/search --encode-dense and --encode-sparse with model directories", () => {

@@ -1,15 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tandem } from "../helpers/cli.js";
 
-/** The built CLI, run as a user runs it: a separate process. */
-const BIN = resolve("dist/src/cli/bin.js");
-function tandem(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 const jsonl = (rows: string[]) => rows.join("\n") + "\n";
 const NAMES = ["__proto__", "constructor", "prototype", "hasOwnProperty", "toString"];
 const key = (s: string) => JSON.stringify(s);

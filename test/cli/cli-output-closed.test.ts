@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCorpus } from "../helpers/generate.js";
+import { BIN, jsonl } from "../helpers/cli.js";
 
 /** The built CLI as a separate process, its stdout a real pipe that the test closes early, as `| head` does. */
-const BIN = resolve("dist/src/cli/bin.js");
-const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 
 /** Runs the CLI and closes its stdout after `keepLines` lines (0: before it writes anything). */
 function runClosingStdout(args: string[], cwd: string, keepLines: number): Promise<{ code: number | null; signal: string | null; lines: number; stderr: string }> {

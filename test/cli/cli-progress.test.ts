@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN } from "../helpers/cli.js";
 
 /** The built CLI, run as a user runs it. */
-const BIN = resolve("dist/src/cli/bin.js");
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), as in an interactive shell: stdout and stderr together. */

@@ -1,19 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Document } from "../../src/index.js";
 import { expectSameTopK, referenceDense, referenceLeg, referenceSparse } from "../helpers/brute-force.js";
 import { generateCorpus } from "../helpers/generate.js";
+import { tandem, jsonl } from "../helpers/cli.js";
 
-/** The built CLI, run as a user runs it: a separate process. */
-const BIN = resolve("dist/src/cli/bin.js");
-function tandem(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 
 let work: string;
 const { docs, queries } = generateCorpus(99, 200, 8);

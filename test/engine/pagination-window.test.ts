@@ -7,17 +7,9 @@ import { useTempDirs } from "../helpers/temp-dirs.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FUSION_METHODS } from "../helpers/fusion.js";
 
-const METHODS: FusionOptions[] = [
-  { method: "rrf" },
-  { method: "convex", normalize: "minmax" },
-  { method: "convex", normalize: "zscore" },
-  { method: "convex", normalize: "tmm" },
-  { method: "convex", normalize: "l2" },
-  { method: "convex", normalize: "none" },
-  { method: "dbsf" },
-  { method: "convex", normalize: "zscore", completion: false },
-];
+const METHODS: FusionOptions[] = [...FUSION_METHODS, { method: "convex", normalize: "zscore", completion: false }];
 const { docs, queries } = generateCorpus(777, 400, 12);
 const indexes = new Map<Metric, HybridIndex>();
 let root: string;

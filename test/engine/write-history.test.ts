@@ -3,6 +3,7 @@ import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
 import { HybridIndex, type Document, type FusionOptions, type SearchQuery } from "../../src/index.js";
 import { seededRandom } from "../helpers/random.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
+import { FUSION_METHODS } from "../helpers/fusion.js";
 
 const tempDir = useTempDirs("tandem-history-");
 const WORDS = ["bone", "vitamin", "calcium", "fracture"];
@@ -28,15 +29,7 @@ function tiedDocuments(): Document[] {
   });
 }
 
-const METHODS: FusionOptions[] = [
-  { method: "rrf" },
-  { method: "convex", normalize: "minmax" },
-  { method: "convex", normalize: "zscore" },
-  { method: "convex", normalize: "tmm" },
-  { method: "convex", normalize: "l2" },
-  { method: "convex", normalize: "none" },
-  { method: "dbsf" },
-];
+const METHODS: FusionOptions[] = FUSION_METHODS;
 const QUERIES: SearchQuery[] = [
   { text: "bone", sparse: { t1: 1 }, dense: [0.3, -0.2, 0.9] },
   { text: "vitamin calcium", sparse: { t0: 0.5, t3: 1 }, dense: [-0.5, 0.5, 0.1] },

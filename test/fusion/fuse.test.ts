@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { buildCandidatePool, fillCompletedScores, missingScores, type RetrievedLeg } from "../../src/fusion/candidate-pool.js";
-import { fuse, type ResolvedFusion } from "../../src/fusion/fuse.js";
+import { fuse } from "../../src/fusion/fuse.js";
+import { resolvedFusion } from "../helpers/fusion.js";
 
 const sparse: RetrievedLeg = { leg: "sparse", kind: "impact", theoreticalMin: 0, hits: [{ id: "a", score: 3 }, { id: "b", score: 2 }, { id: "c", score: 1 }] };
 const dense: RetrievedLeg = { leg: "dense", kind: "similarity", theoreticalMin: -1, hits: [{ id: "b", score: 0.9 }, { id: "d", score: 0.8 }] };
-const options = (o: Partial<ResolvedFusion> = {}): ResolvedFusion => ({
-  method: "rrf",
-  rankConstant: 60,
-  weights: { sparse: 1, dense: 1, text: 1 },
-  normalize: "minmax",
-  completion: true,
-  ...o,
-});
+const options = resolvedFusion;
 
 /** Pool of the two legs with completed scores: d has sparse 0.5, a has dense 0.4, c has no vector. */
 function completedPool() {

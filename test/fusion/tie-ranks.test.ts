@@ -2,15 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildCandidatePool, type RetrievedLeg } from "../../src/fusion/candidate-pool.js";
 import { fuse, type ResolvedFusion } from "../../src/fusion/fuse.js";
+import { resolvedFusion } from "../helpers/fusion.js";
 
-const options = (o: Partial<ResolvedFusion> = {}): ResolvedFusion => ({
-  method: "rrf",
-  rankConstant: 60,
-  weights: { sparse: 1, dense: 1, text: 1 },
-  normalize: "minmax",
-  completion: true,
-  ...o,
-});
+const options = resolvedFusion;
 
 describe("equal leg scores share a rank (fault: ties were ranked by accident of order)", () => {
   it("competition ranks (1224) in RRF and in the rank-to-score mapping of rank-only legs", () => {

@@ -92,9 +92,12 @@ export function clientFor(server: TestServer, options: { requestTimeout?: number
   });
 }
 
-/** An index name no other test run uses. */
+/** Distinguishes the names one process makes within the same millisecond. */
+let nameCounter = 0;
+
+/** An index name no other test run uses: process id, time and a per-process counter. */
 export function uniqueIndexName(prefix: string): string {
-  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${(nameCounter++).toString(36)}`;
 }
 
 /**

@@ -47,7 +47,7 @@ describeServers("Elasticsearch $version: input validation", servers, (server) =>
   });
   afterAll(async () => {
     await index.close();
-    await client.indices.delete({ index: `${name}*` }, { ignore: [404] });
+    await client.indices.delete({ index: [name, `${name}-tandem-attachments`] }, { ignore: [404] });
     await client.close();
   });
 
