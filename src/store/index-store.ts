@@ -11,6 +11,7 @@ import { decodeSegment, encodeSegment, type SegmentContent } from "./segment-cod
 import { SegmentFloatRows } from "./segment-float-rows.js";
 import { storageFailure } from "./storage-failure.js";
 import { isLockFile, WriteLock } from "./write-lock.js";
+import { processAlive } from "./process-alive.js";
 
 export interface StoreOpenOptions {
   readOnly: boolean;
@@ -28,15 +29,6 @@ export type LoadedSegment = SegmentContent & { rows?: FloatRows };
 const MAX_READ_ATTEMPTS = 100;
 
 const padGeneration = (generation: number) => String(generation).padStart(8, "0");
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** A system error's own path when it has one (the file it failed on), else `fallback`. */
 const failure = (err: unknown, fallback: string, action: Parameters<typeof storageFailure>[2]) =>

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { IndexLockedError } from "../errors.js";
 import { storageFailure } from "./storage-failure.js";
+import { processAlive } from "./process-alive.js";
 
 const LOCK = "write.lock";
 /** `owner-<pid>-<token>` inside the lock directory; the token makes every acquisition's name unique. */
@@ -16,15 +17,6 @@ const MAX_ATTEMPTS = 50;
 interface OwnerInfo {
   pid: number;
   host: string;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 const ignore = (...codes: string[]) => (err: NodeJS.ErrnoException) => {

@@ -48,25 +48,25 @@ async function expectEveryAcknowledgedUpsert(dir: string, acked: string[]) {
   await index.close();
 }
 
-describe("write lock: one holder at a time across processes", () => {
-  it("simultaneous writers never hold the lock together and lose no acknowledged upsert", async () => {
-    const dir = join(await tempDir(), "idx");
+/** Runs the writers and checks: no error, never two holders, every acknowledged upsert stored. */
+async function expectOneHolderAndNothingLost(dir: string): Promise<void> {
     const { codes, overlaps, errors, acked } = await writeConcurrently(dir);
     expect(errors).toEqual([]);
     expect(overlaps).toBe(0);
     expect(codes).toEqual(Array(WRITERS).fill(0));
     expect(acked).toHaveLength(WRITERS * ROUNDS);
     await expectEveryAcknowledgedUpsert(dir, acked);
+}
+
+describe("write lock: one holder at a time across processes", () => {
+  it("simultaneous writers never hold the lock together and lose no acknowledged upsert", async () => {
+    const dir = join(await tempDir(), "idx");
+    await expectOneHolderAndNothingLost(dir);
   });
 
   it("simultaneous writers taking over a stale lock left by a dead writer still hold it one at a time", async () => {
     const dir = join(await tempDir(), "idx");
     await leaveStaleLock(dir);
-    const { codes, overlaps, errors, acked } = await writeConcurrently(dir);
-    expect(errors).toEqual([]);
-    expect(overlaps).toBe(0);
-    expect(codes).toEqual(Array(WRITERS).fill(0));
-    expect(acked).toHaveLength(WRITERS * ROUNDS);
-    await expectEveryAcknowledgedUpsert(dir, acked);
+    await expectOneHolderAndNothingLost(dir);
   });
 });
