@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseQrels, type Qrels } from "tandem-search";
+import { parseQrels, type Qrels } from "../../src/index.js";
 import { fromBeirRecord, readJsonl, readText } from "../../src/cli/read-input.js";
 
 /** A document or query of a BEIR folder: its id and its text (a title is put before the text). */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TransformersDenseEncoder } from "tandem-search/encoders";
+import { TransformersDenseEncoder } from "../../plugins/encoders/index.js";
 import { readVectorFixture, type VectorFixture } from "../../examples/read-vector-fixture.js";
 import { startProgress } from "../../src/cli/progress.js";
 import type { TextRecord } from "./beir-collection.js";

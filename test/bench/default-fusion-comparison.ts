@@ -1,4 +1,4 @@
-import type { LegName } from "tandem-search";
+import type { LegName } from "../../src/index.js";
 
 /** One measured run: a leg alone, the default fusion, or a fusion method set explicitly. */
 export interface MeasuredRun {

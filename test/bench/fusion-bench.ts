@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evaluateRun, HybridIndex, type FusionOptions, type LegName, type SearchQuery, type SparseVector } from "tandem-search";
-import { Bm25Encoder } from "tandem-search/encoders";
-import { flexSearchTextIndex } from "tandem-search/flexsearch";
+import { evaluateRun, HybridIndex, type FusionOptions, type LegName, type SearchQuery, type SparseVector } from "../../src/index.js";
+import { Bm25Encoder } from "../../plugins/encoders/index.js";
+import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
 import { readBeirCorpus, readBeirSplit, type BeirCorpus, type BeirSplit } from "./beir-collection.js";
 import { BenchDenseVectors } from "./bench-dense-vectors.js";
 import { compareDefault, legsKey, summarizeComparisons, type DefaultComparison, type MeasuredRun } from "./default-fusion-comparison.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareDefault, summarizeComparisons, type MeasuredRun } from "../bench/default-fusion-comparison.js";
+import { compareDefault, summarizeComparisons, type MeasuredRun } from "./default-fusion-comparison.js";
 
 const leg = (name: "sparse" | "dense" | "text", ndcg: number): MeasuredRun => ({ legs: [name], label: `${name} alone`, kind: "leg", ndcg, recall: 0 });
 
