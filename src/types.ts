@@ -69,13 +69,19 @@ export type FusionMethod = "rrf" | "convex" | "dbsf";
 export type Normalizer = "minmax" | "zscore" | "tmm" | "l2" | "none";
 
 export interface FusionOptions {
-  /** Fusion method. Default `rrf`. */
+  /**
+   * Fusion method. Default `convex` (with `normalize: "zscore"`), the setting chosen by
+   * measurement on six collections (README, "Choosing the default fusion").
+   */
   method?: FusionMethod;
   /** RRF rank constant (> 0). Default 60. */
   rankConstant?: number;
-  /** Per-leg weights (0 to 1e6). Default 1 for every leg. */
+  /**
+   * Per-leg weights (0 to 1e6). Default 1 for `sparse` and `dense`; the rank-only `text` leg
+   * weighs 0.3 when a sparse leg runs beside it (both carry lexical evidence) and 1 otherwise.
+   */
   weights?: Partial<Record<LegName, number>>;
-  /** Normalizer for `convex`. Default `minmax`. */
+  /** Normalizer for `convex`. Default `zscore`. */
   normalize?: Normalizer;
   /**
    * Score completion: a candidate found by one leg gets its exact score from the other

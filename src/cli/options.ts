@@ -54,10 +54,10 @@ export const SEARCH_HELP = `Search options:
   --ef N                     HNSW candidate list size for the dense leg (default 100; at least --candidates)
   --candidates N             hits retrieved per leg before fusion: the window every page is cut
                              from (default 100); --from + --k must not exceed it
-  --fusion rrf|convex|dbsf   fusion method (default rrf)
+  --fusion rrf|convex|dbsf   fusion method (default convex)
   --rank-constant N          RRF constant (default 60)
   --weights sparse=1,dense=1 per-leg weights (default 1 each)
-  --normalize minmax|zscore|tmm|l2|none   normalizer for convex (default minmax)
+  --normalize minmax|zscore|tmm|l2|none   normalizer for convex (default zscore)
   --no-completion            do not complete missing leg scores from the other legs
   --filter '<json>'          filter applied to every query, ANDed with the query's own
   --min-score X              drop hits whose fused score is below X

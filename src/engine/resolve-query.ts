@@ -1,5 +1,6 @@
 import { InvalidQueryError } from "../errors.js";
 import type { ResolvedFusion } from "../fusion/fuse.js";
+import { DEFAULT_FUSION_METHOD, DEFAULT_NORMALIZER, defaultWeights } from "../fusion/fusion-defaults.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, LegName, Metric, RelevanceOptions, SearchQuery, SparseVector } from "../types.js";
 import { validateDense, validateSparse } from "./validate-document.js";
@@ -82,13 +83,13 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     fail(`"fusion" must be an object such as {"method":"convex","normalize":"zscore"}, got ${JSON.stringify(query.fusion)}`);
   }
   const f = query.fusion ?? {};
-  const method = f.method ?? "rrf";
+  const method = f.method ?? DEFAULT_FUSION_METHOD;
   if (!FUSION_METHODS.includes(method)) fail(`unknown fusion method "${method}" (use ${FUSION_METHODS.join(", ")})`);
-  const normalize = f.normalize ?? "minmax";
+  const normalize = f.normalize ?? DEFAULT_NORMALIZER;
   if (!NORMALIZERS.includes(normalize)) fail(`unknown normalizer "${normalize}" (use ${NORMALIZERS.join(", ")})`);
   const rankConstant = f.rankConstant ?? 60;
   if (!(typeof rankConstant === "number" && rankConstant > 0 && Number.isFinite(rankConstant))) fail(`rankConstant must be a number > 0, got ${rankConstant}`);
-  const weights = { sparse: 1, dense: 1, text: 1 };
+  const weights = defaultWeights(legs);
   for (const [leg, w] of Object.entries(f.weights ?? {})) {
     if (!LEG_NAMES.includes(leg as LegName)) fail(`weights: unknown leg "${leg}" (use ${LEG_NAMES.join(", ")})`);
     if (!(typeof w === "number" && w >= 0 && Number.isFinite(w))) fail(`weights.${leg} must be a finite number ≥ 0, got ${w}`);

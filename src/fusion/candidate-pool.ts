@@ -87,10 +87,15 @@ export function missingScores(leg: PoolLeg, ids: readonly string[]): { positions
   return { positions, ids: missing };
 }
 
-/** Records completed scores; `undefined` means the candidate truly has no score in that leg. */
+/**
+ * Records completed scores. `undefined` from the backend means the candidate has no score in that
+ * leg — except in an impact leg, whose score is a sum over shared tokens: a document sharing none
+ * scores exactly 0 there, a real score that normalizes with the rest rather than a missing one.
+ */
 export function fillCompletedScores(leg: PoolLeg, positions: readonly number[], scores: readonly (number | undefined)[]): void {
+  const noMatch = leg.kind === "impact" ? 0 : undefined;
   positions.forEach((p, i) => {
-    const s = scores[i];
+    const s = scores[i] ?? noMatch;
     if (s !== undefined) {
       leg.scores[p] = s;
       leg.completed[p] = 1;

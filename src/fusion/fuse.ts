@@ -1,5 +1,6 @@
 import type { FusionMethod, LegName, Normalizer } from "../types.js";
 import type { CandidatePool, PoolLeg } from "./candidate-pool.js";
+import { rankToScore } from "./fusion-defaults.js";
 import { normalizeScores } from "./normalizers.js";
 
 /** Fusion settings with every default applied. @internal */
@@ -61,10 +62,10 @@ function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n:
       out[i] = r > 0 ? weight / (options.rankConstant + r) : 0;
     }
   } else {
-    // Score-based fusion. A rank-only leg has no scores, so its rank maps linearly onto (0, 1].
+    // Score-based fusion. A rank-only leg has no scores: its rank maps onto (0, 1] by DCG's discount.
     const values =
       leg.kind === "rank-only"
-        ? Float64Array.from(leg.ranks, (r) => (r > 0 ? 1 - (r - 1) / leg.retrieved : NaN))
+        ? Float64Array.from(leg.ranks, (r) => (r > 0 ? rankToScore(r) : NaN))
         : normalizeScores(options.method === "dbsf" ? "dbsf" : options.normalize, usableScores(leg, options.completion), leg.theoreticalMin);
     const floor = missingScoreFloor(values);
     for (let i = 0; i < n; i++) {

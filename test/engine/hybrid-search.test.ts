@@ -49,7 +49,7 @@ describe("hybrid search through the index", () => {
         const rank = (leg: { score: number }[], h: { score: number }) => 1 + leg.filter((o) => o.score > h.score).length;
         ref.sparse.forEach((h) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + rank(ref.sparse, h))));
         ref.dense.forEach((h) => fused.set(h.id, (fused.get(h.id) ?? 0) + 1 / (60 + rank(ref.dense, h))));
-        const result = await index.search({ sparse: q.sparse, dense: q.dense, k: 10, candidates: CANDIDATES, filter });
+        const result = await index.search({ sparse: q.sparse, dense: q.dense, k: 10, candidates: CANDIDATES, filter, fusion: { method: "rrf" } });
         const expected = ordered(fused).slice(0, 10);
         expect(result.hits.map((h) => h.score)).toEqual(expected.map((h) => h.score).map((s) => expect.closeTo(s, 12)));
         for (const hit of result.hits) expect(hit.score).toBeCloseTo(fused.get(hit.id)!, 12);
@@ -61,13 +61,19 @@ describe("hybrid search through the index", () => {
     for (const q of queries.slice(0, 10)) {
       const ref = referenceLegs(q);
       const union = [...new Set([...ref.sparse, ...ref.dense].map((h) => h.id))];
-      const minmax = (m: Map<string, number>) => {
-        const present = union.filter((id) => m.has(id)).map((id) => m.get(id)!);
+      // A document sharing no token with the query has the exact sparse score 0 (a sum over no
+      // tokens), which completion reports and normalization counts like any other score.
+      const minmax = (m: Map<string, number>, unmatched?: number) => {
+        const raw = (id: string) => m.get(id) ?? unmatched;
+        const present = union.map(raw).filter((s) => s !== undefined);
         const lo = Math.min(...present);
         const hi = Math.max(...present);
-        return (id: string) => (m.has(id) ? (hi > lo ? (m.get(id)! - lo) / (hi - lo) : 1) : 0);
+        return (id: string) => {
+          const s = raw(id);
+          return s === undefined ? 0 : hi > lo ? (s - lo) / (hi - lo) : 1;
+        };
       };
-      const ns = minmax(ref.sparseScore);
+      const ns = minmax(ref.sparseScore, 0);
       const nd = minmax(ref.denseScore);
       const fused = new Map(union.map((id) => [id, 0.3 * ns(id) + 0.7 * nd(id)]));
       const result = await index.search({
@@ -75,14 +81,14 @@ describe("hybrid search through the index", () => {
         dense: q.dense,
         k: 10,
         candidates: CANDIDATES,
-        fusion: { method: "convex", weights: { sparse: 0.3, dense: 0.7 } },
+        fusion: { method: "convex", normalize: "minmax", weights: { sparse: 0.3, dense: 0.7 } },
       });
       const expected = ordered(fused).slice(0, 10);
       result.hits.forEach((hit, i) => {
         expect(hit.score).toBeCloseTo(expected[i]!.score, 5);
         expect(hit.score).toBeCloseTo(fused.get(hit.id)!, 5);
         // Every leg score shown is the exact one, retrieved or completed.
-        if (hit.legs.sparse) expect(hit.legs.sparse.score).toBeCloseTo(ref.sparseScore.get(hit.id)!, 5);
+        if (hit.legs.sparse) expect(hit.legs.sparse.score).toBeCloseTo(ref.sparseScore.get(hit.id) ?? 0, 5);
         if (hit.legs.dense) expect(hit.legs.dense.score).toBeCloseTo(ref.denseScore.get(hit.id)!, 5);
         if (hit.legs.dense?.completed) expect(hit.legs.dense.rank).toBeUndefined();
       });

@@ -145,11 +145,11 @@ describe("edge cases", () => {
     expect(out.order.map((i) => pool.ids[i])).toEqual(["m", "z"]);
   });
 
-  it("rank-only legs join score-based fusion linearly by rank", () => {
+  it("rank-only legs join score-based fusion by DCG's discount 1 / log2(1 + rank)", () => {
     const pool = buildCandidatePool([sparse, { leg: "text", kind: "rank-only", hits: [{ id: "c" }, { id: "e" }] }]);
     const s = scores(fuse(pool, options({ method: "convex", completion: false })), pool.ids);
     expect(s.c).toBeCloseTo(0 + 1, 12);
-    expect(s.e).toBeCloseTo(0.5, 12);
+    expect(s.e).toBeCloseTo(1 / Math.log2(3), 12);
     expect(s.a).toBeCloseTo(1, 12);
   });
 });

@@ -80,7 +80,7 @@ describe("a missing leg score never outranks a real one (fault: missing counted 
     const options: ResolvedFusion = { method: "convex", normalize: "none", completion: false, rankConstant: 60, weights: { sparse: 1, dense: 1, text: 1 } };
     const out = fuse(pool, options);
     const score = Object.fromEntries(out.order.map((i) => [pool.ids[i], out.scores[i]]));
-    // sparse none: a 3, b 2, c missing → 0; text: c 1, a 0.5, b missing → 0.
-    expect(score).toEqual({ a: 3.5, b: 2, c: 1 });
+    // sparse none: a 3, b 2, c missing → 0; text: c 1, a 1 / log2(3), b missing → 0.
+    expect(score).toEqual({ a: 3 + 1 / Math.log2(3), b: 2, c: 1 });
   });
 });

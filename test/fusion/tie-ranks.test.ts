@@ -25,11 +25,11 @@ describe("equal leg scores share a rank (fault: ties were ranked by accident of 
     expect(s.d).toBeCloseTo(1 / 64, 15);
     expect(s.e).toBe(s.f);
     expect(s.a).toBeCloseTo(1 / 61 + 1 / 63, 15);
-    // Score fusion: the text leg maps rank r of 3 retrieved to 1 − (r − 1) / 3.
+    // Score fusion: the text leg maps rank r to 1 / log2(1 + r); tied hits share rank 1.
     const convex = fuse(pool, options({ method: "convex", completion: false }));
     const textLeg = convex.legs[1]!;
     const at = (id: string) => textLeg.normalized[pool.ids.indexOf(id)];
-    expect([at("e"), at("f"), at("a")]).toEqual([1, 1, 1 - 2 / 3]);
+    expect([at("e"), at("f"), at("a")]).toEqual([1, 1, 1 / Math.log2(4)]);
     // A single rank-only leg: RRF of its ranks.
     const single = buildCandidatePool([text]);
     const alone = fuse(single, options({ method: "convex" }));
