@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluateRun, HybridIndex, type FusionOptions, type LegName, type SearchQuery, type SparseVector } from "../../src/index.js";
+import { DEFAULT_FUSION_METHOD, DEFAULT_NORMALIZER, TEXT_WEIGHT_BESIDE_SPARSE } from "../../src/fusion/fusion-defaults.js";
 import { Bm25Encoder } from "../../plugins/encoders/index.js";
 import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
 import { readBeirCorpus, readBeirSplit, type BeirCorpus, type BeirSplit } from "./beir-collection.js";
@@ -91,7 +92,8 @@ function resultTable(runs: readonly MeasuredRun[]): string {
   return markdownTable(rows, ["left", ...COMBINATIONS.map(() => "right" as const)]);
 }
 
-const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(4)}`;
+/** +0.0312, −0.0040, and 0.0000 for a difference that rounds to nothing. */
+const signed = (x: number) => (Math.abs(x) < 0.00005 ? "0.0000" : `${x > 0 ? "+" : "−"}${Math.abs(x).toFixed(4)}`);
 
 function summaryTables(measured: readonly { name: string; comparisons: DefaultComparison[] }[]): string {
   const rows: string[][] = [["collection", "legs", "default", "best leg alone", "margin", "best fixed method", "gap"]];
@@ -145,7 +147,10 @@ export async function fusionBench(collections: readonly string[], splits: readon
   const measured: { name: string; comparisons: DefaultComparison[] }[] = [];
   const all = settings();
   console.log(`\nFusion: ${all.length} runs per collection and split, every query through HybridIndex.search (exact, ${WINDOW} candidates per leg, k ${WINDOW})`);
-  console.log("Cells are nDCG@10 · recall@100. Fixed methods weigh every leg 1 unless the text weight is named.");
+  console.log(
+    `Cells are nDCG@10 · recall@100. "default" passes no fusion options (now ${DEFAULT_FUSION_METHOD} ${DEFAULT_NORMALIZER}, the text leg at ` +
+      `${TEXT_WEIGHT_BESIDE_SPARSE} beside a sparse leg, else 1); the fixed methods weigh every leg 1 unless a text weight is named.`,
+  );
   for (const folder of collections) {
     const corpus = await readBeirCorpus(folder);
     const vectors = await BenchDenseVectors.open(corpus.name, folder, CACHE_DIR, MODEL_DIR);
