@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { TransformersDenseEncoder } from "../../plugins/encoders/index.js";
 import { readVectorFixture, type VectorFixture } from "../../examples/read-vector-fixture.js";
 import { startProgress } from "../../src/cli/progress.js";
@@ -77,7 +77,8 @@ export class BenchDenseVectors {
   /** Where the vectors of a set come from, for the report. */
   source(set: "corpus" | "queries", split: string): string {
     const name = set === "corpus" ? "corpus" : split === "test" ? "queries" : `queries-${split}`;
-    return this.fixture?.sets[name] ? `stored beside the collection (${FIXTURE_MANIFEST})` : `encoded by ${this.modelDir} (cached in ${this.cacheDir})`;
+    const shown = (path: string) => relative(process.cwd(), path) || ".";
+    return this.fixture?.sets[name] ? `stored with the collection (${FIXTURE_MANIFEST})` : `encoded by ${shown(this.modelDir)}, cached in ${shown(this.cacheDir)}`;
   }
 
   async close(): Promise<void> {

@@ -176,10 +176,12 @@ export async function fusionBench(collections: readonly string[], splits: readon
           const runStarted = performance.now();
           const runs: MeasuredRun[] = [];
           for (const setting of all) runs.push(await measure(index, queries, split, setting));
-          console.log(`\n### ${corpus.name} (${name}): ${corpus.documents.length.toLocaleString("en")} documents, ${queries.length} judged queries`);
+          console.log(`\n### ${corpus.name} (${name}): ${corpus.documents.length.toLocaleString("en")} documents, ${queries.length.toLocaleString("en")} judged queries`);
+          const [documentSource, querySource] = [vectors.source("corpus", name), vectors.source("queries", name)];
+          const sources = documentSource === querySource ? `documents and queries ${documentSource}` : `documents ${documentSource}, queries ${querySource}`;
           console.log(
-            `Dense vectors: documents ${vectors.source("corpus", name)}, queries ${vectors.source("queries", name)}. ` +
-              `Indexed in ${indexed.toFixed(1)} s, ${all.length} × ${queries.length} searches in ${((performance.now() - runStarted) / 1000).toFixed(1)} s.\n`,
+            `Dense vectors of ${sources}. Indexed in ${indexed.toFixed(1)} s; ${all.length} × ${queries.length} searches in ` +
+              `${((performance.now() - runStarted) / 1000).toFixed(1)} s.\n`,
           );
           console.log(resultTable(runs));
           measured.push({ name: `${corpus.name} (${name})`, comparisons: compareDefault(runs) });
