@@ -1,9 +1,11 @@
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
+import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`)
+ * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
 const args = process.argv.slice(2);
@@ -25,4 +27,8 @@ if (run("dense")) {
 
 if (run("elasticsearch")) {
   await elasticsearchBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"));
+}
+
+if (run("fusion")) {
+  await fusionBench(option("collections", DEFAULT_COLLECTIONS.join(",")).split(","), option("splits", "test").split(","));
 }
