@@ -133,7 +133,7 @@ async function runDemo(fixtures: string, dir: string, examples: number, models: 
     const queries: Query[] = judged.map((q) => ({ id: q.id, query: { text: q.text, sparse: bm25.encodeQuerySync(q.text), dense: denseOf("queries", q.id), legs } }));
 
     for (const q of queries.slice(0, examples)) {
-      const result = await index.search({ ...q.query, k: 3, fusion: { method: "rrf" }, explain: true });
+      const result = await index.search({ ...q.query, k: 3, explain: true });
       out("");
       out(`Query ${q.id}: "${q.query.text}"`);
       result.hits.forEach((hit, i) => out(describeHit(hit, i, qrels.get(q.id)?.has(hit.id) ?? false, titles.get(hit.id) ?? "")));
@@ -143,17 +143,20 @@ async function runDemo(fixtures: string, dir: string, examples: number, models: 
 
     out("");
     out(`Evaluation on ${queries.length} queries (trec_eval definitions; published nDCG@10: ${PUBLISHED})`);
-    out(`  ${"run".padEnd(34)} ${"nDCG@10".padStart(8)} ${"R@100".padStart(8)} ${"MRR@10".padStart(8)} ${"MAP".padStart(8)}`);
+    out(`  ${"run".padEnd(46)} ${"nDCG@10".padStart(8)} ${"R@100".padStart(8)} ${"MRR@10".padStart(8)} ${"MAP".padStart(8)}`);
     const row = (name: string, s: EvaluationSummary) =>
-      out(`  ${name.padEnd(34)} ${[s["ndcg@10"], s["recall@100"], s["mrr@10"], s.map].map((v) => v.toFixed(4).padStart(8)).join(" ")}`);
+      out(`  ${name.padEnd(46)} ${[s["ndcg@10"], s["recall@100"], s["mrr@10"], s.map].map((v) => v.toFixed(4).padStart(8)).join(" ")}`);
     const alone: [LegName, string][] = [["sparse", "sparse (BM25) alone"], ["dense", "dense (MiniLM) alone"], ["text", "text (FlexSearch) alone"]];
     for (const [leg, name] of alone) if (legs.includes(leg)) row(name, await evaluate(index, queries, qrels, { k: 100, legs: [leg] }));
+    // The default (no fusion options), then each fixed method with every leg at weight 1.
+    const equal: FusionOptions["weights"] = { sparse: 1, dense: 1, text: 1 };
     const methods: [string, FusionOptions][] = [
-      ["rrf", { method: "rrf" }],
-      ["convex minmax", { method: "convex", normalize: "minmax" }],
-      ["convex zscore", { method: "convex", normalize: "zscore" }],
-      ["convex tmm", { method: "convex", normalize: "tmm" }],
-      ["dbsf", { method: "dbsf" }],
+      ["default (convex zscore)", {}],
+      ["rrf", { method: "rrf", weights: equal }],
+      ["convex minmax", { method: "convex", normalize: "minmax", weights: equal }],
+      ["convex zscore, equal weights", { method: "convex", normalize: "zscore", weights: equal }],
+      ["convex tmm", { method: "convex", normalize: "tmm", weights: equal }],
+      ["dbsf", { method: "dbsf", weights: equal }],
     ];
     const combos: LegName[][] = [legs, ...(vectors ? [["sparse", "dense"] as LegName[]] : [])];
     for (const combo of combos) {
@@ -170,7 +173,7 @@ async function runDemo(fixtures: string, dir: string, examples: number, models: 
         out(`  -- dense vectors as int8 codes: ${int8Bytes.toFixed(0)} bytes per document in memory vs ${floatBytes.toFixed(0)} as float32 (${(int8Bytes / floatBytes).toFixed(2)}×) --`);
         const int8Queries = queries.map((q) => ({ ...q, query: { ...q.query, legs: undefined, text: undefined } }));
         row("dense (MiniLM) alone, int8", await evaluate(int8Index, int8Queries, qrels, { k: 100, legs: ["dense"] }));
-        row("sparse+dense: convex zscore, int8", await evaluate(int8Index, int8Queries, qrels, { k: 100, fusion: { method: "convex", normalize: "zscore" } }));
+        row("sparse+dense: default, int8", await evaluate(int8Index, int8Queries, qrels, { k: 100 }));
       } finally {
         await int8Index.close();
       }
@@ -222,7 +225,7 @@ async function liveQueries(
     out(`  against the stored vectors of ${sample.length} claims: cosine min ${Math.min(...cosines).toFixed(5)}, mean ${(cosines.reduce((a, b) => a + b, 0) / cosines.length).toFixed(5)}`);
     for (const text of FREE_TEXT) {
       const [dense] = await encoder.encodeQueries([text]);
-      const result = await index.search({ text, sparse: bm25.encodeQuerySync(text), dense, k: 3, fusion: { method: "convex", normalize: "zscore" }, explain: true });
+      const result = await index.search({ text, sparse: bm25.encodeQuerySync(text), dense, k: 3, explain: true });
       out("");
       out(`Free-text query: "${text}"`);
       result.hits.forEach((hit, i) => out(describeHit(hit, i, false, titles.get(hit.id) ?? "")));
