@@ -305,7 +305,7 @@ export class ElasticsearchIndex implements SearchIndex {
     if (sparse) doc.sparse = sparse as Record<string, number>;
     const dense = f.dense ? pathValue(source, f.dense) : undefined;
     if (Array.isArray(dense)) doc.dense = dense as number[];
-    const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p!.split(".")[0]));
+    const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p.split(".")[0]));
     const fields = f.metadata === "" ? Object.fromEntries(Object.entries(source).filter(([k]) => !own.has(k))) : pathValue(source, f.metadata);
     if (fields && typeof fields === "object" && Object.keys(fields).length > 0) doc.fields = fields as Record<string, FieldValue>;
     return doc;
@@ -347,5 +347,5 @@ async function readLayout(client: Client, options: ElasticsearchOpenOptions): Pr
   }
   const entry = Object.values(response as Record<string, { mappings?: Record<string, unknown> }>)[0];
   if (!entry?.mappings || "error" in (response as object)) return null;
-  return layoutFromMapping(options.index, entry.mappings as never, options.fields ?? {});
+  return layoutFromMapping(options.index, entry.mappings, options.fields ?? {});
 }

@@ -32,7 +32,7 @@ export function validateId(id: unknown, method: string): string {
 /** The ids of `delete`, copied. */
 export function validateIds(ids: unknown): string[] {
   if (!Array.isArray(ids)) throw new InvalidDocumentError(`delete takes an array of ids, got ${describeValue(ids)}`);
-  const out: string[] = new Array(ids.length);
+  const out = new Array<string>(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const id: unknown = ids[i];
     if (typeof id !== "string" || id.length === 0) throw new InvalidDocumentError(`ids[${i}]: an id must be a non-empty string, got ${describeValue(id)}`);

@@ -32,7 +32,7 @@ export class TransformersSparseEncoder implements SparseEncoder {
     const loaded = await loadModel(model, "masked-lm");
     let vocab: Record<string, number>;
     try {
-      vocab = JSON.parse(readFileSync(join(loaded.source, "tokenizer.json"), "utf8")).model.vocab;
+      vocab = (JSON.parse(readFileSync(join(loaded.source, "tokenizer.json"), "utf8")) as { model: { vocab: Record<string, number> } }).model.vocab;
     } catch (err) {
       throw new EncoderError(`${loaded.source}: cannot read the vocabulary from tokenizer.json: ${(err as Error).message}`);
     }
