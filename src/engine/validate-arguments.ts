@@ -8,7 +8,11 @@ import { ATTACHMENT_NAME } from "../store/manifest.js";
  * every backend so each refuses the same values with the same typed errors.
  */
 
-/** An options argument: absent, or a plain object (null-prototype ones included). */
+/**
+ * An options argument: absent, or a plain object (null-prototype ones included).
+ *
+ * @internal
+ */
 export function validateOptionsObject(options: unknown, method: string): Record<string, unknown> {
   if (options === undefined) return {};
   if (!isPlainObject(options)) throw new InvalidOptionError(`${method}: options must be an object, got ${describeValue(options)}`);
@@ -23,7 +27,11 @@ export function validateUpsertOptions(options: unknown): (i: number) => string {
   return where as (i: number) => string;
 }
 
-/** A document id argument (`get`). */
+/**
+ * A document id argument (`get`).
+ *
+ * @internal
+ */
 export function validateId(id: unknown, method: string): string {
   if (typeof id !== "string" || id.length === 0) throw new InvalidDocumentError(`${method}: an id must be a non-empty string, got ${describeValue(id)}`);
   return id;
@@ -41,7 +49,11 @@ export function validateIds(ids: unknown): string[] {
   return out;
 }
 
-/** An attachment name: lower-case letters, digits and dashes. */
+/**
+ * An attachment name: lower-case letters, digits and dashes.
+ *
+ * @internal
+ */
 export function validateAttachmentName(name: unknown): string {
   if (typeof name !== "string" || !ATTACHMENT_NAME.test(name)) {
     throw new InvalidOptionError(`attachment name must be lower-case letters, digits and dashes (at most 64), got ${describeValue(name)}`);
@@ -49,7 +61,11 @@ export function validateAttachmentName(name: unknown): string {
   return name;
 }
 
-/** Attachment bytes, copied (the caller may reuse its buffer while they are written). */
+/**
+ * Attachment bytes, copied (the caller may reuse its buffer while they are written).
+ *
+ * @internal
+ */
 export function validateAttachmentBytes(bytes: unknown): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new InvalidOptionError(`attachment bytes must be a Uint8Array, got ${describeValue(bytes)}`);
   return bytes.slice();

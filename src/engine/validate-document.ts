@@ -46,6 +46,8 @@ export function validateDocument(raw: unknown, where: string, dimension: number 
 /**
  * Validates a batch: every document, and ids unique within it. The first vector fixes the dense
  * dimension when the index has none yet.
+ *
+ * @internal
  */
 export function validateDocuments(docs: readonly unknown[], where: (i: number) => string, dimension: number | null, metric: Metric): ValidDocument[] {
   if (!Array.isArray(docs)) throw new InvalidDocumentError(`upsert takes an array of documents, got ${describeValue(docs)}`);
