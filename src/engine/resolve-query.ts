@@ -43,7 +43,11 @@ export interface IndexCapabilities {
   textLeg: boolean;
 }
 
-/** Validates a query and applies defaults; `where` prefixes error messages. */
+/**
+ * Validates a query and applies defaults; `where` prefixes error messages.
+ *
+ * @internal
+ */
 export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where = "query"): ResolvedQuery {
   const fail = (problem: string): never => {
     throw new InvalidQueryError(`${where}: ${problem}`);

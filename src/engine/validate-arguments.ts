@@ -19,7 +19,11 @@ export function validateOptionsObject(options: unknown, method: string): Record<
   return options;
 }
 
-/** `upsert`'s options; returns the function naming document i in errors. */
+/**
+ * `upsert`'s options; returns the function naming document i in errors.
+ *
+ * @internal
+ */
 export function validateUpsertOptions(options: unknown): (i: number) => string {
   const { where } = validateOptionsObject(options, "upsert");
   if (where === undefined) return (i) => `docs[${i}]`;
@@ -37,7 +41,11 @@ export function validateId(id: unknown, method: string): string {
   return id;
 }
 
-/** The ids of `delete`, copied. */
+/**
+ * The ids of `delete`, copied.
+ *
+ * @internal
+ */
 export function validateIds(ids: unknown): string[] {
   if (!Array.isArray(ids)) throw new InvalidDocumentError(`delete takes an array of ids, got ${describeValue(ids)}`);
   const out = new Array<string>(ids.length);
@@ -71,7 +79,11 @@ export function validateAttachmentBytes(bytes: unknown): Uint8Array {
   return bytes.slice();
 }
 
-/** The `where` label of `validateQuery`. */
+/**
+ * The `where` label of `validateQuery`.
+ *
+ * @internal
+ */
 export function validateWhere(where: unknown): string {
   if (typeof where !== "string") throw new InvalidOptionError(`validateQuery: where must be a string, got ${describeValue(where)}`);
   return where;
