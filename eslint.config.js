@@ -28,10 +28,11 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }] },
   },
   {
-    // Tests read JSON (CLI output, recorded requests, Elasticsearch responses) and hand hostile
-    // values to the API on purpose, so values typed any are their daily bread; typing every parsed
-    // line would add casts, not safety. The other type-aware rules stay on for tests.
-    files: ["test/**/*.ts"],
+    // Test cases and benchmarks read JSON (CLI output, recorded requests, Elasticsearch
+    // responses) and hand hostile values to the API on purpose, so values typed any are their
+    // daily bread; typing every parsed line would add casts, not safety. The other type-aware
+    // rules stay on for them, and every rule for the shared test helpers.
+    files: ["test/**/*.test.ts", "test/bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-argument": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",

@@ -326,7 +326,10 @@ export interface IndexStats extends BackendStats {
   withText: number;
   /** Number of segment files in the index's log (compaction merges them). */
   segments: number;
-  /** Commit counter: grows by one with every durable commit (write, attachment, compaction). */
+  /**
+   * Generation of the last commit: increases (not necessarily by one) with every commit of the
+   * index's manifest (a write, an attachment, a compaction, a saved graph).
+   */
   generation: number;
   /** On-disk format version of the index files. */
   formatVersion: number;

@@ -81,7 +81,7 @@ export async function startFaultProxy(
         }
         const rejected = items.map((_, i) => i % fault.every === 0);
         const kept = items.filter((_, i) => !rejected[i]);
-        const forwarded = kept.length ? JSON.parse((await forward(req, Buffer.from(kept.flatMap((it) => (it.source === undefined ? [it.action] : [it.action, it.source])).join("\n") + "\n"))).text) : { items: [] };
+        const forwarded = kept.length ? (JSON.parse((await forward(req, Buffer.from(kept.flatMap((it) => (it.source === undefined ? [it.action] : [it.action, it.source])).join("\n") + "\n"))).text) as { items: unknown[] }) : { items: [] };
         let k = 0;
         const merged = items.map((it, i) => {
           if (!rejected[i]) return forwarded.items[k++];
