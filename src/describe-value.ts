@@ -33,8 +33,8 @@ function render(v: unknown, depth: number): string {
       return v.toString();
     case "function":
       return "a function";
-    default:
-      return renderObject(v as object | null, depth);
+    case "object":
+      return renderObject(v, depth);
   }
 }
 
@@ -45,7 +45,7 @@ function renderObject(v: object | null, depth: number): string {
     const items = v.slice(0, SHOWN).map((x) => render(x, depth - 1));
     return `[${items.join(",")}${v.length > SHOWN ? ",..." : ""}]`;
   }
-  const proto = Object.getPrototypeOf(v);
+  const proto = Object.getPrototypeOf(v) as object | null;
   if (proto !== null && Object.getPrototypeOf(proto) !== null) {
     // Not a plain object: name its kind (Map, Float64Array, Date, a class instance).
     return `a ${Object.prototype.toString.call(v).slice(8, -1)}`;

@@ -1,5 +1,6 @@
 /** Typed errors with stable codes. `instanceof` works on every subclass. */
 
+/** The stable `code` of every {@link TandemError} subclass, one per class. */
 export type ErrorCode =
   | "INVALID_DOCUMENT"
   | "INVALID_QUERY"
@@ -17,8 +18,14 @@ export type ErrorCode =
   | "BACKEND_FAILED"
   | "INGEST_INCOMPLETE";
 
+/**
+ * Base class of every error Tandem throws on purpose. Test with `instanceof` on a subclass or
+ * compare `code`; the message names what was wrong and where (argument, field, value, file).
+ */
 export abstract class TandemError extends Error {
+  /** Stable machine-readable code of the subclass, e.g. `INVALID_QUERY`. */
   abstract readonly code: ErrorCode;
+  /** `options.cause` is the underlying error, when there is one. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -76,8 +83,14 @@ export class IndexLockedError extends TandemError {
  */
 export class StorageError extends TandemError {
   readonly code = "STORAGE_FAILED";
+  /**
+   * @param file The file that could not be read or written.
+   * @param errno The system's error code, e.g. `ENOSPC`.
+   */
   constructor(
+    /** The file that could not be read or written. */
     readonly file: string,
+    /** The system's error code, e.g. `ENOSPC`, `EACCES`, `EIO`. */
     readonly errno: string,
     message: string,
     options?: { cause?: unknown },
@@ -111,9 +124,11 @@ export class BackendError extends TandemError {
 
 /** A document a backend could not store, and why. */
 export interface IngestFailure {
+  /** The document's id. */
   id: string;
   /** HTTP-like status of the last attempt (0 when the request itself failed). */
   status: number;
+  /** The backend's reason, e.g. Elasticsearch's error type and reason. */
   reason: string;
 }
 
@@ -123,8 +138,14 @@ export interface IngestFailure {
  */
 export class IngestError extends TandemError {
   readonly code = "INGEST_INCOMPLETE";
+  /**
+   * @param failures Each document left out and why.
+   * @param stored Number of documents of the write that were stored.
+   */
   constructor(
+    /** Each document left out and why. */
     readonly failures: IngestFailure[],
+    /** Number of documents of the write that were stored. */
     readonly stored: number,
   ) {
     const shown = failures.slice(0, 5).map((f) => `"${f.id}" (${f.status}: ${f.reason})`);

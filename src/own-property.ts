@@ -5,13 +5,21 @@
  * @internal
  */
 
-/** Stores `value` under `key` as an own enumerable property, whatever the key. */
+/**
+ * Stores `value` under `key` as an own enumerable property, whatever the key.
+ *
+ * @internal
+ */
 export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;
 }
 
-/** The value stored under `key`, never one inherited from the prototype. */
+/**
+ * The value stored under `key`, never one inherited from the prototype.
+ *
+ * @internal
+ */
 export function getOwn<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }

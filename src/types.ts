@@ -1,5 +1,8 @@
 /** Shared types of the public API. Everything here is plain data. */
 
+import type { HnswParams } from "./dense/hnsw-index.js";
+import type { BackendStats } from "./engine/search-index.js";
+
 /** How the dense leg compares vectors. Higher similarity is always better. */
 export type Metric = "cosine" | "dot" | "l2";
 
@@ -47,20 +50,47 @@ export interface Document {
 
 /** Bounds of a `range` filter; any subset of them. */
 export interface RangeBounds {
+  /** Matches values greater than or equal to this. */
   gte?: number | string;
+  /** Matches values greater than this. */
   gt?: number | string;
+  /** Matches values less than or equal to this. */
   lte?: number | string;
+  /** Matches values less than this. */
   lt?: number | string;
 }
 
-/** The metadata filter language (DESIGN.md). */
+/**
+ * The metadata filter language (README, "How scores, fusion and filters behave"). Array fields
+ * match if any element matches; numbers compare with numbers and strings with strings; a missing
+ * field matches no `term`, `terms` or `range`. `and`, `or` and `not` nest at most
+ * {@link MAX_FILTER_DEPTH} levels deep.
+ */
 export type Filter =
-  | { term: Record<string, FieldScalar> }
-  | { terms: Record<string, FieldScalar[]> }
-  | { range: Record<string, RangeBounds> }
-  | { and: Filter[] }
-  | { or: Filter[] }
-  | { not: Filter };
+  | {
+      /** One field equals the value (for an array field: any element does). */
+      term: Record<string, FieldScalar>;
+    }
+  | {
+      /** One field equals any of the values. */
+      terms: Record<string, FieldScalar[]>;
+    }
+  | {
+      /** One field lies within the bounds. */
+      range: Record<string, RangeBounds>;
+    }
+  | {
+      /** Every filter matches. */
+      and: Filter[];
+    }
+  | {
+      /** At least one filter matches. */
+      or: Filter[];
+    }
+  | {
+      /** The filter does not match. */
+      not: Filter;
+    };
 
 /** How the legs' results are combined. */
 export type FusionMethod = "rrf" | "convex" | "dbsf";
@@ -68,6 +98,7 @@ export type FusionMethod = "rrf" | "convex" | "dbsf";
 /** Score normalizers for `convex` fusion. */
 export type Normalizer = "minmax" | "zscore" | "tmm" | "l2" | "none";
 
+/** How the legs' results are fused into one ranking (README, "How scores, fusion and filters behave"). */
 export interface FusionOptions {
   /**
    * Fusion method. Default `convex` (with `normalize: "zscore"`), the setting chosen by
@@ -90,6 +121,11 @@ export interface FusionOptions {
   completion?: boolean;
 }
 
+/**
+ * Relevance filtering after fusion, over the whole fusion window; the rules run in the order of
+ * {@link RelevanceRule}. With `explain`, every hit a rule removed is listed in
+ * {@link SearchResult.dropped}.
+ */
 export interface RelevanceOptions {
   /** Drop hits whose fused score is below this. */
   minScore?: number;
@@ -118,8 +154,11 @@ export interface RelevanceOptions {
 
 /** A hybrid query. At least one of `text`, `sparse`, `dense` must be given. */
 export interface SearchQuery {
+  /** Free text for the text leg. */
   text?: string;
+  /** Sparse query vector for the sparse leg (same rules as a document's). */
   sparse?: SparseVector;
+  /** Dense query vector for the dense leg: exactly the index's dimension. */
   dense?: number[] | Float32Array;
   /** Hits to return (1..10000). Default 10. `from + k` must not exceed `candidates`. */
   k?: number;
@@ -139,7 +178,9 @@ export interface SearchQuery {
   exact?: boolean;
   /** HNSW candidate list size for the dense leg (≥ candidates is used). Default 100. */
   ef?: number;
+  /** How the legs are fused. Default: convex fusion of z-scores (see {@link FusionOptions}). */
   fusion?: FusionOptions;
+  /** Relevance filtering after fusion. Default: none. */
   relevance?: RelevanceOptions;
   /** Attach an explanation to every hit and list the hits relevance filtering dropped. */
   explain?: boolean;
@@ -147,39 +188,92 @@ export interface SearchQuery {
 
 /** A leg's view of one hit. `rank` is absent when the score was completed, not retrieved. */
 export interface HitLeg {
+  /**
+   * The leg's raw score: sparse Σ q·d over shared tokens, dense cosine, dot product or −squared
+   * L2 (higher is better). Absent for the rank-only text leg.
+   */
   score?: number;
+  /**
+   * 1-based competition rank in the leg's retrieved list (equal scores share the rank of the
+   * first of them). Absent when the score was completed.
+   */
   rank?: number;
+  /** Present (true) when the score was computed by score completion, not retrieved. */
   completed?: true;
 }
 
+/** One token's share of a hit's sparse score. */
 export interface SparseTokenContribution {
+  /** The token shared by the query and the document. */
   token: string;
+  /** The token's weight in the query. */
   query: number;
+  /** The token's weight in the document, as stored (float32). */
   doc: number;
+  /** `query × doc`: this token's term of the sparse score. */
   contribution: number;
 }
 
+/** How one leg contributed to a hit's fused score. */
 export interface LegExplanation {
+  /** The leg's raw score, as in {@link HitLeg.score}. */
   score?: number;
+  /** The leg's rank, as in {@link HitLeg.rank}. */
   rank?: number;
+  /** True when the score was completed, not retrieved. */
   completed?: boolean;
+  /**
+   * The value fusion used for this leg: the normalized score (`convex`, `dbsf`), or for a
+   * rank-only leg in score-based fusion 1 / log2(1 + rank). Absent for `rrf` and a single leg.
+   */
   normalized?: number;
+  /** The leg's weight in fusion. */
   weight: number;
+  /**
+   * This leg's term of the fused score: `weight × normalized` (`convex`, `dbsf`), `weight /
+   * (rankConstant + rank)` (`rrf`, and a rank-only leg alone), or the raw score for a single
+   * score-based leg. A leg that did not score the hit contributes its missing-score floor.
+   */
   contribution: number;
   /** Sparse leg only: the matched tokens, largest contribution first. */
   tokens?: SparseTokenContribution[];
 }
 
+/** Why a hit has its score (with `explain`). */
 export interface HitExplanation {
+  /** The fusion method that produced the score, or `single-leg` when one leg ran. */
   method: FusionMethod | "single-leg";
+  /** The hit's score, equal to {@link SearchHit.score}: the sum of the legs' contributions. */
   score: number;
+  /** Per leg that ran: its part in the score. */
   legs: Partial<Record<LegName, LegExplanation>>;
 }
 
+/** One ranked result. */
 export interface SearchHit {
+  /** The document's id. */
   id: string;
+  /**
+   * The fused score; higher is better, and hits are sorted by it (ties by id, ascending). Its
+   * scale depends on the fusion method, so compare scores only within one method:
+   *
+   * - `convex` (the default, with `zscore`): Σ weight × normalize(leg score) over the legs; with
+   *   z-scores, a leg's term is its score's distance from the pool mean in standard deviations,
+   *   so the sum can be negative. A rank-only leg enters as 1 / log2(1 + rank).
+   * - `rrf`: Σ weight / (rankConstant + rank) over the legs that retrieved the hit (rank from 1,
+   *   constant 60 by default), so at most Σ weight / 61.
+   * - `dbsf`: Σ weight × (leg score mapped from mean ± 3σ of the pool to [0, 1], clipped).
+   * - One leg only: nothing is fused; the score is the leg's raw score (sparse Σ q·d, dense
+   *   cosine, dot product or −squared L2), unweighted; for the rank-only text leg it is the RRF
+   *   score weight / (rankConstant + rank).
+   *
+   * A leg that did not score the hit counts as its lowest value in the pool (0 when every value
+   * is higher); see README, "How scores, fusion and filters behave".
+   */
   score: number;
+  /** Per leg that ran and found or completed the hit: its raw score and rank. */
   legs: Partial<Record<LegName, HitLeg>>;
+  /** With `explain`: how the score was made. */
   explanation?: HitExplanation;
 }
 
@@ -188,6 +282,7 @@ export type RelevanceRule = "minScore" | "minSparse" | "minDense" | "relative" |
 
 /** A hit relevance filtering removed, and why. */
 export interface DroppedHit {
+  /** The document's id. */
   id: string;
   /** The hit's fused score. */
   score: number;
@@ -209,7 +304,9 @@ export interface DroppedHit {
   reason: string;
 }
 
+/** What `search` returns. */
 export interface SearchResult {
+  /** The page of hits (`from`, `k`), best first. */
   hits: SearchHit[];
   /** With `explain`: hits relevance filtering removed, and why. */
   dropped?: DroppedHit[];
@@ -217,35 +314,52 @@ export interface SearchResult {
   legs: LegName[];
 }
 
-export interface IndexStats {
-  documents: number;
-  dimension: number | null;
-  metric: Metric;
-  textLeg: boolean;
+/** What the embedded index's `stats()` reports. Counts are numbers of items, sizes are in bytes. */
+export interface IndexStats extends BackendStats {
+  /** Number of distinct sparse tokens held by the sparse leg's inverted index. */
   vocabulary: number;
+  /** Number of live documents with a sparse vector that has at least one non-zero weight. */
   withSparse: number;
+  /** Number of live documents with a dense vector. */
   withDense: number;
+  /** Number of live documents with text. */
   withText: number;
+  /** Number of segment files in the index's log (compaction merges them). */
   segments: number;
+  /**
+   * Generation of the last commit: increases (not necessarily by one) with every commit of the
+   * index's manifest (a write, an attachment, a compaction, a saved graph).
+   */
   generation: number;
+  /** On-disk format version of the index files. */
   formatVersion: number;
-  /** HNSW parameters of the dense leg. */
-  hnsw: { M: number; efConstruction: number; seed: number };
+  /** HNSW parameters of the dense leg, fixed when the index was created. */
+  hnsw: HnswParams;
   /** How dense vectors are held in memory: float32, or int8 codes with exact rescoring. */
   quantization: DenseQuantization;
-  /** Memory held by the dense leg, in bytes: vectors (with norms) and graph links. */
-  denseBytes: { vectors: number; graph: number };
+  /** Memory held by the dense leg, in bytes. */
+  denseBytes: {
+    /** Bytes of the vectors in memory (float32 or int8 codes with their ranges) and their norms. */
+    vectors: number;
+    /** Bytes of the HNSW graph's links. */
+    graph: number;
+  };
 }
 
 /** Turns text into sparse vectors (e.g. BM25, SPLADE). Batched and async. */
 export interface SparseEncoder {
+  /** One sparse vector per text, in order, for indexing. */
   encodeDocuments(texts: readonly string[]): Promise<SparseVector[]>;
+  /** One sparse vector per text, in order, for querying (may differ from documents, e.g. BM25). */
   encodeQueries(texts: readonly string[]): Promise<SparseVector[]>;
 }
 
 /** Turns text into dense vectors (e.g. a sentence-embedding model). Batched and async. */
 export interface DenseEncoder {
+  /** Length of every vector the encoder produces. */
   readonly dimension: number;
+  /** One dense vector per text, in order, for indexing. */
   encodeDocuments(texts: readonly string[]): Promise<Float32Array[]>;
+  /** One dense vector per text, in order, for querying (some models add a query prefix). */
   encodeQueries(texts: readonly string[]): Promise<Float32Array[]>;
 }

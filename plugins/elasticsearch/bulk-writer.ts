@@ -2,8 +2,23 @@ import type { Client } from "@elastic/elasticsearch";
 import type { IngestFailure } from "../../src/index.js";
 
 /** One document operation of a write: index (create or replace) or delete. */
-export type BulkOperation = { op: "index"; id: string; source: Record<string, unknown> } | { op: "delete"; id: string };
+export type BulkOperation =
+  | {
+      /** Index (create or replace) the document. */
+      op: "index";
+      /** The document's `_id`. */
+      id: string;
+      /** The document's `_source`. */
+      source: Record<string, unknown>;
+    }
+  | {
+      /** Delete the document. */
+      op: "delete";
+      /** The document's `_id`. */
+      id: string;
+    };
 
+/** Retry policy and batching of {@link bulkWrite}. */
 export interface BulkWriteOptions {
   /** Rounds of resending what failed for a retryable reason, after the helper's own 429 retries. Default 5. */
   rounds?: number;
@@ -15,11 +30,13 @@ export interface BulkWriteOptions {
   concurrency?: number;
 }
 
+/** What {@link bulkWrite} did with each operation. */
 export interface BulkWriteResult {
   /** Ids confirmed stored (index) or absent afterwards (delete). */
   succeeded: Set<string>;
   /** Ids a delete actually removed. */
   deleted: Set<string>;
+  /** Operations that failed for good (a permanent error, or still failing after every round), with reasons. */
   failures: IngestFailure[];
 }
 

@@ -7,15 +7,24 @@ const elasticsearch = await importPeer(() => import("@elastic/elasticsearch"), "
 
 /** How the CLI (or a script) reaches a cluster when it does not bring its own client. */
 export interface ConnectOptions {
+  /** The cluster's URL, e.g. `http://127.0.0.1:9200`. */
   url: string;
+  /** API key (the encoded form), sent as `Authorization: ApiKey …`; not together with a username. */
   apiKey?: string;
+  /** Username for basic authentication; needs `password`. */
   username?: string;
+  /** Password for basic authentication; needs `username`. */
   password?: string;
   /** PEM file of the CA that signed the cluster's HTTP certificate. */
   caFile?: string;
 }
 
-/** Builds a client from a URL and credentials (API key, or username and password). */
+/**
+ * Builds a client from a URL and credentials (API key, or username and password).
+ *
+ * @throws {@link tandem-search!InvalidOptionError} when the URL is not a URL, the credentials are
+ *   incomplete or contradict each other, or `caFile` cannot be read.
+ */
 export function connect(options: ConnectOptions): Client {
   let url: URL;
   try {

@@ -34,6 +34,7 @@ import { DEFAULT_FIELDS, layoutFromMapping, newIndexBody, type DenseIndexType, t
 import { serverCapabilities, type ServerCapabilities } from "./server-capabilities.js";
 import { validateOpenOptions } from "./validate-open-options.js";
 
+/** Options of {@link ElasticsearchIndex.open}. Settings "of a new index" apply when Tandem creates it. */
 export interface ElasticsearchOpenOptions {
   /** The index to use; created on the first write when it does not exist (unless `readOnly`). */
   index: string;
@@ -49,9 +50,15 @@ export interface ElasticsearchOpenOptions {
   /** `index_options.type` of a new index's dense field. Default `hnsw` (float vectors). */
   denseIndexType?: DenseIndexType;
   /** HNSW parameters of a new index's dense field. */
-  hnsw?: { M?: number; efConstruction?: number };
-  /** Shards and replicas of a new index (cluster defaults otherwise). */
+  hnsw?: {
+    /** Links per node (`m`); Elasticsearch's default otherwise (16). */
+    M?: number;
+    /** Candidate list size while building (`ef_construction`); Elasticsearch's default otherwise (100). */
+    efConstruction?: number;
+  };
+  /** Number of primary shards of a new index (cluster default otherwise). */
   shards?: number;
+  /** Number of replicas of a new index (cluster default otherwise). */
   replicas?: number;
   /**
    * How the sparse leg queries: `sparse_vector` (the query of that name, 8.15+, pruning off) or
@@ -71,16 +78,27 @@ export interface ElasticsearchOpenOptions {
    * endpoints (ELSER, a text-embedding model): a query with `text` and no `sparse` / `dense` gets
    * them from these.
    */
-  queryEncoders?: { sparse?: SparseEncoder; dense?: DenseEncoder };
+  queryEncoders?: {
+    /** Encodes a text-only query's `sparse` vector. */
+    sparse?: SparseEncoder;
+    /** Encodes a text-only query's `dense` vector. */
+    dense?: DenseEncoder;
+  };
   /** Close the client on `close()` (for clients the caller does not keep). Default false. */
   closeClient?: boolean;
 }
 
+/** What {@link ElasticsearchIndex.stats} reports. `documents` is Elasticsearch's document count. */
 export interface ElasticsearchStats extends BackendStats {
+  /** Always `elasticsearch`, to tell these stats from the embedded index's. */
   backend: "elasticsearch";
+  /** The Elasticsearch index name. */
   index: string;
+  /** The fields each role uses: found in the mapping, or the defaults for an index not created yet. */
   fields: FieldNames;
+  /** `index_options.type` of the dense field, or null when there is none (yet). */
   denseIndexType: DenseIndexType | null;
+  /** What the cluster supports, probed at `open`. */
   server: ServerCapabilities;
 }
 
@@ -103,10 +121,19 @@ export class ElasticsearchIndex implements SearchIndex {
     private readonly client: Client,
     private readonly options: ElasticsearchOpenOptions,
     private layout: IndexLayout | null,
+    /** What the cluster supports, probed at `open`. */
     readonly server: ServerCapabilities,
   ) {}
 
-  /** Connects: probes the server, and reads the index's mapping when the index exists. */
+  /**
+   * Connects: probes the server, and reads the index's mapping when the index exists. A missing
+   * index is created by the first write.
+   *
+   * @throws {@link tandem-search!InvalidOptionError} when the client or an option is invalid, or `metric` or
+   *   `dimension` differ from those of the existing index.
+   * @throws {@link tandem-search!BackendError} when the cluster is unreachable or too old, the index's mapping
+   *   cannot be read or used, or (with `readOnly`) the index does not exist.
+   */
   static async open(client: Client, options: ElasticsearchOpenOptions): Promise<ElasticsearchIndex> {
     options = validateOpenOptions(client, options);
     const metric = options.metric;
@@ -126,7 +153,24 @@ export class ElasticsearchIndex implements SearchIndex {
     return this.layout?.metric ?? this.options.metric ?? "cosine";
   }
 
-  async upsert(docs: readonly Document[], options: { where?: (i: number) => string } = {}): Promise<{ upserted: number }> {
+  /**
+   * Adds documents, replacing any with the same id, with bulk requests (retried per `bulk`). The
+   * whole batch is validated first: one bad document rejects the call before anything is sent.
+   * Unlike the embedded index's, a write is not atomic: when some documents cannot be stored,
+   * the others are, and the error lists the failures.
+   *
+   * @returns `upserted`: the number of documents Elasticsearch stored.
+   * @throws {@link tandem-search!InvalidDocumentError} when a document breaks the input rules or carries data
+   *   the index has no field for; nothing is sent.
+   * @throws {@link tandem-search!InvalidOptionError} when `options` is invalid or the index was opened read-only.
+   * @throws {@link tandem-search!IngestError} when some documents were not stored after retries (`failures`, `stored`).
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
+  async upsert(docs: readonly Document[], options: { where?: (i: number) => string } = {}): Promise<{
+    /** Number of documents stored. */
+    upserted: number;
+  }> {
     return this.write(async () => {
       const where = validateUpsertOptions(options);
       const valid = validateDocuments(docs, where, this.layout?.dimension ?? this.options.dimension ?? null, this.metric);
@@ -143,7 +187,20 @@ export class ElasticsearchIndex implements SearchIndex {
     });
   }
 
-  async delete(ids: readonly string[]): Promise<{ deleted: number }> {
+  /**
+   * Deletes documents by id; unknown and repeated ids are ignored.
+   *
+   * @returns `deleted`: the number of documents that existed and were deleted.
+   * @throws {@link tandem-search!InvalidDocumentError} when `ids` is not an array of non-empty strings.
+   * @throws {@link tandem-search!InvalidOptionError} when the index was opened read-only.
+   * @throws {@link tandem-search!IngestError} when some deletions failed after retries.
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
+  async delete(ids: readonly string[]): Promise<{
+    /** Number of documents that existed and were deleted. */
+    deleted: number;
+  }> {
     return this.write(async () => {
       const valid = validateIds(ids);
       if (!this.layout || valid.length === 0) return { deleted: 0 };
@@ -155,6 +212,19 @@ export class ElasticsearchIndex implements SearchIndex {
     });
   }
 
+  /**
+   * Retrieves each leg in Elasticsearch, then fuses and filters for relevance exactly as the
+   * embedded index does (see {@link tandem-search!SearchHit.score}). A text-only query gets its vectors from
+   * `queryEncoders` when given. An index not created yet returns no hits.
+   *
+   * @throws {@link tandem-search!InvalidQueryError} when the query breaks the input rules.
+   * @throws {@link tandem-search!InvalidFilterError} when `filter` is not in the filter language.
+   * @throws {@link tandem-search!MissingPluginError} when the text leg is asked for and the index has no text field.
+   * @throws {@link tandem-search!InvalidOptionError} when a leg is asked for and the index has no field for it.
+   * @throws {@link tandem-search!EncoderError} when a query encoder fails.
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
   async search(query: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
     const resolved = this.resolve(await this.withEncodedText(query), "query");
@@ -176,6 +246,13 @@ export class ElasticsearchIndex implements SearchIndex {
     return { ...query, sparse, dense };
   }
 
+  /**
+   * Checks a query against this index without running it (nor encoding its text); throws,
+   * synchronously, what `search` would. `where` names the query in error messages.
+   *
+   * @throws {@link tandem-search!InvalidQueryError}, {@link tandem-search!InvalidFilterError}, {@link tandem-search!MissingPluginError} or
+   *   {@link tandem-search!InvalidOptionError}, as for `search`.
+   */
   validateQuery(query: SearchQuery, where = "query"): void {
     this.resolve(query, validateWhere(where));
   }
@@ -197,6 +274,13 @@ export class ElasticsearchIndex implements SearchIndex {
     return this.layout ? this.layout.fields.text !== undefined : true;
   }
 
+  /**
+   * The stored document with this id, read back from its `_source`, or undefined.
+   *
+   * @throws {@link tandem-search!InvalidDocumentError} when `id` is not a non-empty string.
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
   async get(id: string): Promise<Document | undefined> {
     this.assertOpen();
     validateId(id, "get");
@@ -205,6 +289,12 @@ export class ElasticsearchIndex implements SearchIndex {
     return response.found ? this.fromSource(id, response._source ?? {}) : undefined;
   }
 
+  /**
+   * Document count, fields and settings of the index, and the cluster's capabilities.
+   *
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
   async stats(): Promise<ElasticsearchStats> {
     this.assertOpen();
     const documents = this.layout ? (await this.call(() => this.client.count({ index: this.options.index }))).count : 0;
@@ -221,7 +311,15 @@ export class ElasticsearchIndex implements SearchIndex {
     };
   }
 
-  /** Stores bytes beside the index (in `<index>-tandem-attachments`), e.g. a fitted encoder model. */
+  /**
+   * Stores bytes beside the index (in `<index>-tandem-attachments`, base64), e.g. a fitted
+   * encoder model; an attachment of that name is replaced.
+   *
+   * @throws {@link tandem-search!InvalidOptionError} when `name` is not 1 to 64 lower-case letters, digits and
+   *   dashes, `bytes` is not a Uint8Array, or the index was opened read-only.
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
   async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
     validateAttachmentName(name);
     bytes = validateAttachmentBytes(bytes);
@@ -233,6 +331,13 @@ export class ElasticsearchIndex implements SearchIndex {
     });
   }
 
+  /**
+   * The attachment stored under `name`, or undefined.
+   *
+   * @throws {@link tandem-search!InvalidOptionError} when `name` is not a valid attachment name.
+   * @throws {@link tandem-search!BackendError} when the cluster fails or refuses a request (the message says which).
+   * @throws {@link tandem-search!IndexClosedError} (as a rejection) after `close`.
+   */
   async getAttachment(name: string): Promise<Uint8Array | undefined> {
     this.assertOpen();
     validateAttachmentName(name);
@@ -244,6 +349,10 @@ export class ElasticsearchIndex implements SearchIndex {
     return `${this.options.index}-tandem-attachments`;
   }
 
+  /**
+   * Waits for pending writes; closes the client when opened with `closeClient`. Idempotent.
+   * Every later call except `close` rejects with {@link tandem-search!IndexClosedError}.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writes.catch(() => undefined);
@@ -305,7 +414,7 @@ export class ElasticsearchIndex implements SearchIndex {
     if (sparse) doc.sparse = sparse as Record<string, number>;
     const dense = f.dense ? pathValue(source, f.dense) : undefined;
     if (Array.isArray(dense)) doc.dense = dense as number[];
-    const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p!.split(".")[0]));
+    const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p.split(".")[0]));
     const fields = f.metadata === "" ? Object.fromEntries(Object.entries(source).filter(([k]) => !own.has(k))) : pathValue(source, f.metadata);
     if (fields && typeof fields === "object" && Object.keys(fields).length > 0) doc.fields = fields as Record<string, FieldValue>;
     return doc;
@@ -347,5 +456,5 @@ async function readLayout(client: Client, options: ElasticsearchOpenOptions): Pr
   }
   const entry = Object.values(response as Record<string, { mappings?: Record<string, unknown> }>)[0];
   if (!entry?.mappings || "error" in (response as object)) return null;
-  return layoutFromMapping(options.index, entry.mappings as never, options.fields ?? {});
+  return layoutFromMapping(options.index, entry.mappings, options.fields ?? {});
 }

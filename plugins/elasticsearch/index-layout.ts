@@ -16,6 +16,7 @@ export interface FieldNames {
   metadata: string;
 }
 
+/** Field names of an index Tandem creates, and the names looked for first in an existing one. */
 export const DEFAULT_FIELDS: Required<FieldNames> = { text: "text", sparse: "sparse", dense: "dense", metadata: "fields" };
 
 /** `dense_vector` index types (`index_options.type`); the quantized ones trade exactness for memory. */

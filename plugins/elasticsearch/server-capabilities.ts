@@ -4,6 +4,7 @@ import { describeError } from "./describe-error.js";
 
 /** What a cluster offers, probed once per client and reported by `stats()` / `tandem info`. */
 export interface ServerCapabilities {
+  /** The cluster's version number, e.g. `8.19.2`. */
   version: string;
   /** The `license.type`, or null where the licence API is absent. */
   license: string | null;
@@ -12,7 +13,12 @@ export interface ServerCapabilities {
   /** Painless scripting (the lang-painless module), used for exact dense search of HNSW fields. */
   painless: boolean;
   /** Server-side `rrf` / `linear` retrievers: needs a version with them and an Enterprise (or trial) licence. */
-  retrievers: { rrf: boolean; linear: boolean };
+  retrievers: {
+    /** The `rrf` retriever is available. */
+    rrf: boolean;
+    /** The `linear` retriever is available. */
+    linear: boolean;
+  };
 }
 
 /** Oldest version with the `sparse_vector` field type and `max_inner_product`. */

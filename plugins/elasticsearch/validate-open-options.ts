@@ -15,7 +15,7 @@ export function validateOpenOptions(client: unknown, raw: unknown): Elasticsearc
     fail(`client must be an @elastic/elasticsearch Client, got ${describeValue(client)}`);
   }
   if (raw === undefined) fail(`open: options with at least { index } are required`);
-  const o = validateOptionsObject(raw, "open") as Record<string, unknown>;
+  const o = validateOptionsObject(raw, "open");
   if (typeof o.index !== "string" || !/^[a-z0-9][a-z0-9._-]*$/.test(o.index)) {
     fail(`index: an Elasticsearch index name is lower-case letters, digits, ".", "_" and "-", got ${describeValue(o.index)}`);
   }
@@ -50,11 +50,12 @@ export function validateOpenOptions(client: unknown, raw: unknown): Elasticsearc
   positiveInteger("hnsw.efConstruction", hnsw?.efConstruction, 1);
   const bulk = object("bulk");
   const encoders = object("queryEncoders");
-  for (const [leg, encoder] of Object.entries(encoders ?? {})) {
+  for (const [leg, encoder] of Object.entries<unknown>(encoders ?? {})) {
     if (!["sparse", "dense"].includes(leg)) fail(`queryEncoders: unknown leg ${describeValue(leg)} (use sparse, dense)`);
-    if (encoder !== undefined && typeof (encoder as { encodeQueries?: unknown } | null)?.encodeQueries !== "function") {
+    const encodeQueries = (encoder as { encodeQueries?: unknown } | null | undefined)?.encodeQueries;
+    if (encoder !== undefined && typeof encodeQueries !== "function") {
       fail(`queryEncoders.${leg} must be an encoder with encodeQueries(texts), got ${describeValue(encoder)}`);
     }
   }
-  return { ...(o as unknown as ElasticsearchOpenOptions), fields, hnsw, bulk, queryEncoders: encoders } as ElasticsearchOpenOptions;
+  return { ...(o as unknown as ElasticsearchOpenOptions), fields, hnsw, bulk, queryEncoders: encoders };
 }

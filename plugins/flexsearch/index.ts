@@ -1,3 +1,8 @@
+/**
+ * The text leg on FlexSearch: `import { flexSearchTextIndex } from "tandem-search/flexsearch"`.
+ *
+ * @module tandem-search/flexsearch
+ */
 import type { Index as FlexIndex } from "flexsearch";
 import { MissingPluginError, type TextIndex, type TextIndexFactory } from "../../src/index.js";
 import { importPeer } from "../import-peer.js";

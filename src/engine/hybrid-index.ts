@@ -22,6 +22,7 @@ import {
 } from "./validate-arguments.js";
 import { validateDocuments, type ValidDocument } from "./validate-document.js";
 
+/** Options of {@link HybridIndex.open}. Settings "of a new index" are fixed when it is created. */
 export interface OpenOptions {
   /** Dense dimension of a new index. Default: set by the first dense vector indexed. */
   dimension?: number;
@@ -49,6 +50,7 @@ export interface OpenOptions {
   onMaintenanceError?: (error: Error, work: "compaction" | "graph") => void;
 }
 
+/** Options of {@link HybridIndex.upsert}. */
 export interface UpsertOptions {
   /** Names document i in error messages. Default `docs[i]`. */
   where?: (i: number) => string;
@@ -80,11 +82,23 @@ export class HybridIndex implements SearchIndex {
   private constructor(
     private readonly store: IndexStore,
     private readonly engine: EmbeddedEngine,
+    /** True when opened with `readOnly`: no write lock is held and writes are refused. */
     readonly readOnly: boolean,
     private readonly onMaintenanceError: OpenOptions["onMaintenanceError"],
   ) {}
 
-  /** Opens the index in `dir`, creating it (and the directory) when absent, unless `readOnly`. */
+  /**
+   * Opens the index in `dir`, creating it (and the directory) when absent, unless `readOnly`.
+   * Unless `readOnly`, takes the index's write lock until `close`.
+   *
+   * @throws {@link InvalidOptionError} when `dir` or an option is invalid, or `metric`,
+   *   `dimension` or `quantization` differ from those of the existing index.
+   * @throws {@link NotAnIndexError} when `dir` holds something other than a Tandem index (or, read-only, no index).
+   * @throws {@link CorruptIndexError} when the index's files fail their checksums or cannot be decoded.
+   * @throws {@link UnsupportedVersionError} when the index was written in a format this build does not read.
+   * @throws {@link IndexLockedError} when another live process holds the write lock.
+   * @throws {@link StorageError} when a file cannot be read or written (permissions, full disk, I/O).
+   */
   static async open(dir: string, options: OpenOptions = {}): Promise<HybridIndex> {
     if (typeof dir !== "string" || dir.length === 0 || dir.includes("\0")) {
       throw new InvalidOptionError(`open: dir must be a directory path (a non-empty string), got ${describeValue(dir)}`);
@@ -141,8 +155,17 @@ export class HybridIndex implements SearchIndex {
    * Adds documents, replacing any with the same id. The whole batch is validated first: one bad
    * document rejects the call and leaves the index as it was. Resolves once the batch is
    * committed; a compaction it triggers that fails goes to `onMaintenanceError`.
+   *
+   * @returns `upserted`: the number of documents written (the batch's length).
+   * @throws {@link InvalidDocumentError} when a document breaks the input rules; the message names it (`docs[i]` or `where(i)`) and the field.
+   * @throws {@link InvalidOptionError} when `options` is not an object of known options, or the index was opened read-only.
+   * @throws {@link StorageError} when the commit cannot be written; nothing of the batch is stored.
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
    */
-  async upsert(docs: readonly Document[], options: UpsertOptions = {}): Promise<{ upserted: number }> {
+  async upsert(docs: readonly Document[], options: UpsertOptions = {}): Promise<{
+    /** Number of documents written. */
+    upserted: number;
+  }> {
     return this.write(async () => {
       const where = validateUpsertOptions(options);
       const valid = validateDocuments(docs, where, this.engine.denseDimension, this.engine.metric);
@@ -154,8 +177,19 @@ export class HybridIndex implements SearchIndex {
     });
   }
 
-  /** Deletes documents by id; unknown ids are ignored. Returns how many were deleted. */
-  async delete(ids: readonly string[]): Promise<{ deleted: number }> {
+  /**
+   * Deletes documents by id in one commit; unknown and repeated ids are ignored.
+   *
+   * @returns `deleted`: the number of documents that existed and were deleted.
+   * @throws {@link InvalidDocumentError} when `ids` is not an array of non-empty strings.
+   * @throws {@link InvalidOptionError} when the index was opened read-only.
+   * @throws {@link StorageError} when the commit cannot be written; nothing is deleted.
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
+   */
+  async delete(ids: readonly string[]): Promise<{
+    /** Number of documents that existed and were deleted. */
+    deleted: number;
+  }> {
     return this.write(async () => {
       const existing = [...new Set(validateIds(ids))].filter((id) => this.engine.has(id));
       if (existing.length === 0) return { deleted: 0 };
@@ -166,13 +200,30 @@ export class HybridIndex implements SearchIndex {
     });
   }
 
-  /** Searches every leg the query has data for, fuses, filters for relevance. */
+  /**
+   * Searches every leg the query has data for (or `query.legs`), fuses, filters for relevance,
+   * and returns the page `from`, `k` of the ranking (see {@link SearchHit.score} for what
+   * scores mean).
+   *
+   * @throws {@link InvalidQueryError} when the query breaks the input rules (shape, ranges,
+   *   dense dimension, `from + k` above `candidates`).
+   * @throws {@link InvalidFilterError} when `filter` is not in the filter language.
+   * @throws {@link MissingPluginError} when the text leg is asked for and the index has no text index.
+   * @throws {@link StorageError} when an int8 index cannot read float vectors back for rescoring.
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
+   */
   async search(query: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
     return runSearch(this.engine, this.resolve(query, "query"));
   }
 
-  /** Checks a query against this index without running it; throws what `search` would. `where` names it in errors. */
+  /**
+   * Checks a query against this index without running it; throws what `search` would.
+   * `where` names the query in error messages (default `query`).
+   *
+   * @throws {@link InvalidQueryError}, {@link InvalidFilterError} or {@link MissingPluginError},
+   *   synchronously, as `search` would reject; {@link InvalidOptionError} when `where` is not a string.
+   */
   validateQuery(query: SearchQuery, where = "query"): void {
     this.resolve(query, validateWhere(where));
   }
@@ -188,7 +239,13 @@ export class HybridIndex implements SearchIndex {
 
   /**
    * Stores bytes that travel with the index under `name` (lower-case letters, digits, dashes),
-   * e.g. a fitted encoder model, checksummed like every index file. One atomic commit.
+   * e.g. a fitted encoder model, checksummed like every index file. One atomic commit; an
+   * existing attachment of that name is replaced.
+   *
+   * @throws {@link InvalidOptionError} when `name` is not 1 to 64 lower-case letters, digits and
+   *   dashes, `bytes` is not a Uint8Array, or the index was opened read-only.
+   * @throws {@link StorageError} when the attachment cannot be written.
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
    */
   async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
     const valid = validateAttachmentName(name);
@@ -196,18 +253,37 @@ export class HybridIndex implements SearchIndex {
     await this.write(() => this.store.saveAttachment(valid, copy));
   }
 
-  /** The attachment stored under `name`, or undefined. */
+  /**
+   * The attachment stored under `name` (a copy), or undefined.
+   *
+   * @throws {@link InvalidOptionError} when `name` is not a valid attachment name.
+   * @throws {@link CorruptIndexError} when the stored bytes fail their checksum.
+   * @throws {@link StorageError} when the file cannot be read.
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
+   */
   async getAttachment(name: string): Promise<Uint8Array | undefined> {
     this.assertOpen();
     return this.store.loadAttachment(validateAttachmentName(name));
   }
 
-  /** A copy of the stored document (sparse weights as stored, in float32), or undefined. */
+  /**
+   * A copy of the stored document (sparse weights and dense components as stored, in float32),
+   * or undefined when no document has this id.
+   *
+   * @throws {@link InvalidDocumentError} when `id` is not a non-empty string.
+   * @throws {@link StorageError} when an int8 index cannot read the float vector back.
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
+   */
   async get(id: string): Promise<Document | undefined> {
     this.assertOpen();
     return this.engine.get(validateId(id, "get"));
   }
 
+  /**
+   * Counts, settings and memory of the index (see {@link IndexStats} for units).
+   *
+ * @throws {@link IndexClosedError} (as a rejection) after `close`.
+   */
   async stats(): Promise<IndexStats> {
     this.assertOpen();
     return {
@@ -226,7 +302,11 @@ export class HybridIndex implements SearchIndex {
     };
   }
 
-  /** Waits for pending writes, saves the dense graph if it grew (a failure goes to `onMaintenanceError`), and releases the write lock. Idempotent. */
+  /**
+   * Waits for pending writes, saves the dense graph if it grew (a failure goes to
+   * `onMaintenanceError`), and releases the write lock. Idempotent. Every later call except
+   * `close` rejects with {@link IndexClosedError}.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writes.catch(() => undefined);

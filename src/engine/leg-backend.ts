@@ -2,7 +2,11 @@ import type { RetrievedLeg } from "../fusion/candidate-pool.js";
 import type { LegName, SparseTokenContribution } from "../types.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 
-/** Ids of candidates a leg did not retrieve, whose exact scores the pipeline asks for. */
+/**
+ * Ids of candidates a leg did not retrieve, whose exact scores the pipeline asks for.
+ *
+ * @internal
+ */
 export interface CompletionRequest {
   leg: "sparse" | "dense";
   ids: string[];
@@ -12,6 +16,8 @@ export interface CompletionRequest {
  * What a storage backend (embedded, Elasticsearch) provides to the search pipeline. Fusion and
  * relevance filtering are the pipeline's, so every backend ranks the same way. Calls take every
  * leg at once so a remote backend can answer them in one round trip.
+ *
+ * @internal
  */
 export interface LegBackend {
   /** Per leg, its best `candidates` hits among documents matching the query's filter, best first. */

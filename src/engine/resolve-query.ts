@@ -43,7 +43,11 @@ export interface IndexCapabilities {
   textLeg: boolean;
 }
 
-/** Validates a query and applies defaults; `where` prefixes error messages. */
+/**
+ * Validates a query and applies defaults; `where` prefixes error messages.
+ *
+ * @internal
+ */
 export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where = "query"): ResolvedQuery {
   const fail = (problem: string): never => {
     throw new InvalidQueryError(`${where}: ${problem}`);
@@ -93,7 +97,7 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
   for (const [leg, w] of Object.entries(f.weights ?? {})) {
     if (!LEG_NAMES.includes(leg as LegName)) fail(`weights: unknown leg "${leg}" (use ${LEG_NAMES.join(", ")})`);
     if (!(typeof w === "number" && w >= 0 && Number.isFinite(w))) fail(`weights.${leg} must be a finite number ≥ 0, got ${w}`);
-    weights[leg as LegName] = w as number;
+    weights[leg as LegName] = w;
   }
 
   return {
@@ -116,7 +120,7 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
 function integer(v: unknown, fallback: number, min: number, max: number, name: string, fail: (p: string) => never): number {
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) fail(`"${name}" must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v as number;
+  return v;
 }
 
 function validateRelevance(r: RelevanceOptions, fail: (p: string) => never): RelevanceOptions {

@@ -2,9 +2,13 @@ import type { Document, Metric, SearchQuery, SearchResult } from "../types.js";
 
 /** What every backend reports in `stats()`; each adds its own details. */
 export interface BackendStats {
+  /** Number of live (stored, not deleted) documents. */
   documents: number;
+  /** Dense dimension, or null while no dense vector has fixed it. */
   dimension: number | null;
+  /** The dense leg's metric. */
   metric: Metric;
+  /** Whether the index can run the text leg. */
   textLeg: boolean;
 }
 
@@ -14,14 +18,31 @@ export interface BackendStats {
  * the other.
  */
 export interface SearchIndex {
-  upsert(docs: readonly Document[], options?: { where?: (i: number) => string }): Promise<{ upserted: number }>;
-  delete(ids: readonly string[]): Promise<{ deleted: number }>;
+  /**
+   * Adds documents, replacing any with the same id; the batch is validated whole first.
+   * `options.where(i)` names document i in error messages (default `docs[i]`).
+   */
+  upsert(docs: readonly Document[], options?: { where?: (i: number) => string }): Promise<{
+    /** Number of documents written. */
+    upserted: number;
+  }>;
+  /** Deletes documents by id; unknown ids are ignored. */
+  delete(ids: readonly string[]): Promise<{
+    /** Number of documents that existed and were deleted. */
+    deleted: number;
+  }>;
+  /** Runs the query's legs, fuses them and filters for relevance. */
   search(query: SearchQuery): Promise<SearchResult>;
-  /** Throws what `search` would for this query, without running it. */
+  /** Throws what `search` would for this query, without running it. `where` names it in errors. */
   validateQuery(query: SearchQuery, where?: string): void;
+  /** The stored document with this id, or undefined. */
   get(id: string): Promise<Document | undefined>;
+  /** Counts and settings of the index. */
   stats(): Promise<BackendStats>;
+  /** Stores bytes under `name` (lower-case letters, digits, dashes) beside the documents. */
   putAttachment(name: string, bytes: Uint8Array): Promise<void>;
+  /** The bytes stored under `name`, or undefined. */
   getAttachment(name: string): Promise<Uint8Array | undefined>;
+  /** Waits for pending writes and releases what the index holds. Idempotent. */
   close(): Promise<void>;
 }

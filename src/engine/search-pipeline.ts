@@ -9,7 +9,11 @@ interface PoolHit extends RankedHit {
   position: number;
 }
 
-/** Runs the legs, completes missing scores, fuses, filters for relevance and paginates. */
+/**
+ * Runs the legs, completes missing scores, fuses, filters for relevance and paginates.
+ *
+ * @internal
+ */
 export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
   const retrieved = await backend.retrieve(query.legs, query, query.candidates);
   const pool = buildCandidatePool(retrieved);

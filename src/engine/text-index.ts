@@ -3,7 +3,9 @@
  * documents by an internal integer; results are keys in rank order (the text leg is rank-only).
  */
 export interface TextIndex {
+  /** Indexes `text` under `key` (the key is new, or was removed before). */
   add(key: number, text: string): void;
+  /** Forgets `key`; a key never added is ignored. */
   remove(key: number): void;
   /** Up to `limit` keys matching `text`, best first. */
   search(text: string, limit: number): number[];

@@ -46,6 +46,8 @@ export function validateDocument(raw: unknown, where: string, dimension: number 
 /**
  * Validates a batch: every document, and ids unique within it. The first vector fixes the dense
  * dimension when the index has none yet.
+ *
+ * @internal
  */
 export function validateDocuments(docs: readonly unknown[], where: (i: number) => string, dimension: number | null, metric: Metric): ValidDocument[] {
   if (!Array.isArray(docs)) throw new InvalidDocumentError(`upsert takes an array of documents, got ${describeValue(docs)}`);
@@ -76,13 +78,13 @@ function validateFields(fields: unknown, fail: (problem: string) => never): Reco
     const value = fields[name];
     const label = `fields.${name}`;
     if (Array.isArray(value)) {
-      const copy: (string | number)[] = new Array(value.length);
+      const copy = new Array<string | number>(value.length);
       for (let i = 0; i < value.length; i++) {
         const v: unknown = value[i];
         if (!(typeof v === "string" || (typeof v === "number" && Number.isFinite(v)))) {
           fail(`${label} must be an array of strings or finite numbers, got ${describeValue(v)} at [${i}]`);
         }
-        copy[i] = v as string | number;
+        copy[i] = v;
       }
       setOwn(out, name, copy as FieldValue);
     } else if (typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) {

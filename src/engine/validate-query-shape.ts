@@ -18,7 +18,7 @@ export const MAX_LEG_WEIGHT = 1e6;
  */
 export function validateQueryShape(query: unknown, fail: (problem: string) => never): void {
   if (!isPlainObject(query)) fail(`a query must be an object, got ${describeValue(query)}`);
-  const q = query as Record<string, unknown>;
+  const q = query;
   if (present(q.text) && typeof q.text !== "string") fail(`"text" must be a string, got ${describeValue(q.text)}`);
   for (const name of ["k", "from", "candidates", "ef"]) {
     const v = q[name];
@@ -53,7 +53,7 @@ function validateFusionShape(fusion: unknown, fail: (problem: string) => never):
     for (const leg of Object.keys(weights)) {
       const w = weights[leg];
       if (typeof w !== "number") fail(`weights.${leg} must be a finite number ≥ 0, got ${describeValue(w)}`);
-      if ((w as number) > MAX_LEG_WEIGHT) fail(`weights.${leg} is ${w as number}, above the largest allowed weight ${MAX_LEG_WEIGHT.toExponential()}`);
+      if (w > MAX_LEG_WEIGHT) fail(`weights.${leg} is ${w}, above the largest allowed weight ${MAX_LEG_WEIGHT.toExponential()}`);
     }
   }
 }

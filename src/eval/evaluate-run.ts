@@ -4,10 +4,15 @@ import type { Qrels } from "./qrels.js";
 /** A run: query id → document ids, best first. */
 export type Run = ReadonlyMap<string, readonly string[]>;
 
+/** Mean retrieval metrics over the judged queries, each from 0 to 1. */
 export interface EvaluationSummary {
+  /** nDCG@10 with graded gains (trec_eval's ndcg_cut_10). */
   "ndcg@10": number;
+  /** Share of a query's relevant documents found in its top 100. */
   "recall@100": number;
+  /** Mean reciprocal rank of the first relevant document in the top 10 (0 when none is). */
   "mrr@10": number;
+  /** Mean average precision over the whole run. */
   map: number;
   /** Queries averaged over. */
   queries: number;

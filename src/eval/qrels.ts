@@ -26,7 +26,7 @@ export function parseQrels(text: string, source: string): Qrels {
     const rel = Number(grade);
     if (!Number.isFinite(rel) || !Number.isInteger(rel)) throw new InvalidInputError(`${source}:${i + 1}: relevance grade must be an integer, got "${grade}"`);
     let judged = qrels.get(qid!);
-    if (!judged) qrels.set(qid!, (judged = new Map()));
+    if (!judged) qrels.set(qid!, (judged = new Map<string, number>()));
     judged.set(docid!, rel);
   });
   if (qrels.size === 0) throw new InvalidInputError(`${source}: no judgements found`);

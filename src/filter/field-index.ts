@@ -37,7 +37,7 @@ export class FieldIndex {
       const values: FieldScalar[] = Array.isArray(value) ? value : [value];
       for (const v of values) {
         let byValue = this.postings.get(field);
-        if (!byValue) this.postings.set(field, (byValue = new Map()));
+        if (!byValue) this.postings.set(field, (byValue = new Map<string, SlotList>()));
         const key = valueKey(v);
         let list = byValue.get(key);
         if (!list) byValue.set(key, (list = new SlotList()));

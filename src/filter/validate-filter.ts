@@ -75,7 +75,7 @@ function check(value: unknown, where: string, path: string): Filter {
     case "terms": {
       const [field, v] = fieldEntry(arg, `${path}.terms`, fail);
       if (!Array.isArray(v)) return fail(`terms.${field} must be an array of strings, numbers or booleans`);
-      const values: (string | number | boolean)[] = new Array(v.length);
+      const values = new Array<string | number | boolean>(v.length);
       for (let i = 0; i < v.length; i++) {
         if (!isScalar(v[i])) fail(`terms.${field} must be an array of strings, numbers or booleans, got ${describeValue(v[i])} at [${i}]`);
         values[i] = v[i] as string | number | boolean;
@@ -99,7 +99,7 @@ function check(value: unknown, where: string, path: string): Filter {
     case "and":
     case "or": {
       if (!Array.isArray(arg)) return fail(`${op} must be an array of filters`);
-      const parts: Filter[] = new Array(arg.length);
+      const parts = new Array<Filter>(arg.length);
       for (let i = 0; i < arg.length; i++) parts[i] = check(arg[i], where, `${path}.${op}[${i}]`);
       return op === "and" ? { and: parts } : { or: parts };
     }

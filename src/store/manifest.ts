@@ -135,17 +135,17 @@ function checkContent(m: Partial<Manifest>, corrupt: (problem: string) => never)
   const okQuantization = config?.quantization === undefined || ["none", "int8"].includes(config.quantization);
   if (!okConfig || !okHnsw || !okQuantization) corrupt("config is missing or invalid");
   if (!Array.isArray(m.segments) || !isCount(m.generation)) corrupt("segments or generation missing");
-  const generation = m.generation!;
+  const generation = m.generation;
   const files = new Set<string>();
   const checkFile = (entry: Partial<FileEntry> | undefined, pattern: RegExp, what: string) => {
     if (typeof entry !== "object" || entry === null || typeof entry.file !== "string" || !pattern.test(entry.file) || !isSha256(entry.sha256) || !isCount(entry.bytes)) {
       corrupt(`invalid ${what} entry ${JSON.stringify(entry)}`);
     }
-    if (files.has(entry!.file!)) corrupt(`${entry!.file} is named twice`);
-    files.add(entry!.file!);
-    if (fileGeneration(entry!.file!)! > generation) corrupt(`${entry!.file} is newer than the manifest's generation ${generation}`);
+    if (files.has(entry.file)) corrupt(`${entry.file} is named twice`);
+    files.add(entry.file);
+    if (fileGeneration(entry.file)! > generation) corrupt(`${entry.file} is newer than the manifest's generation ${generation}`);
   };
-  for (const s of m.segments!) {
+  for (const s of m.segments) {
     checkFile(s, SEGMENT_FILE, "segment");
     if (!isCount(s.docs) || !isCount(s.deletes)) corrupt(`invalid segment entry ${JSON.stringify(s)}`);
   }

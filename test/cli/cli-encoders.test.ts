@@ -48,7 +48,7 @@ run("tandem index/search --encode-dense and --encode-sparse with model directori
       expect(r.stderr).toBe("");
       r.stdout.trim().split("\n").map((l) => JSON.parse(l)).forEach((line, i) => {
         const score = leg === "dense" ? (d: { dense?: Float32Array }) => referenceDense("cosine", Array.from(qDense[i]!), d.dense) : (d: { sparse?: Record<string, number> }) => referenceSparse(qSparse[i]!, d.sparse);
-        expectSameTopK(line.hits, referenceLeg(live as never, score as never, undefined), 5);
+        expectSameTopK(line.hits, referenceLeg(live, score as never, undefined), 5);
       });
     }
     await dense.dispose();

@@ -28,7 +28,7 @@ function mutate(d: Document, m: { field: string; value: FieldValue; token: strin
   else fields[m.field] = m.value;
   if (m.at === 1) fields.added = "z";
   d.sparse![m.token] = 7;
-  if (d.dense) (d.dense as number[] | Float32Array)[m.at % 2] = 123;
+  if (d.dense) (d.dense)[m.at % 2] = 123;
 }
 
 const filters = (f: string): Filter[] => [{ term: { [f]: "a" } }, { term: { [f]: 99 } }, { terms: { [f]: ["b", 3] } }, { range: { [f]: { gte: 2 } } }];

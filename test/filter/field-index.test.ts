@@ -15,12 +15,12 @@ const field = fc.constantFrom("x", "y", "z", "missing");
 const bound = fc.oneof(fc.integer({ min: -1, max: 7 }), fc.constantFrom("a", "b", "2021-06-01"));
 const filter: fc.Arbitrary<Filter> = fc.letrec((tie) => ({
   leaf: fc.oneof(
-    fc.tuple(field, scalar).map(([f, v]) => ({ term: { [f]: v } }) as Filter),
-    fc.tuple(field, fc.array(scalar, { maxLength: 3 })).map(([f, v]) => ({ terms: { [f]: v } }) as Filter),
+    fc.tuple(field, scalar).map(([f, v]) => ({ term: { [f]: v } })),
+    fc.tuple(field, fc.array(scalar, { maxLength: 3 })).map(([f, v]) => ({ terms: { [f]: v } })),
     fc
       .tuple(field, fc.record({ gte: bound, gt: bound, lte: bound, lt: bound }, { requiredKeys: [] }))
       .filter(([, b]) => Object.keys(b).length > 0)
-      .map(([f, b]) => ({ range: { [f]: b } }) as Filter),
+      .map(([f, b]) => ({ range: { [f]: b } })),
   ),
   node: fc.oneof(
     { depthSize: "small" },

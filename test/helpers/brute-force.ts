@@ -34,7 +34,7 @@ export function referenceSparse(q: Record<string, number>, d: Record<string, num
   let shared = false;
   for (const [t, w] of Object.entries(q)) {
     if (d[t] !== undefined && w > 0) {
-      sum += Math.fround(w) * Math.fround(d[t]!);
+      sum += Math.fround(w) * Math.fround(d[t]);
       shared = true;
     }
   }
@@ -44,7 +44,7 @@ export function referenceSparse(q: Record<string, number>, d: Record<string, num
 export function referenceDense(metric: Metric, q: number[], d: ArrayLike<number> | undefined): number | undefined {
   if (!d) return undefined;
   const qf = Float32Array.from(q);
-  const df = Float32Array.from(d as ArrayLike<number>);
+  const df = Float32Array.from(d);
   let dot = 0;
   let qq = 0;
   let dd = 0;

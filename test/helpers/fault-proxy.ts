@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { asyncListener } from "./async-listener.js";
 
 /** What the proxy does to the n-th `_bulk` request (0-based); undefined forwards it untouched. */
 export type BulkFault =
@@ -42,7 +43,7 @@ export async function startFaultProxy(
     return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() };
   };
 
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer(asyncListener(async (req, res) => {
     const payload = await body(req);
     const isBulk = /\/_bulk(\?|$)/.test(req.url ?? "");
     const fault = isBulk ? faultFor(bulkNumber++) : undefined;
@@ -80,7 +81,7 @@ export async function startFaultProxy(
         }
         const rejected = items.map((_, i) => i % fault.every === 0);
         const kept = items.filter((_, i) => !rejected[i]);
-        const forwarded = kept.length ? JSON.parse((await forward(req, Buffer.from(kept.flatMap((it) => (it.source === undefined ? [it.action] : [it.action, it.source])).join("\n") + "\n"))).text) : { items: [] };
+        const forwarded = kept.length ? (JSON.parse((await forward(req, Buffer.from(kept.flatMap((it) => (it.source === undefined ? [it.action] : [it.action, it.source])).join("\n") + "\n"))).text) as { items: unknown[] }) : { items: [] };
         let k = 0;
         const merged = items.map((it, i) => {
           if (!rejected[i]) return forwarded.items[k++];
@@ -96,7 +97,7 @@ export async function startFaultProxy(
     } catch (err) {
       res.destroy(err as Error);
     }
-  });
+  }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -25,7 +25,7 @@ async function problemsAgainstState(reader: HybridIndex): Promise<string[]> {
   if ((await reader.stats()).documents !== CHURN_DOCS) problems.push(`documents ${(await reader.stats()).documents}`);
   for (const doc of expected) {
     const got = await reader.get(doc.id);
-    if (got?.fields?.round !== round) problems.push(`${doc.id} is of round ${got?.fields?.round}, d0 of round ${round}`);
+    if (got?.fields?.round !== round) problems.push(`${doc.id} is of round ${String(got?.fields?.round)}, d0 of round ${round}`);
     else if (Array.from(got.dense!).some((x, i) => x !== Math.fround(doc.dense![i]!))) problems.push(`${doc.id}: dense differs from round ${round}`);
   }
   const reference = expected.map((d) => ({ id: d.id, score: dot(QUERY, Array.from(d.dense!)) })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));

@@ -2,6 +2,7 @@ import { describeValue, InvalidInputError, InvalidOptionError, isPlainObject, se
 import { createEnglishAnalyzer } from "./english-analyzer.js";
 import { luceneQuantizedLength } from "./lucene-length.js";
 
+/** Options of {@link Bm25Encoder.fit}. */
 export interface Bm25Options {
   /** Term-frequency saturation. Default 0.9 (Anserini's default). */
   k1?: number;
@@ -15,13 +16,21 @@ export interface Bm25Options {
 
 /** What fitting learns from a corpus; JSON-serializable so queries can be encoded later. */
 export interface Bm25Model {
+  /** Always `bm25`. */
   kind: "bm25";
+  /** Model format version; 1. */
   version: 1;
+  /** Term-frequency saturation used when fitting. */
   k1: number;
+  /** Length normalization (0..1) used when fitting. */
   b: number;
+  /** Whether document lengths are quantized as Lucene's norms are. */
   luceneLengths: boolean;
+  /** Number of documents fitted on. */
   documents: number;
+  /** Mean document length, in terms after analysis. */
   averageLength: number;
+  /** Term → number of fitted documents containing it. */
   documentFrequency: Record<string, number>;
 }
 
@@ -38,6 +47,7 @@ export class Bm25Encoder implements SparseEncoder {
   private readonly frequency: Map<string, number>;
 
   private constructor(
+    /** The fitted statistics; serialize it (JSON) to restore the encoder with {@link Bm25Encoder.fromModel}. */
     readonly model: Bm25Model,
     analyze?: (text: string) => string[],
   ) {
@@ -45,7 +55,11 @@ export class Bm25Encoder implements SparseEncoder {
     this.frequency = new Map(Object.entries(model.documentFrequency));
   }
 
-  /** Learns document frequencies and the average length from `texts`. */
+  /**
+   * Learns document frequencies and the average length from `texts`.
+   *
+   * @throws {@link tandem-search!InvalidOptionError} when `k1` is not a finite number ≥ 0 or `b` is not in [0, 1].
+   */
   static fit(texts: readonly string[], options: Bm25Options = {}): Bm25Encoder {
     const k1 = options.k1 ?? 0.9;
     const b = options.b ?? 0.4;
@@ -77,6 +91,8 @@ export class Bm25Encoder implements SparseEncoder {
   /**
    * Restores a fitted encoder from its model (e.g. read back from JSON), checking it: a damaged
    * model is an InvalidInputError, not a source of NaN weights. The model is copied.
+   *
+   * @throws {@link tandem-search!InvalidInputError} when `model` is not a valid version 1 BM25 model.
    */
   static fromModel(model: Bm25Model, analyze?: (text: string) => string[]): Bm25Encoder {
     const fail = (problem: string): never => {
@@ -99,11 +115,13 @@ export class Bm25Encoder implements SparseEncoder {
     return new Bm25Encoder({ ...model, documentFrequency }, analyze);
   }
 
+  /** The term's inverse document frequency, ln(1 + (N − df + 0.5) / (df + 0.5)); an unseen term has df 0. */
   idf(term: string): number {
     const df = this.frequency.get(term) ?? 0;
     return Math.log(1 + (this.model.documents - df + 0.5) / (df + 0.5));
   }
 
+  /** The document's BM25 term weights, synchronously (terms of weight 0 are left out). */
   encodeDocumentSync(text: string): SparseVector {
     const terms = this.analyze(text);
     const { k1, b, averageLength } = this.model;
@@ -117,6 +135,7 @@ export class Bm25Encoder implements SparseEncoder {
     return out;
   }
 
+  /** The query's term counts, synchronously. */
   encodeQuerySync(text: string): SparseVector {
     return Object.fromEntries(counts(this.analyze(text)));
   }

@@ -6,9 +6,14 @@ import { batched } from "../batched.js";
  * needs no client of its own: pass the client you already have.
  */
 export interface InferenceTransport {
-  transport: { request(params: { method: string; path: string; body?: unknown }, options?: unknown): Promise<unknown> };
+  /** The client's transport, which sends the inference requests. */
+  transport: {
+    /** Sends one request and resolves with the response body. */
+    request(params: { method: string; path: string; body?: unknown }, options?: unknown): Promise<unknown>;
+  };
 }
 
+/** Options of the Elasticsearch inference encoders. */
 export interface InferenceOptions {
   /** The inference endpoint's id (`inference_id`), e.g. `.elser-2-elasticsearch` or `my-e5`. */
   inferenceId: string;

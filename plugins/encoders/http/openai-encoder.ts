@@ -1,6 +1,7 @@
 import { EncoderError, type DenseEncoder } from "../../../src/index.js";
 import { postJson, type HttpOptions } from "./post-json.js";
 
+/** Options of {@link OpenAiEmbeddingsEncoder}: a server with the OpenAI embeddings API (`POST /v1/embeddings`). */
 export interface OpenAiEncoderOptions extends HttpOptions {
   /** Server base URL, e.g. `https://api.openai.com` or a local vLLM / llama.cpp / Ollama server. */
   baseUrl: string;
@@ -14,6 +15,7 @@ export interface OpenAiEncoderOptions extends HttpOptions {
   batchSize?: number;
   /** Prepended to queries / documents (e.g. "query: " and "passage: " for E5 models). Default none. */
   queryPrefix?: string;
+  /** Prepended to documents. Default none. */
   documentPrefix?: string;
 }
 

@@ -1,5 +1,6 @@
 import { EncoderError } from "../../../src/index.js";
 
+/** Request options shared by the HTTP encoders. */
 export interface HttpOptions {
   /** Extra request headers (e.g. authorization). */
   headers?: Record<string, string>;

@@ -2,6 +2,7 @@ import { EncoderError, MIN_SPARSE_WEIGHT, type DenseEncoder, type SparseEncoder,
 import { batched } from "../batched.js";
 import { postJson, type HttpOptions } from "./post-json.js";
 
+/** Options of {@link TeiDenseEncoder} and {@link TeiSparseEncoder}: a text-embeddings-inference server. */
 export interface TeiOptions extends HttpOptions {
   /** text-embeddings-inference base URL, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
@@ -9,6 +10,7 @@ export interface TeiOptions extends HttpOptions {
   batchSize?: number;
   /** Prepended to queries / documents. Default none. */
   queryPrefix?: string;
+  /** Prepended to documents. Default none. */
   documentPrefix?: string;
 }
 

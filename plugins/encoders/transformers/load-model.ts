@@ -27,7 +27,7 @@ export type Model = ((inputs: object) => Promise<Record<string, { data: Float32A
 
 export interface LoadedModel {
   /** Tokenizes and pads a batch, truncating each text to `maxLength` tokens with its end token kept. */
-  tokenize(texts: string[], maxLength: number): Batch;
+  tokenize: (texts: string[], maxLength: number) => Batch;
   model: Model;
   /** The model directory's config.json (or {} for a hub model). */
   config: Record<string, unknown>;

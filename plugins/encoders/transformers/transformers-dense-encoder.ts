@@ -3,6 +3,7 @@ import { EncoderError } from "../../../src/index.js";
 import { batched } from "../batched.js";
 import { loadModel, type LoadedModel } from "./load-model.js";
 
+/** Options of {@link TransformersDenseEncoder.load}. */
 export interface TransformersDenseOptions {
   /** `mean` over the attention mask (sentence-transformers models, the default) or `cls` (the first token). */
   pooling?: "mean" | "cls";
@@ -10,6 +11,7 @@ export interface TransformersDenseOptions {
   normalize?: boolean;
   /** Prepended to queries / documents, e.g. "query: " and "passage: " for E5 models. Default none. */
   queryPrefix?: string;
+  /** Prepended to documents. Default none. */
   documentPrefix?: string;
   /** Tokens per text, longer texts are truncated. Default 256. */
   maxLength?: number;

@@ -5,6 +5,7 @@ import { EncoderError, MIN_SPARSE_WEIGHT } from "../../../src/index.js";
 import { batched } from "../batched.js";
 import { loadModel, type LoadedModel } from "./load-model.js";
 
+/** Options of {@link TransformersSparseEncoder.load}. */
 export interface TransformersSparseOptions {
   /** Keep weights at or above this. Default 0 (every positive weight). */
   minWeight?: number;
@@ -32,7 +33,7 @@ export class TransformersSparseEncoder implements SparseEncoder {
     const loaded = await loadModel(model, "masked-lm");
     let vocab: Record<string, number>;
     try {
-      vocab = JSON.parse(readFileSync(join(loaded.source, "tokenizer.json"), "utf8")).model.vocab;
+      vocab = (JSON.parse(readFileSync(join(loaded.source, "tokenizer.json"), "utf8")) as { model: { vocab: Record<string, number> } }).model.vocab;
     } catch (err) {
       throw new EncoderError(`${loaded.source}: cannot read the vocabulary from tokenizer.json: ${(err as Error).message}`);
     }
@@ -83,6 +84,7 @@ export class TransformersSparseEncoder implements SparseEncoder {
     });
   }
 
+  /** Releases the ONNX session. */
   async dispose(): Promise<void> {
     await this.loaded.model.dispose?.();
   }

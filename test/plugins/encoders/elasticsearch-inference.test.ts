@@ -4,6 +4,7 @@ import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ElasticsearchDenseEncoder, ElasticsearchSparseEncoder } from "../../../plugins/encoders/index.js";
 import { EncoderError } from "../../../src/index.js";
+import { asyncListener } from "../../helpers/async-listener.js";
 
 // The wire format of Elasticsearch's inference API (POST /_inference/<task>/<id> with
 // {"input": [...]}, answered with {"<task>": [{"embedding": ...}, ...]}), served by a local
@@ -13,7 +14,7 @@ let client: Client;
 let close: () => void;
 
 beforeAll(async () => {
-  const server = createServer(async (req, res) => {
+  const server = createServer(asyncListener(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -31,7 +32,7 @@ beforeAll(async () => {
     } else {
       send(404, { error: { type: "resource_not_found_exception", reason: `Inference endpoint not found [${req.url}]` }, status: 404 });
     }
-  });
+  }));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   client = new Client({ node: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxRetries: 0 });
   close = () => server.close();

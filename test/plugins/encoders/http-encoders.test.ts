@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenAiEmbeddingsEncoder, TeiDenseEncoder, TeiSparseEncoder } from "../../../plugins/encoders/index.js";
 import { EncoderError } from "../../../src/index.js";
+import { asyncListener } from "../../helpers/async-listener.js";
 
 /**
  * A local server speaking the OpenAI embeddings and text-embeddings-inference wire formats, with
@@ -23,7 +24,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
+  server = createServer(asyncListener(async (req, res) => {
     const body = await readBody(req);
     requests.push({ path: req.url!, body, auth: req.headers.authorization });
     const reply = (status: number, value: unknown) => {
@@ -46,7 +47,7 @@ beforeAll(async () => {
       return reply(200, (body.inputs as string[]).map((t) => t.split(" ").map((w, i) => ({ index: 1000 + w.length * 10 + i, value: i === 0 ? 0 : w.length / 10 }))));
     }
     reply(404, { error: "not found" });
-  });
+  }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
