@@ -31,8 +31,9 @@ export interface BeirSplit {
 async function readRecords(file: string): Promise<TextRecord[]> {
   return (await readJsonl(file)).map(({ value, where }) => {
     const record = fromBeirRecord(value);
-    if (record.id === undefined || record.id === null) throw new Error(`${where}: a record without "_id" or "id"`);
-    return { id: String(record.id), text: typeof record.text === "string" ? record.text : "" };
+    const id = record.id;
+    if (typeof id !== "string" && typeof id !== "number") throw new Error(`${where}: a record without a string or number "_id" or "id"`);
+    return { id: String(id), text: typeof record.text === "string" ? record.text : "" };
   });
 }
 
