@@ -192,6 +192,23 @@ export class QuantizedVectorStore implements DenseVectors {
     return this.fromDot(dot, this.norms[a]! * this.norms[a]!, b);
   }
 
+  sameVector(a: number, b: number): boolean {
+    if (!this.quantizer) {
+      if (this.norms[a] !== this.norms[b]) return false;
+      const x = this.pending[a]!;
+      const y = this.pending[b]!;
+      for (let i = 0; i < this.dimension; i++) if (x[i] !== y[i]) return false;
+      return true;
+    }
+    // Codes are all the graph sees, with the norm only under L2 (cosine codes are of the unit vector).
+    if (this.metric === "l2" && this.norms[a] !== this.norms[b]) return false;
+    const words = this.kernel.words;
+    const x = this.codeAt(a) >> 2;
+    const y = this.codeAt(b) >> 2;
+    for (let i = 0; i < this.codeStride >> 2; i++) if (words[x + i] !== words[y + i]) return false;
+    return true;
+  }
+
   /** The exact similarity, computed as the float store computes it, from the vector read back. */
   exactSimilarity(query: DenseQuery, slot: number): number {
     this.readInto(slot, this.kernel.floats.subarray(this.scratchAt, this.scratchAt + this.dimension));

@@ -42,6 +42,11 @@ export interface DenseVectors {
   similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void;
   /** `similarity` between two stored slots. */
   similarityBetween(a: number, b: number): number;
+  /**
+   * True when two stored slots hold what `similarity` cannot tell apart (the same floats; over
+   * int8 codes, the same codes): copies, which the graph links differently from other neighbours.
+   */
+  sameVector(a: number, b: number): boolean;
   /** The exact similarity, from the float vector. */
   exactSimilarity(query: DenseQuery, slot: number): number;
   /** Calls `visit` with the exact similarity of every accepted slot that has a vector, in slot order. */
@@ -178,6 +183,16 @@ export class VectorStore implements DenseVectors {
     if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(x, y, this.stride));
     const dot = this.kernel.dot(x, y, this.stride);
     return Math.fround(this.metric === "dot" ? dot : dot / (this.norms[a]! * this.norms[b]!));
+  }
+
+  sameVector(a: number, b: number): boolean {
+    // Equal rows have equal norms: the norm rejects almost every pair before the rows are read.
+    if (this.norms[a] !== this.norms[b]) return false;
+    const floats = this.kernel.floats;
+    const x = this.offset(a);
+    const y = this.offset(b);
+    for (let i = 0; i < this.dimension; i++) if (floats[x + i] !== floats[y + i]) return false;
+    return true;
   }
 
   /** A copy of a slot's vector, or undefined. */
