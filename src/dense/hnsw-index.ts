@@ -121,7 +121,7 @@ export class HnswIndex {
     try {
       this.searchLayer(query, entry, entrySim, Math.max(ef, k), 0, accept);
       while (this.results.size > k) this.results.pop();
-      this.addCopies(k, Math.max(ef, k), accept);
+      this.addCopies(query, k, Math.max(ef, k), accept);
     } finally {
       this.candidates.tieBreak = BY_SLOT;
       this.results.tieBreak = BY_SLOT;
@@ -273,10 +273,9 @@ export class HnswIndex {
    * Completes the `k` results with copies of the nodes noted by `searchLayer`, best first: a walk
    * over the links between the copies of each noted node whose score can still enter the results,
    * in `tieBreak` order, taking accepted copies and stopping when the next one would rank after the
-   * worst result (at most `limit` copies expanded per group). No similarity is computed: a copy
-   * scores what the node it copies scores.
+   * worst result (at most `limit` copies expanded per group).
    */
-  private addCopies(k: number, limit: number, accept: Uint8Array): void {
+  private addCopies(query: DenseQuery, k: number, limit: number, accept: Uint8Array): void {
     const origins = this.copyOrigins;
     if (origins.length === 0) return;
     const originScores = this.copyOriginScores;
@@ -306,8 +305,11 @@ export class HnswIndex {
           const n = links[base + j]!;
           if (visited.visit(n) || !this.store.sameVector(origin, n)) continue;
           candidates.push(0, n);
-          if (accept[n] === 1 && !taken.has(n) && enters(score, n)) {
-            results.push(score, n);
+          if (accept[n] !== 1 || taken.has(n)) continue;
+          // A copy scores what its origin scores, give or take a rounding for cosine near-copies.
+          const s = this.store.similarity(query, n);
+          if (enters(s, n)) {
+            results.push(s, n);
             taken.add(n);
             if (results.size > k) results.pop();
           }
@@ -329,30 +331,25 @@ export class HnswIndex {
   private selectNeighbors(base: number, nodes: number[], scores: number[], max: number, walkLevel = -1): number[] {
     const order = nodes.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
     const kept: number[] = [];
-    const keptScores: number[] = [];
     let copies: number[] = [];
     for (const i of order) {
       const node = nodes[i]!;
       const toBase = scores[i]!;
-      if (this.store.sameVector(base, node)) {
+      if (this.store.sameVector(base, node, toBase)) {
         copies.push(node);
         continue;
       }
       if (kept.length >= max) break;
       let covered = false;
-      for (let j = 0; j < kept.length; j++) {
-        const other = kept[j]!;
-        // The kept neighbour is the first argument: a quantized store keeps it prepared. A copy
-        // scores what the node it copies scores, which rules out a copy check almost every time.
-        if (this.store.similarityBetween(other, node) > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node))) {
+      for (const other of kept) {
+        // The kept neighbour is the first argument: a quantized store keeps it prepared.
+        const between = this.store.similarityBetween(other, node);
+        if (between > toBase || this.store.sameVector(other, node, between)) {
           covered = true;
           break;
         }
       }
-      if (!covered) {
-        kept.push(node);
-        keptScores.push(toBase);
-      }
+      if (!covered) kept.push(node);
     }
     if (copies.length > 0 && kept.length < max) {
       if (walkLevel >= 0) copies = this.walkCopies(base, copies, walkLevel, max - kept.length);

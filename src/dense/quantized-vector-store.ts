@@ -192,8 +192,13 @@ export class QuantizedVectorStore implements DenseVectors {
     return this.fromDot(dot, this.norms[a]! * this.norms[a]!, b);
   }
 
-  sameVector(a: number, b: number): boolean {
+  sameVector(a: number, b: number, between?: number): boolean {
     if (!this.quantizer) {
+      // Exact similarities until the first fit: the float store's rule.
+      if (this.metric === "cosine") {
+        const s = between ?? this.similarityBetween(a, b);
+        return s >= this.similarityBetween(a, a) && s >= this.similarityBetween(b, b);
+      }
       if (this.norms[a] !== this.norms[b]) return false;
       const x = this.pending[a]!;
       const y = this.pending[b]!;

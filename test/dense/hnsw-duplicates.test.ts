@@ -154,7 +154,9 @@ describe.each(["cosine", "l2", "dot"] as Metric[])("small groups of copies (%s)"
 
 describe("HNSW graphs with groups of copies (property)", () => {
   const DIM = 24;
-  const vectorKinds = fc.constantFrom("embedding", "zero", "one of the distinct");
+  // "scaled": each member the same direction at another length — one point under cosine (under a
+  // dot product the longest would outscore the rest for most queries: plain copies there).
+  const vectorKinds = fc.constantFrom("embedding", "zero", "one of the distinct", "scaled");
   const collection = fc.record({
     metric: fc.constantFrom<Metric>("cosine", "l2", "dot"),
     quantization: fc.constantFrom<Quantization>("none", "int8"),
@@ -173,7 +175,8 @@ describe("HNSW graphs with groups of copies (property)", () => {
         c.groups.forEach((g, i) => {
           // The cosine of a zero vector is undefined (documents refuse it); there it is an embedding.
           const v = g.kind === "zero" && c.metric !== "cosine" ? new Array<number>(DIM).fill(0) : g.kind === "one of the distinct" ? data[i % c.distinct]! : data[c.distinct + i]!;
-          for (let j = 0; j < g.size; j++) entries.push({ v, copy: true });
+          const scale = seededRandom(c.orderSeed + i);
+          for (let j = 0; j < g.size; j++) entries.push({ v: g.kind === "scaled" && c.metric !== "dot" ? v.map((x) => x * (0.5 + 3 * scale())) : v, copy: true });
         });
         const items = shuffle(entries, c.orderSeed);
         // Deleting and re-adding a document appends its vector again: a copy of a deleted node.
