@@ -89,7 +89,7 @@ export class HnswIndex {
     for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
       this.searchLayer(query, entry, entrySim, this.params.efConstruction, l, null);
       const found = this.results.entries();
-      const selected = this.selectNeighbors(slot, found.nodes, found.scores, this.params.M, l);
+      const selected = this.selectNeighbors(slot, found.nodes, found.scores, this.selfScore(query, slot), this.params.M, l);
       this.setLinks(slot, l, selected);
       for (const neighbor of selected) this.addLink(neighbor, slot, l);
       // Continue from the closest found at this level.
@@ -168,6 +168,13 @@ export class HnswIndex {
     h = (h ^ (h >>> 16)) >>> 0;
     const u = (h + 1) / 4294967297;
     return Math.min(31, Math.floor(-Math.log(u) * this.levelScale));
+  }
+
+  /** The similarity of a slot with itself, computed as `searchLayer` computes the others. */
+  private selfScore(query: DenseQuery, slot: number): number {
+    this.batch[0] = slot;
+    this.store.similarities(query, this.batch, 1, this.batchScores);
+    return this.batchScores[0]!;
   }
 
   /** A pseudo-random rank of `node` among candidates of `base` with equal similarity. */
@@ -328,28 +335,35 @@ export class HnswIndex {
    * links into a group of copies instead of piling them onto its oldest or newest members. A node
    * being inserted (`walkLevel` ≥ 0) takes its copies from a walk over the group (`walkCopies`).
    */
-  private selectNeighbors(base: number, nodes: number[], scores: number[], max: number, walkLevel = -1): number[] {
+  private selectNeighbors(base: number, nodes: number[], scores: number[], selfScore: number, max: number, walkLevel = -1): number[] {
     const order = nodes.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
     const kept: number[] = [];
+    const keptScores: number[] = [];
     let copies: number[] = [];
     for (const i of order) {
       const node = nodes[i]!;
       const toBase = scores[i]!;
-      if (this.store.sameVector(base, node, toBase)) {
+      // A copy scores what the base scores with itself (computed the same way as `scores`).
+      if (toBase >= selfScore && this.store.sameVector(base, node, toBase)) {
         copies.push(node);
         continue;
       }
       if (kept.length >= max) break;
       let covered = false;
-      for (const other of kept) {
-        // The kept neighbour is the first argument: a quantized store keeps it prepared.
+      for (let j = 0; j < kept.length; j++) {
+        const other = kept[j]!;
+        // The kept neighbour is the first argument: a quantized store keeps it prepared. Copies
+        // score alike against the base, which rules out the copy check almost every time.
         const between = this.store.similarityBetween(other, node);
-        if (between > toBase || this.store.sameVector(other, node, between)) {
+        if (between > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node, between))) {
           covered = true;
           break;
         }
       }
-      if (!covered) kept.push(node);
+      if (!covered) {
+        kept.push(node);
+        keptScores.push(toBase);
+      }
     }
     if (copies.length > 0 && kept.length < max) {
       if (walkLevel >= 0) copies = this.walkCopies(base, copies, walkLevel, max - kept.length);
@@ -421,7 +435,7 @@ export class HnswIndex {
     const nodes = [neighbor];
     for (let i = 1; i <= count; i++) nodes.push(links[base + i]!);
     const scores = nodes.map((n) => this.store.similarityBetween(node, n));
-    this.setLinks(node, level, this.selectNeighbors(node, nodes, scores, max));
+    this.setLinks(node, level, this.selectNeighbors(node, nodes, scores, this.store.similarityBetween(node, node), max));
   }
 
   private linkList(node: number, level: number): { links: Uint32Array; base: number } {
