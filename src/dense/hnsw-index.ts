@@ -1,5 +1,5 @@
 import { ensureCapacity } from "../typed-arrays.js";
-import { ScoredHeap } from "./scored-heap.js";
+import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
 import { VisitedSet } from "./visited-set.js";
 
@@ -14,6 +14,8 @@ export interface HnswParams {
 }
 
 export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, seed: 42 };
+
+const BY_SLOT: TieBreak = (a, b) => a - b;
 
 /**
  * Hierarchical Navigable Small World graph (Malkov & Yashunin) over the slots of a vector store.
@@ -33,6 +35,12 @@ export class HnswIndex {
   private readonly visited = new VisitedSet();
   private readonly candidates = new ScoredHeap("best");
   private readonly results = new ScoredHeap("worst");
+  /** The walk over copies of a node being inserted, ranked by `tieRank` (negated: higher is better). */
+  private readonly copyCandidates = new ScoredHeap("best");
+  private readonly copyKept = new ScoredHeap("worst");
+  /** Nodes a query expanded that have copies it did not take in, and their scores. */
+  private readonly copyOrigins: number[] = [];
+  private readonly copyOriginScores: number[] = [];
   /** Unvisited neighbours of the node being expanded, and their similarities. */
   private readonly batch = new Uint32Array(MAX_BATCH);
   private readonly batchScores = new Float64Array(MAX_BATCH);
@@ -81,7 +89,7 @@ export class HnswIndex {
     for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
       this.searchLayer(query, entry, entrySim, this.params.efConstruction, l, null);
       const found = this.results.entries();
-      const selected = this.selectNeighbors(found.nodes, found.scores, this.params.M);
+      const selected = this.selectNeighbors(slot, found.nodes, found.scores, this.selfScore(query, slot), this.params.M, l);
       this.setLinks(slot, l, selected);
       for (const neighbor of selected) this.addLink(neighbor, slot, l);
       // Continue from the closest found at this level.
@@ -97,17 +105,28 @@ export class HnswIndex {
   }
 
   /**
-   * Up to `k` accepted nodes closest to the query, best first, exploring with a candidate list of
-   * `ef` (≥ k). The filter is applied during traversal: rejected nodes are walked through but
-   * never returned. Scores are the store's exact similarities.
+   * Up to `k` accepted nodes closest to the query, in no particular order, exploring with a
+   * candidate list of `ef` (≥ k). The filter is applied during traversal: rejected nodes are walked
+   * through but never returned. Scores are the store's similarities; equal scores rank by
+   * `tieBreak` (slot order unless given), as in an exact scan.
    */
-  search(query: DenseQuery, k: number, ef: number, accept: Uint8Array): { slots: number[]; scores: number[] } {
+  search(query: DenseQuery, k: number, ef: number, accept: Uint8Array, tieBreak: TieBreak = BY_SLOT): { slots: number[]; scores: number[] } {
     if (this.entryPoint < 0) return { slots: [], scores: [] };
     let entry = this.entryPoint;
     let entrySim = this.store.similarity(query, entry);
     for (let l = this.maxLevel; l > 0; l--) [entry, entrySim] = this.greedy(query, entry, entrySim, l);
-    this.searchLayer(query, entry, entrySim, Math.max(ef, k), 0, accept);
-    while (this.results.size > k) this.results.pop();
+    this.candidates.tieBreak = tieBreak;
+    this.results.tieBreak = tieBreak;
+    this.copyCandidates.tieBreak = tieBreak;
+    try {
+      this.searchLayer(query, entry, entrySim, Math.max(ef, k), 0, accept);
+      while (this.results.size > k) this.results.pop();
+      this.addCopies(query, k, Math.max(ef, k), accept);
+    } finally {
+      this.candidates.tieBreak = BY_SLOT;
+      this.results.tieBreak = BY_SLOT;
+      this.copyCandidates.tieBreak = BY_SLOT;
+    }
     const { nodes, scores } = this.results.entries();
     return { slots: nodes, scores };
   }
@@ -151,6 +170,21 @@ export class HnswIndex {
     return Math.min(31, Math.floor(-Math.log(u) * this.levelScale));
   }
 
+  /** The similarity of a slot with itself, computed as `searchLayer` computes the others. */
+  private selfScore(query: DenseQuery, slot: number): number {
+    this.batch[0] = slot;
+    this.store.similarities(query, this.batch, 1, this.batchScores);
+    return this.batchScores[0]!;
+  }
+
+  /** A pseudo-random rank of `node` among candidates of `base` with equal similarity. */
+  private tieRank(base: number, node: number): number {
+    let h = Math.imul(base ^ this.params.seed, 0x9e3779b1) ^ node;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
   /** Moves greedily towards the query on one upper level. */
   private greedy(query: DenseQuery, entry: number, entrySim: number, level: number): [number, number] {
     let changed = true;
@@ -172,7 +206,13 @@ export class HnswIndex {
     return [entry, entrySim];
   }
 
-  /** Best-first search of one level; leaves up to `ef` accepted nodes in `this.results`. */
+  /**
+   * Best-first search of one level; leaves up to `ef` accepted nodes in `this.results`. `accept`
+   * null means a node is being inserted. A copy of the node being expanded (same score, same
+   * vector) is not taken into the list: it leads nowhere that node does not, and a group of copies
+   * larger than ef would fill the whole list and stop the search at the group. A query notes the
+   * node instead, and `addCopies` collects the copies that belong in the results.
+   */
   private searchLayer(query: DenseQuery, entry: number, entrySim: number, ef: number, level: number, accept: Uint8Array | null): void {
     const visited = this.visited;
     const candidates = this.candidates;
@@ -180,6 +220,8 @@ export class HnswIndex {
     visited.reset(this.nodeCount);
     candidates.clear();
     results.clear();
+    this.copyOrigins.length = 0;
+    this.copyOriginScores.length = 0;
     visited.visit(entry);
     candidates.push(entrySim, entry);
     if (accept === null || accept[entry] === 1) results.push(entrySim, entry);
@@ -209,10 +251,20 @@ export class HnswIndex {
       }
       if (fresh === 0) continue;
       this.store.similarities(query, batch, fresh, this.batchScores);
+      let noted = false;
       for (let j = 0; j < fresh; j++) {
         const n = batch[j]!;
         const s = this.batchScores[j]!;
-        if (results.size < ef || s > lowerBound) {
+        if (s === sim && this.store.sameVector(node, n)) {
+          if (accept !== null && !noted) {
+            this.copyOrigins.push(node);
+            this.copyOriginScores.push(sim);
+            noted = true;
+          }
+          continue;
+        }
+        // A query also takes in a node tied with the worst of a full list that ranks before it.
+        if (results.size < ef || s > lowerBound || (s === lowerBound && accept !== null && results.tieBreak(n, results.topNode()) < 0)) {
           candidates.push(s, n);
           if (accept === null || accept[n] === 1) {
             results.push(s, n);
@@ -225,27 +277,143 @@ export class HnswIndex {
   }
 
   /**
-   * The neighbour-selection heuristic: take candidates best first, keeping one only if it is
-   * closer to the base than to every neighbour kept so far, which spreads links across directions.
+   * Completes the `k` results with copies of the nodes noted by `searchLayer`, best first: a walk
+   * over the links between the copies of each noted node whose score can still enter the results,
+   * in `tieBreak` order, taking accepted copies and stopping when the next one would rank after the
+   * worst result (at most `limit` copies expanded per group).
    */
-  private selectNeighbors(nodes: number[], scores: number[], max: number): number[] {
-    const order = nodes.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
-    const kept: number[] = [];
+  private addCopies(query: DenseQuery, k: number, limit: number, accept: Uint8Array): void {
+    const origins = this.copyOrigins;
+    if (origins.length === 0) return;
+    const originScores = this.copyOriginScores;
+    const results = this.results;
+    const candidates = this.copyCandidates;
+    const visited = this.visited;
+    const tieBreak = results.tieBreak;
+    const taken = new Set(results.entries().nodes);
+    visited.reset(this.nodeCount);
+    const order = origins.map((_, i) => i).sort((a, b) => originScores[b]! - originScores[a]! || tieBreak(origins[a]!, origins[b]!));
+    /** True when a node of score `s` would rank before the worst of full results. */
+    const enters = (s: number, n: number) => results.size < k || s > results.topScore() || (s === results.topScore() && tieBreak(n, results.topNode()) < 0);
     for (const i of order) {
-      if (kept.length >= max) break;
+      const origin = origins[i]!;
+      const score = originScores[i]!;
+      if (results.size >= k && score < results.topScore()) break;
+      if (visited.visit(origin)) continue;
+      candidates.clear();
+      candidates.push(0, origin);
+      for (let expanded = 0; candidates.size > 0 && expanded < limit; expanded++) {
+        const node = candidates.topNode();
+        if (node !== origin && !enters(score, node)) break;
+        candidates.pop();
+        const { links, base } = this.linkList(node, 0);
+        const count = links[base]!;
+        for (let j = 1; j <= count; j++) {
+          const n = links[base + j]!;
+          if (visited.visit(n) || !this.store.sameVector(origin, n)) continue;
+          candidates.push(0, n);
+          if (accept[n] !== 1 || taken.has(n)) continue;
+          // A copy scores what its origin scores, give or take a rounding for cosine near-copies.
+          const s = this.store.similarity(query, n);
+          if (enters(s, n)) {
+            results.push(s, n);
+            taken.add(n);
+            if (results.size > k) results.pop();
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The neighbour-selection heuristic: take candidates best first, keeping one only if no
+   * neighbour kept so far covers it — is closer to it than the base is, or is a copy of it (under
+   * a dot product a copy need not be closer to itself than the base is). Copies of the base come
+   * last, in the room the other neighbours leave: they lead nowhere the base does not, but link the
+   * copies of a vector to each other so that every one stays reachable. Among them, and among any
+   * candidates of equal similarity, the order is a hash of (base, candidate), which spreads the
+   * links into a group of copies instead of piling them onto its oldest or newest members. A node
+   * being inserted (`walkLevel` ≥ 0) takes its copies from a walk over the group (`walkCopies`).
+   */
+  private selectNeighbors(base: number, nodes: number[], scores: number[], selfScore: number, max: number, walkLevel = -1): number[] {
+    const order = nodes.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
+    const kept: number[] = [];
+    const keptScores: number[] = [];
+    let copies: number[] = [];
+    for (const i of order) {
       const node = nodes[i]!;
       const toBase = scores[i]!;
-      let good = true;
-      for (const other of kept) {
-        // The kept neighbour is the first argument: a quantized store keeps it prepared.
-        if (this.store.similarityBetween(other, node) > toBase) {
-          good = false;
+      // A copy scores what the base scores with itself (computed the same way as `scores`).
+      if (toBase >= selfScore && this.store.sameVector(base, node, toBase)) {
+        copies.push(node);
+        continue;
+      }
+      if (kept.length >= max) break;
+      let covered = false;
+      for (let j = 0; j < kept.length; j++) {
+        const other = kept[j]!;
+        // The kept neighbour is the first argument: a quantized store keeps it prepared. Copies
+        // score alike against the base, which rules out the copy check almost every time.
+        const between = this.store.similarityBetween(other, node);
+        if (between > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node, between))) {
+          covered = true;
           break;
         }
       }
-      if (good) kept.push(node);
+      if (!covered) {
+        kept.push(node);
+        keptScores.push(toBase);
+      }
+    }
+    if (copies.length > 0 && kept.length < max) {
+      if (walkLevel >= 0) copies = this.walkCopies(base, copies, walkLevel, max - kept.length);
+      else copies.sort((a, b) => this.tieRank(base, a) - this.tieRank(base, b));
+      for (const copy of copies) {
+        if (kept.length >= max) break;
+        kept.push(copy);
+      }
     }
     return kept;
+  }
+
+  /**
+   * Up to `max` copies of `base`, first by `tieRank`, from a walk over the links between copies
+   * at `level` starting at the copies the search found. It takes the walk beyond those few (which,
+   * in a group inserted in a row, are the same few every time, leaving the rest without incoming
+   * links), and stops once no copy left to expand ranks among the `max` kept.
+   */
+  private walkCopies(base: number, found: number[], level: number, max: number): number[] {
+    const visited = this.visited;
+    const candidates = this.copyCandidates;
+    const kept = this.copyKept;
+    visited.reset(this.nodeCount);
+    visited.visit(base);
+    candidates.clear();
+    kept.clear();
+    const offer = (n: number) => {
+      const rank = -this.tieRank(base, n);
+      if (kept.size >= max && rank <= kept.topScore()) return;
+      candidates.push(rank, n);
+      kept.push(rank, n);
+      if (kept.size > max) kept.pop();
+    };
+    for (const n of found) if (!visited.visit(n)) offer(n);
+    while (candidates.size > 0) {
+      if (kept.size >= max && candidates.topScore() < kept.topScore()) break;
+      const { links, base: at } = this.linkList(candidates.topNode(), level);
+      candidates.pop();
+      const count = links[at]!;
+      for (let i = 1; i <= count; i++) {
+        const n = links[at + i]!;
+        if (!visited.visit(n) && this.store.sameVector(base, n)) offer(n);
+      }
+    }
+    const out: number[] = [];
+    while (kept.size > 0) {
+      out.push(kept.topNode());
+      kept.pop();
+    }
+    return out.reverse();
   }
 
   private setLinks(node: number, level: number, neighbors: number[]): void {
@@ -267,7 +435,7 @@ export class HnswIndex {
     const nodes = [neighbor];
     for (let i = 1; i <= count; i++) nodes.push(links[base + i]!);
     const scores = nodes.map((n) => this.store.similarityBetween(node, n));
-    this.setLinks(node, level, this.selectNeighbors(nodes, scores, max));
+    this.setLinks(node, level, this.selectNeighbors(node, nodes, scores, this.store.similarityBetween(node, node), max));
   }
 
   private linkList(node: number, level: number): { links: Uint32Array; base: number } {

@@ -6,9 +6,10 @@ import { ScalarQuantizer } from "./scalar-quantizer.js";
 import { MAX_BATCH, prepareDenseQuery, type DenseQuery, type DenseVectors, type FloatRowLocation } from "./vector-store.js";
 
 /**
- * Quantization starts when this many vectors are stored, and the ranges are refitted over every
- * stored vector each time the count grows 4-fold, so early vectors do not fix the ranges for
- * good. Below it similarities are exact: such a store is small anyway.
+ * Quantization starts when this many distinct vectors are stored (copies of one vector would fit
+ * every range to a single point and give every later vector the same codes), and the ranges are
+ * refitted over every stored vector each time the count grows 4-fold, so early vectors do not fix
+ * the ranges for good. Before it similarities are exact.
  */
 const FIRST_FIT = 1024;
 /**
@@ -61,7 +62,9 @@ export class QuantizedVectorStore implements DenseVectors {
   private readonly own = new InMemoryRows(this.ownCopies);
   private slotCount = 0;
   private vectorCount = 0;
-  private nextFit = FIRST_FIT;
+  private nextFit = 0;
+  /** Hashes of the distinct vectors (as quantized) stored before the first fit. */
+  private readonly distinctBeforeFit = new Set<number>();
   private quantizer: ScalarQuantizer | null = null;
   /** Float copies of the vectors stored before the first fit. */
   private pending: (Float32Array | undefined)[] = [];
@@ -74,6 +77,9 @@ export class QuantizedVectorStore implements DenseVectors {
   private readonly preparedRowOf = new Map<number, number>();
   private readonly preparedOffset = new Float64Array(PREPARED_ROWS);
   private nextPrepared = 0;
+  /** One float and its bits, for hashing. */
+  private readonly hashFloat = new Float32Array(1);
+  private readonly hashBits = new Uint32Array(this.hashFloat.buffer);
   /** Where an exact scan reads runs of float rows, allocated on the first scan. */
   private scanBlock: Float32Array | null = null;
 
@@ -130,9 +136,15 @@ export class QuantizedVectorStore implements DenseVectors {
     }
     this.sourceOf[slot] = this.sourceIndex(location.rows);
     this.rowOf[slot] = location.row;
-    if (this.quantizer) this.quantizer.encode(vector, this.codeScale(slot), this.kernel.bytes, this.codeAt(slot));
-    else this.pending[slot] = Float32Array.from(vector);
-    if (++this.vectorCount === this.nextFit) this.fit();
+    this.vectorCount++;
+    if (this.quantizer) {
+      this.quantizer.encode(vector, this.codeScale(slot), this.kernel.bytes, this.codeAt(slot));
+      if (this.vectorCount === this.nextFit) this.fit();
+      return;
+    }
+    this.pending[slot] = Float32Array.from(vector);
+    this.distinctBeforeFit.add(this.quantizedHash(slot));
+    if (this.distinctBeforeFit.size === FIRST_FIT) this.fit();
   }
 
   has(slot: number): boolean {
@@ -178,6 +190,28 @@ export class QuantizedVectorStore implements DenseVectors {
     const row = this.preparedRow(a);
     const dot = this.preparedOffset[row]! + this.kernel.dotCodes(this.preparedAt + row * 2 * this.codeStride, this.codeAt(b), this.codeStride) / this.quantizer.codeQueryFactor;
     return this.fromDot(dot, this.norms[a]! * this.norms[a]!, b);
+  }
+
+  sameVector(a: number, b: number, between?: number): boolean {
+    if (!this.quantizer) {
+      // Exact similarities until the first fit: the float store's rule.
+      if (this.metric === "cosine") {
+        const s = between ?? this.similarityBetween(a, b);
+        return s >= this.similarityBetween(a, a) && s >= this.similarityBetween(b, b);
+      }
+      if (this.norms[a] !== this.norms[b]) return false;
+      const x = this.pending[a]!;
+      const y = this.pending[b]!;
+      for (let i = 0; i < this.dimension; i++) if (x[i] !== y[i]) return false;
+      return true;
+    }
+    // Codes are all the graph sees, with the norm only under L2 (cosine codes are of the unit vector).
+    if (this.metric === "l2" && this.norms[a] !== this.norms[b]) return false;
+    const words = this.kernel.words;
+    const x = this.codeAt(a) >> 2;
+    const y = this.codeAt(b) >> 2;
+    for (let i = 0; i < this.codeStride >> 2; i++) if (words[x + i] !== words[y + i]) return false;
+    return true;
   }
 
   /** The exact similarity, computed as the float store computes it, from the vector read back. */
@@ -263,6 +297,18 @@ export class QuantizedVectorStore implements DenseVectors {
     return -(queryNorm2 - 2 * dot + n * n);
   }
 
+  /** An FNV-style hash of a pending vector's float32 words as it would be quantized (a collision only delays the first fit). */
+  private quantizedHash(slot: number): number {
+    const scale = this.codeScale(slot);
+    const row = this.pending[slot]!;
+    let h = 0x811c9dc5;
+    for (let d = 0; d < this.dimension; d++) {
+      this.hashFloat[0] = row[d]! * scale;
+      h = Math.imul(h ^ this.hashBits[0]!, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
   /** The prepared row holding `slot` as a query, preparing it (in place of the oldest) if needed. */
   private preparedRow(slot: number): number {
     let row = this.preparedRowOf.get(slot);
@@ -326,7 +372,8 @@ export class QuantizedVectorStore implements DenseVectors {
     this.betweenFrom = null;
     this.preparedSlot.fill(-1);
     this.preparedRowOf.clear();
-    this.nextFit *= 4;
+    this.nextFit = 4 * this.vectorCount;
+    this.distinctBeforeFit.clear();
   }
 
   /** Every stored vector read back, one at a time into the same array. */

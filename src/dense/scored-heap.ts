@@ -1,14 +1,25 @@
+/** Orders two nodes of equal score: negative when `a` ranks before `b`. */
+export type TieBreak = (a: number, b: number) => number;
+
+const BY_NODE: TieBreak = (a, b) => a - b;
+
 /**
  * Binary heap of (similarity, node) pairs in growable typed arrays, reused across queries.
  * `best` ordering keeps the highest similarity on top (the candidate queue); `worst` keeps the
- * lowest on top (the bounded result set). @internal
+ * lowest on top (the bounded result set). Equal similarities are ordered by `tieBreak` (node
+ * number unless set), so which of several tied nodes a bounded set keeps does not depend on the
+ * order they were found in. @internal
  */
 export class ScoredHeap {
   private scores = new Float64Array(64);
   private nodes = new Uint32Array(64);
   size = 0;
+  tieBreak: TieBreak = BY_NODE;
+  private readonly best: boolean;
 
-  constructor(private readonly order: "best" | "worst") {}
+  constructor(order: "best" | "worst") {
+    this.best = order === "best";
+  }
 
   clear(): void {
     this.size = 0;
@@ -22,9 +33,11 @@ export class ScoredHeap {
     return this.nodes[0]!;
   }
 
-  /** True when a should sit above b. */
-  private above(a: number, b: number): boolean {
-    return this.order === "best" ? a > b : a < b;
+  /** True when (score a, node a) should sit above (score b, node b); the tie-break runs only on equal scores. */
+  private above(a: number, nodeA: number, b: number, nodeB: number): boolean {
+    if (a !== b) return this.best ? a > b : a < b;
+    const t = this.tieBreak(nodeA, nodeB);
+    return this.best ? t < 0 : t > 0;
   }
 
   push(score: number, node: number): void {
@@ -36,36 +49,47 @@ export class ScoredHeap {
       nodes.set(this.nodes);
       this.nodes = nodes;
     }
+    const scores = this.scores;
+    const nodes = this.nodes;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.above(score, this.scores[parent]!)) break;
-      this.scores[i] = this.scores[parent]!;
-      this.nodes[i] = this.nodes[parent]!;
+      const p = scores[parent]!;
+      if (p === score ? !this.above(score, node, p, nodes[parent]!) : this.best ? score < p : score > p) break;
+      scores[i] = p;
+      nodes[i] = nodes[parent]!;
       i = parent;
     }
-    this.scores[i] = score;
-    this.nodes[i] = node;
+    scores[i] = score;
+    nodes[i] = node;
   }
 
   pop(): void {
     const n = --this.size;
     if (n <= 0) return;
-    const score = this.scores[n]!;
-    const node = this.nodes[n]!;
+    const scores = this.scores;
+    const nodes = this.nodes;
+    const score = scores[n]!;
+    const node = nodes[n]!;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && this.above(this.scores[right]!, this.scores[left]!) ? right : left;
-      if (!this.above(this.scores[child]!, score)) break;
-      this.scores[i] = this.scores[child]!;
-      this.nodes[i] = this.nodes[child]!;
+      let child = left;
+      if (right < n) {
+        const r = scores[right]!;
+        const l = scores[left]!;
+        if (r === l ? this.above(r, nodes[right]!, l, nodes[left]!) : this.best ? r > l : r < l) child = right;
+      }
+      const c = scores[child]!;
+      if (c === score ? !this.above(c, nodes[child]!, score, node) : this.best ? c < score : c > score) break;
+      scores[i] = c;
+      nodes[i] = nodes[child]!;
       i = child;
     }
-    this.scores[i] = score;
-    this.nodes[i] = node;
+    scores[i] = score;
+    nodes[i] = node;
   }
 
   /** Copies the contents (in heap order) out. */

@@ -42,6 +42,13 @@ export interface DenseVectors {
   similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void;
   /** `similarity` between two stored slots. */
   similarityBetween(a: number, b: number): number;
+  /**
+   * True when `similarity` cannot tell two stored slots apart — each is as similar to the other as
+   * to itself: the same floats; under cosine also directions whose float32 cosine rounds to the
+   * self-similarity; over int8 codes, the same codes. The graph links such copies differently from
+   * other neighbours. `between` is their similarity, when the caller has it.
+   */
+  sameVector(a: number, b: number, between?: number): boolean;
   /** The exact similarity, from the float vector. */
   exactSimilarity(query: DenseQuery, slot: number): number;
   /** Calls `visit` with the exact similarity of every accepted slot that has a vector, in slot order. */
@@ -79,6 +86,8 @@ export class VectorStore implements DenseVectors {
   private readonly outAt: number;
   private readonly rowsAt: number;
   private norms = new Float32Array(16);
+  /** Under cosine, each vector's similarity with itself (1 give or take a rounding). */
+  private selfSimilarities = new Float32Array(16);
   private present = new Uint8Array(16);
   private slotCount = 0;
   private loaded: DenseQuery | null = null;
@@ -110,11 +119,13 @@ export class VectorStore implements DenseVectors {
     this.kernel.reserve(this.offset(slot + 1));
     this.norms = ensureCapacity(this.norms, slot + 1);
     this.present = ensureCapacity(this.present, slot + 1);
+    if (this.metric === "cosine") this.selfSimilarities = ensureCapacity(this.selfSimilarities, slot + 1);
     if (vector) {
       const at = this.offset(slot);
       this.kernel.floats.set(vector, at);
       this.norms[slot] = Math.sqrt(this.kernel.dot(at, at, this.stride));
       this.present[slot] = 1;
+      if (this.metric === "cosine") this.selfSimilarities[slot] = this.similarityBetween(slot, slot);
     }
     this.slotCount = slot + 1;
   }
@@ -178,6 +189,21 @@ export class VectorStore implements DenseVectors {
     if (this.metric === "l2") return Math.fround(-this.kernel.squaredL2(x, y, this.stride));
     const dot = this.kernel.dot(x, y, this.stride);
     return Math.fround(this.metric === "dot" ? dot : dot / (this.norms[a]! * this.norms[b]!));
+  }
+
+  sameVector(a: number, b: number, between?: number): boolean {
+    if (this.metric === "cosine") {
+      // Near 1 a float32 cosine has steps of 6e-8: directions closer than that are one point.
+      const s = between ?? this.similarityBetween(a, b);
+      return s >= this.selfSimilarities[a]! && s >= this.selfSimilarities[b]!;
+    }
+    // Equal rows have equal norms: the norm rejects almost every pair before the rows are read.
+    if (this.norms[a] !== this.norms[b]) return false;
+    const floats = this.kernel.floats;
+    const x = this.offset(a);
+    const y = this.offset(b);
+    for (let i = 0; i < this.dimension; i++) if (floats[x + i] !== floats[y + i]) return false;
+    return true;
   }
 
   /** A copy of a slot's vector, or undefined. */

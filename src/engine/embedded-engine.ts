@@ -236,7 +236,7 @@ export class EmbeddedEngine implements LegBackend {
       if (!store.quantized) return found;
     } else {
       graph.catchUp();
-      found = graph.search(q, depth, ef, accept);
+      found = graph.search(q, depth, ef, accept, this.tieBreak);
     }
     const ranked = new TopKHeap(candidates, this.tieBreak);
     found.slots.forEach((slot, i) => ranked.push(store.quantized ? store.exactSimilarity(q, slot) : found.scores[i]!, slot));

@@ -183,6 +183,35 @@ describe.each(["cosine", "dot", "l2"] as Metric[])("QuantizedVectorStore (%s)", 
   });
 });
 
+describe.each(["cosine", "dot", "l2"] as Metric[])("int8 ranges over copies of one vector (%s)", (metric) => {
+  it("are fitted once 1,024 distinct vectors are stored, so copies stored first do not collapse them", () => {
+    // Ranges fitted over 1,024 copies were a single point: every later vector got the same codes.
+    const dim = 32;
+    const data = embeddingLike(43, 2100, dim);
+    const floats = new VectorStore(dim, metric);
+    const codes = new QuantizedVectorStore(dim, metric);
+    let slot = 0;
+    const add = (v: number[]) => {
+      floats.add(slot, v);
+      codes.add(slot++, v);
+    };
+    for (let i = 0; i < 1100; i++) add(data[0]!);
+    for (let i = 1; i < 1023; i++) add(data[i]!);
+    expect(codes.isQuantizing).toBe(false);
+    add(data[1023]!);
+    expect(codes.isQuantizing).toBe(true);
+    for (let i = 1024; i < 2080; i++) add(data[i]!);
+    const accept = new Uint8Array(slot).fill(1);
+    const byId = (a: number, b: number) => a - b;
+    let hits = 0;
+    for (const raw of data.slice(2080)) {
+      const truth = new Set(flatSearch(floats, floats.prepare(raw), K, accept, byId).slots);
+      hits += flatSearch(codes, codes.prepare(raw), K, accept, byId).slots.filter((s) => truth.has(s)).length;
+    }
+    expect(hits / (K * 20)).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
 describe("exact scans over float rows read back from files", () => {
   it("read runs of rows in blocks and give what one read per vector gives, under any filter", () => {
     const dim = 24;
