@@ -27,6 +27,7 @@ export { describeValue } from "./describe-value.js";
 export { isPlainObject } from "./is-plain-object.js";
 export { getOwn, setOwn } from "./own-property.js";
 export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
+export { keptSetMetrics, type KeptSetSummary } from "./eval/kept-set.js";
 export { parseQrels, type Qrels } from "./eval/qrels.js";
 export * from "./errors.js";
 export type * from "./types.js";

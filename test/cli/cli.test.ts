@@ -119,6 +119,16 @@ describe("tandem CLI (CONTRACT.md)", () => {
     expect(summary.map).toBeCloseTo(0.75, 12);
     expect(summary["ndcg@10"]).toBeCloseTo((1 + 1 / (1 + 1 / Math.log2(3))) / 2, 12);
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    expect(summary.ties).toBe("id ascending");
+    expect(summary.kept).toBeUndefined();
+    // With relevance filtering, the kept set is judged as a set: --max-hits 1 keeps a for q1
+    // (P 1, R 1) and b for q2 (P 1, R 1/2, F1 2/3).
+    const kept = JSON.parse(tandem(["eval", "--index", "beir-idx", "--queries", "beir", "--qrels", "beir", "--max-hits", "1"], work).stdout).kept;
+    expect(kept.queries).toBe(2);
+    expect(kept.hits).toBe(1);
+    expect(kept.precision).toBe(1);
+    expect(kept.recall).toBeCloseTo(0.75, 12);
+    expect(kept.f1).toBeCloseTo((1 + 2 / 3) / 2, 12);
 
     // BM25 from text, fitted at index time and stored with the index for the queries.
     expect(tandem(["search", "--index", "beir-idx", "--queries", "beir", "--encode-sparse", "bm25"], work).stderr).toMatch(/this index has no BM25 model/);

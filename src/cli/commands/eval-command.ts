@@ -1,7 +1,8 @@
 import type { SearchIndex } from "../../engine/search-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
+import { keptSetMetrics } from "../../eval/kept-set.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
-import type { FusionMethod, LegName, SearchQuery } from "../../types.js";
+import type { FusionMethod, LegName, RelevanceOptions, SearchQuery } from "../../types.js";
 import { encodeOptions, queryEncoders } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, checkPageWindow, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
@@ -19,8 +20,12 @@ export const evalCommand: Command = {
   usage: `tandem eval --index <dir> --queries <q.jsonl | beir-folder> --qrels <qrels.tsv | beir-folder> [options]
 
 Runs the queries that have judgements (retrieving at least 100 hits each) and prints one JSON
-object: {"ndcg@10","recall@100","mrr@10","map","queries"}. Metrics follow trec_eval; a judged
-query with no hits scores 0.
+object: {"ndcg@10","recall@100","mrr@10","map","queries","ties"}. Metrics follow trec_eval; a
+judged query with no hits scores 0. Hits of equal score are ranked as the search returns them, by
+id ascending ("ties"); trec_eval would re-sort them by document id descending, which can move
+nDCG@10 by about 0.001. With relevance filtering (--min-score, --min-sparse, --min-dense,
+--relative, --autocut, --max-hits), "kept" adds the set precision, recall and F1 of the hits kept
+and the mean number kept per query.
   --compare                  add "legs" (each leg alone) and "fusion" (rrf, convex, dbsf)
 
 ${SEARCH_HELP}`,
@@ -39,7 +44,9 @@ ${SEARCH_HELP}`,
     const index = await openIndex(values, { readOnly: true });
     try {
       const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode), { quiet: values.quiet === true })).filter((q) => qrels.has(q.id));
-      const summary: Record<string, unknown> = { ...(await evaluate(index, queries, qrels, {})) };
+      const run = await runQueries(index, queries, {});
+      const summary: Record<string, unknown> = { ...score(run, qrels), ties: "id ascending" };
+      if (filtersRelevance(defaults.relevance)) summary.kept = keptSetMetrics(run, judgedIn(run, qrels));
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};
         for (const leg of ["sparse", "dense", "text"] as LegName[]) {
@@ -69,11 +76,25 @@ function legHasData(q: SearchQuery, leg: LegName): boolean {
 
 /** Runs every query with `override` applied and scores the run. */
 export async function evaluate(index: SearchIndex, queries: QueryLine[], qrels: Qrels, override: Partial<SearchQuery>): Promise<EvaluationSummary> {
+  return score(await runQueries(index, queries, override), qrels);
+}
+
+async function runQueries(index: SearchIndex, queries: QueryLine[], override: Partial<SearchQuery>): Promise<Map<string, string[]>> {
   const run = new Map<string, string[]>();
   for (const q of queries) {
     const result = await index.search({ ...q.query, ...override });
     run.set(q.id, result.hits.map((h) => h.id));
   }
-  const judged = new Map([...qrels].filter(([qid]) => run.has(qid)));
-  return evaluateRun(run, judged);
+  return run;
+}
+
+/** The judgements of the queries that ran. */
+const judgedIn = (run: Map<string, string[]>, qrels: Qrels): Qrels => new Map([...qrels].filter(([qid]) => run.has(qid)));
+
+const score = (run: Map<string, string[]>, qrels: Qrels): EvaluationSummary => evaluateRun(run, judgedIn(run, qrels));
+
+/** Whether any rule can drop hits, so the kept set differs from the plain top k. */
+function filtersRelevance(r: RelevanceOptions | undefined): boolean {
+  if (!r) return false;
+  return [r.minScore, r.minSparse, r.minDense, r.relative, r.autocut, r.maxHits].some((v) => v !== undefined);
 }
