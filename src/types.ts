@@ -182,8 +182,18 @@ export interface SearchQuery {
   fusion?: FusionOptions;
   /** Relevance filtering after fusion. Default: none. */
   relevance?: RelevanceOptions;
-  /** Attach an explanation to every hit and list the hits relevance filtering dropped. */
-  explain?: boolean;
+  /**
+   * Attach an explanation to every hit and list the hits relevance filtering dropped. With
+   * `{ ids }`, also explain those documents, retrieved or not ("why not this document?"), in
+   * {@link SearchResult.explainIds}; this implies `explain: true`.
+   */
+  explain?: boolean | ExplainOptions;
+}
+
+/** Explanation options beyond `explain: true`. */
+export interface ExplainOptions {
+  /** Documents to explain whether or not the search found them (at most 10,000 non-empty ids). */
+  ids: string[];
 }
 
 /** A leg's view of one hit. `rank` is absent when the score was completed, not retrieved. */
@@ -304,6 +314,59 @@ export interface DroppedHit {
   reason: string;
 }
 
+/**
+ * Where a requested document ended up ({@link IdExplanation.status}):
+ * - `returned`: on the page of hits;
+ * - `outside-page`: kept by relevance filtering, but before `from` or after `from + k`;
+ * - `dropped`: in the candidate pool, removed by a relevance rule ({@link IdExplanation.dropped});
+ * - `not-retrieved`: matches the filter, but no leg retrieved it within `candidates`;
+ * - `filtered-out`: exists but does not match the query's filter;
+ * - `unknown`: no document has this id.
+ */
+export type IdStatus = "returned" | "outside-page" | "dropped" | "not-retrieved" | "filtered-out" | "unknown";
+
+/** One leg's view of a requested document. */
+export interface IdLegExplanation {
+  /** Whether the leg retrieved the document within its `candidates` hits. */
+  retrieved: boolean;
+  /** 1-based competition rank in the leg's retrieved list, as in {@link HitLeg.rank}; absent when not retrieved. */
+  rank?: number;
+  /**
+   * The leg's exact raw score for the document, as in {@link HitLeg.score}: retrieved, or
+   * computed by score completion. Absent for the rank-only text leg and where the document has
+   * no score in the leg (no vector); 0 in the sparse leg when it shares no token with the query.
+   */
+  score?: number;
+}
+
+/** Why a requested document is, or is not, among the hits (`explain: { ids }`). */
+export interface IdExplanation {
+  /** The requested id. */
+  id: string;
+  /** Whether a document with this id exists. */
+  exists: boolean;
+  /** Whether it exists and matches the query's filter (true when the query has no filter). */
+  matchesFilter: boolean;
+  /** Where it ended up. */
+  status: IdStatus;
+  /** Per leg that ran (for documents matching the filter): retrieved or not, rank and exact score. */
+  legs: Partial<Record<LegName, IdLegExplanation>>;
+  /**
+   * Its fused score. For a document no leg retrieved, the score it would have if added to the
+   * candidate pool, computed with the pool's normalization statistics (mean, deviation, minimum,
+   * maximum, norm and missing-score floor of the pool's candidates, left unchanged by it), so it
+   * compares directly with the hits' scores. Absent for `filtered-out` and `unknown`.
+   */
+  score?: number;
+  /**
+   * Its 1-based position in the fused ranking of the candidate pool, before relevance filtering
+   * (ties by id); for a document no leg retrieved, where it would rank if added.
+   */
+  fusedRank?: number;
+  /** For `dropped`: the first relevance rule that removed it, as in {@link SearchResult.dropped}. */
+  dropped?: Omit<DroppedHit, "id" | "score">;
+}
+
 /** What `search` returns. */
 export interface SearchResult {
   /** The page of hits (`from`, `k`), best first. */
@@ -312,6 +375,8 @@ export interface SearchResult {
   dropped?: DroppedHit[];
   /** The legs that ran. */
   legs: LegName[];
+  /** With `explain: { ids }`: one entry per distinct requested id, in request order. */
+  explainIds?: IdExplanation[];
 }
 
 /** What the embedded index's `stats()` reports. Counts are numbers of items, sizes are in bytes. */

@@ -81,6 +81,20 @@ export class ElasticsearchLegs implements LegBackend {
     });
   }
 
+  async locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]> {
+    if (ids.length === 0) return [];
+    const base = { size: ids.length, _source: false, track_total_hits: false };
+    const byIds = { ids: { values: [...ids] } };
+    const filter = this.filterClauses(query);
+    // One round trip: the ids that exist, and (with a filter) those of them that match it.
+    const bodies: SearchBody[] = [{ ...base, query: byIds }];
+    if (filter.length > 0) bodies.push({ ...base, query: { bool: { filter: [byIds, ...filter] } } });
+    const responses = await this.msearch(bodies);
+    const existing = new Set(responses[0]!.map((h) => h._id));
+    const matching = filter.length > 0 ? new Set(responses[1]!.map((h) => h._id)) : existing;
+    return ids.map((id) => ({ exists: existing.has(id), matchesFilter: matching.has(id) }));
+  }
+
   async explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]> {
     const field = this.layout.fields.sparse;
     if (!field || ids.length === 0) return ids.map(() => []);

@@ -265,6 +265,14 @@ export class EmbeddedEngine implements LegBackend {
     });
   }
 
+  async locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]> {
+    const { accept } = this.acceptSet(query);
+    return ids.map((id) => {
+      const slot = this.slotOf.get(id);
+      return { exists: slot !== undefined, matchesFilter: slot !== undefined && accept[slot] === 1 };
+    });
+  }
+
   async explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]> {
     const q = this.sparse.compileQuery(query.sparse ?? {});
     return ids.map((id) => {

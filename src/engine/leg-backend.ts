@@ -24,6 +24,11 @@ export interface LegBackend {
   retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]>;
   /** Per request, exact leg scores for its ids (undefined where the document has none in that leg). */
   complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]>;
+  /**
+   * Per id, whether the document exists and whether it matches the query's filter (true without
+   * a filter), for explaining requested ids. Called only when the query asks for that.
+   */
+  locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]>;
   /** Matched tokens of the query with each document, for explanations. */
   explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]>;
 }

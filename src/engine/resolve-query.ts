@@ -34,6 +34,8 @@ export interface ResolvedQuery {
   fusion: ResolvedFusion;
   relevance: RelevanceOptions;
   explain: boolean;
+  /** Distinct ids to explain whether retrieved or not (`explain: { ids }`), in request order. */
+  explainIds?: string[];
 }
 
 /** What the index can do, for resolving which legs run. @internal */
@@ -113,7 +115,8 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     ef: query.ef === undefined || query.ef === null ? undefined : integer(query.ef, 0, 1, MAX_HITS, "ef", fail),
     fusion: { method, normalize, rankConstant, weights, completion: f.completion ?? true },
     relevance: validateRelevance(query.relevance ?? {}, fail),
-    explain: query.explain ?? false,
+    explain: query.explain !== undefined && query.explain !== null && query.explain !== false,
+    explainIds: typeof query.explain === "object" && query.explain !== null ? [...new Set(query.explain.ids)] : undefined,
   };
 }
 

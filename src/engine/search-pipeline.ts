@@ -2,6 +2,7 @@ import { buildCandidatePool, fillCompletedScores, missingScores } from "../fusio
 import { fuse } from "../fusion/fuse.js";
 import { applyRelevance, type RankedHit } from "../relevance/relevance-filter.js";
 import type { HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
+import { explainIds } from "./explain-ids.js";
 import type { LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 
@@ -83,7 +84,10 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
       const explanation: HitExplanation = { method: fused.method, score: h.score, legs };
       hits[n]!.explanation = explanation;
     });
-    return { hits, dropped, legs: query.legs };
+    if (query.explainIds === undefined) return { hits, dropped, legs: query.legs };
+    const onPage = new Set(hits.map((h) => h.id));
+    const explained = await explainIds(backend, query, query.explainIds, { pool, fused, page: onPage, dropped });
+    return { hits, dropped, legs: query.legs, explainIds: explained };
   }
   return { hits, legs: query.legs };
 }

@@ -1,6 +1,9 @@
 import { describeValue } from "../describe-value.js";
 import { isPlainObject } from "../is-plain-object.js";
 
+/** Most ids one query may ask to explain (as many as it may return hits). */
+export const MAX_EXPLAIN_IDS = 10_000;
+
 const present = (v: unknown) => v !== undefined && v !== null;
 
 /**
@@ -24,9 +27,8 @@ export function validateQueryShape(query: unknown, fail: (problem: string) => ne
     const v = q[name];
     if (present(v) && !(typeof v === "number" && Number.isFinite(v))) fail(`"${name}" must be an integer, got ${describeValue(v)}`);
   }
-  for (const name of ["exact", "explain"]) {
-    if (present(q[name]) && typeof q[name] !== "boolean") fail(`"${name}" must be true or false, got ${describeValue(q[name])}`);
-  }
+  if (present(q.exact) && typeof q.exact !== "boolean") fail(`"exact" must be true or false, got ${describeValue(q.exact)}`);
+  if (present(q.explain) && typeof q.explain !== "boolean") validateExplainShape(q.explain, fail);
   if (q.legs !== undefined) {
     const legs = q.legs;
     if (!Array.isArray(legs)) return fail(`"legs" must be an array of sparse, dense, text, got ${describeValue(legs)}`);
@@ -36,6 +38,19 @@ export function validateQueryShape(query: unknown, fail: (problem: string) => ne
   }
   if (q.fusion !== undefined) validateFusionShape(q.fusion, fail);
   if (present(q.relevance)) validateRelevanceShape(q.relevance, fail);
+}
+
+/** `explain: { ids }`: a list of non-empty string ids, at most `MAX_EXPLAIN_IDS` of them. */
+function validateExplainShape(explain: unknown, fail: (problem: string) => never): void {
+  const expected = `"explain" must be true, false or {"ids":["d1",…]}`;
+  if (!isPlainObject(explain)) return fail(`${expected}, got ${describeValue(explain)}`);
+  const ids = explain.ids;
+  if (!Array.isArray(ids)) return fail(`explain.ids must be an array of document ids, got ${describeValue(ids)}`);
+  if (ids.length > MAX_EXPLAIN_IDS) fail(`explain.ids has ${ids.length} ids, more than the ${MAX_EXPLAIN_IDS} allowed`);
+  for (let i = 0; i < ids.length; i++) {
+    const id: unknown = ids[i];
+    if (typeof id !== "string" || id === "") fail(`explain.ids[${i}] must be a non-empty string, got ${describeValue(id)}`);
+  }
 }
 
 function validateFusionShape(fusion: unknown, fail: (problem: string) => never): void {

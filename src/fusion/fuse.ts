@@ -1,7 +1,7 @@
 import type { FusionMethod, LegName, Normalizer } from "../types.js";
 import type { CandidatePool, PoolLeg } from "./candidate-pool.js";
 import { rankToScore } from "./fusion-defaults.js";
-import { normalizeScores } from "./normalizers.js";
+import { normalizeScore, normalizeScores, scoreStatistics } from "./normalizers.js";
 
 /** Fusion settings with every default applied. @internal */
 export interface ResolvedFusion {
@@ -42,6 +42,35 @@ export function fuse(pool: CandidatePool, options: ResolvedFusion): FusionOutcom
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => scores[b]! - scores[a]! || compareIds(pool.ids[a]!, pool.ids[b]!));
   return { scores, legs, order, method: single ? "single-leg" : options.method };
+}
+
+/**
+ * The fused score a document no leg retrieved would have if added to the pool, given its exact
+ * score per pool leg (undefined where it has none; ignored for rank-only legs). Every leg's
+ * statistics — normalization and missing-score floor — are the pool's, left unchanged by the
+ * document, so the score compares directly with the pool's fused scores. Not retrieved, it has
+ * no rank: 0 in rank-based fusion, the floor for a rank-only leg in score-based fusion.
+ */
+export function fuseOutsider(pool: CandidatePool, options: ResolvedFusion, legScores: readonly (number | undefined)[]): number {
+  const single = pool.legs.length === 1;
+  let total = 0;
+  pool.legs.forEach((leg, l) => {
+    const weight = options.weights[leg.leg];
+    const raw = leg.kind === "rank-only" ? undefined : legScores[l];
+    if (single && leg.kind !== "rank-only") {
+      total += raw ?? missingScoreFloor(leg.scores);
+    } else if (options.method === "rrf" || (leg.kind === "rank-only" && single)) {
+      total += 0;
+    } else {
+      const method = options.method === "dbsf" ? "dbsf" : options.normalize;
+      const pooled = leg.kind === "rank-only" ? Float64Array.from(leg.ranks, (r) => (r > 0 ? rankToScore(r) : NaN)) : usableScores(leg, options.completion);
+      const values = leg.kind === "rank-only" ? pooled : normalizeScores(method, pooled, leg.theoreticalMin);
+      // Without completion, a score the leg did not retrieve is not used, as for pool members.
+      const v = raw === undefined || !options.completion ? NaN : normalizeScore(method, scoreStatistics(pooled), raw, leg.theoreticalMin);
+      total += weight * (Number.isNaN(v) ? missingScoreFloor(values) : v);
+    }
+  });
+  return total;
 }
 
 export function compareIds(a: string, b: string): number {

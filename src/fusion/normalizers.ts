@@ -13,6 +13,27 @@ import type { Normalizer } from "../types.js";
  */
 export function normalizeScores(method: Normalizer | "dbsf", scores: Float64Array, theoreticalMin?: number): Float64Array {
   const out = new Float64Array(scores.length).fill(NaN);
+  const stats = scoreStatistics(scores);
+  if (stats.n === 0) return out;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (!Number.isNaN(s)) out[i] = normalizeScore(method, stats, s, theoreticalMin);
+  }
+  return out;
+}
+
+/** What the normalizers need to know of a leg's scores in the pool (NaN = no score, skipped). @internal */
+export interface ScoreStatistics {
+  n: number;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  l2: number;
+}
+
+/** The statistics of a leg's scores in the candidate pool. @internal */
+export function scoreStatistics(scores: Float64Array): ScoreStatistics {
   let n = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -26,32 +47,32 @@ export function normalizeScores(method: Normalizer | "dbsf", scores: Float64Arra
     sum += s;
     sumSquares += s * s;
   }
-  if (n === 0) return out;
-  const mean = sum / n;
-  const std = Math.sqrt(Math.max(0, sumSquares / n - mean * mean));
-  const l2 = Math.sqrt(sumSquares);
-  const lower = method === "tmm" && theoreticalMin !== undefined ? theoreticalMin : min;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (Number.isNaN(s)) continue;
-    switch (method) {
-      case "minmax":
-      case "tmm":
-        out[i] = max > lower ? (s - lower) / (max - lower) : 1;
-        break;
-      case "zscore":
-        out[i] = std > 0 ? (s - mean) / std : 0;
-        break;
-      case "l2":
-        out[i] = l2 > 0 ? s / l2 : 0;
-        break;
-      case "none":
-        out[i] = s;
-        break;
-      case "dbsf":
-        out[i] = std > 0 ? Math.min(1, Math.max(0, (s - (mean - 3 * std)) / (6 * std))) : 0.5;
-        break;
+  const mean = n === 0 ? NaN : sum / n;
+  const std = n === 0 ? NaN : Math.sqrt(Math.max(0, sumSquares / n - mean * mean));
+  return { n, min, max, mean, std, l2: Math.sqrt(sumSquares) };
+}
+
+/**
+ * One score normalized with given statistics: the pool's own, or, for a document outside the
+ * pool ("why not this document?"), the pool's unchanged. NaN when the pool has no scores.
+ * @internal
+ */
+export function normalizeScore(method: Normalizer | "dbsf", stats: ScoreStatistics, s: number, theoreticalMin?: number): number {
+  const { n, min, max, mean, std, l2 } = stats;
+  if (n === 0) return NaN;
+  switch (method) {
+    case "minmax":
+    case "tmm": {
+      const lower = method === "tmm" && theoreticalMin !== undefined ? theoreticalMin : min;
+      return max > lower ? (s - lower) / (max - lower) : 1;
     }
+    case "zscore":
+      return std > 0 ? (s - mean) / std : 0;
+    case "l2":
+      return l2 > 0 ? s / l2 : 0;
+    case "none":
+      return s;
+    case "dbsf":
+      return std > 0 ? Math.min(1, Math.max(0, (s - (mean - 3 * std)) / (6 * std))) : 0.5;
   }
-  return out;
 }

@@ -29,6 +29,7 @@ function timed(backend: LegBackend): LegBackend & { waitedMs: number } {
     },
     retrieve: (...args: Parameters<LegBackend["retrieve"]>) => wrapper.wait(backend.retrieve(...args)),
     complete: (...args: Parameters<LegBackend["complete"]>) => wrapper.wait(backend.complete(...args)),
+    locate: (...args: Parameters<LegBackend["locate"]>) => wrapper.wait(backend.locate(...args)),
     explainSparse: (...args: Parameters<LegBackend["explainSparse"]>) => backend.explainSparse(...args),
   };
   return wrapper;

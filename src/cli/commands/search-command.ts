@@ -14,13 +14,17 @@ export const searchCommand: Command = {
 Each query line: {"id","text","sparse","dense","filter"} (unknown keys ignored). Prints, per query:
 {"query":"q1","hits":[{"id":"d7","score":0.0325,"legs":{"sparse":{"score":12.5,"rank":1}}}],"took_ms":1.9}
 
-${SEARCH_HELP}`,
-  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" } },
+${SEARCH_HELP}
+  --explain-ids a,b          explain these ids too, retrieved or not ("why not this document?"):
+                             adds "explainIds" to each line (implies --explain)`,
+  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" }, "explain-ids": { type: "string" } },
   async run(values, positionals, out) {
     if (positionals.length > 0) throw new UsageError(`search: unexpected argument "${positionals[0]}"`);
     const queriesPath = values.queries as string | undefined;
     if (!queriesPath) throw new UsageError("search: --queries <file> is required");
     const defaults = searchDefaults(values);
+    const explainIds = values["explain-ids"];
+    if (typeof explainIds === "string") defaults.explain = { ids: parseExplainIds(explainIds) };
     const encode = encodeOptions(values);
     const index = await openIndex(values, { readOnly: true });
     try {
@@ -30,6 +34,7 @@ ${SEARCH_HELP}`,
         const result = await index.search(q.query);
         const line: Record<string, unknown> = { query: q.id, hits: result.hits, took_ms: elapsed(started) };
         if (result.dropped) line.dropped = result.dropped;
+        if (result.explainIds) line.explainIds = result.explainIds;
         out(JSON.stringify(line));
       }
     } finally {
@@ -38,3 +43,11 @@ ${SEARCH_HELP}`,
     return undefined;
   },
 };
+
+/** `--explain-ids a,b`: comma-separated, non-empty document ids. */
+function parseExplainIds(list: string): string[] {
+  const ids = list.split(",");
+  const empty = ids.findIndex((id) => id === "");
+  if (empty >= 0) throw new UsageError(`--explain-ids: id ${empty + 1} of "${list}" is empty (give ids separated by commas, e.g. d1,d7)`);
+  return ids;
+}
