@@ -141,6 +141,30 @@ describeServers("Elasticsearch $version: same answers as the embedded engine", s
     }
   });
 
+  it("explain ids: the same status, leg ranks, exact scores and fused rank for any id, retrieved or not", async () => {
+    const ids = [...docs.slice(0, 40).map((d) => d.id), "no-such-id"];
+    for (const q of queries.slice(0, 3)) {
+      for (const filter of [undefined, FILTERS[1]]) {
+        const query: SearchQuery = { sparse: q.sparse, dense: q.dense, k: 10, filter, relevance: { relative: 0.6 }, explain: { ids } };
+        const { embedded, es } = pairs.get("cosine")!;
+        const full = { ...query, exact: true, candidates: CANDIDATES };
+        const [a, b] = [(await es.search(full)).explainIds!, (await embedded.search(full)).explainIds!];
+        expect(a.map((e) => e.id)).toEqual(ids);
+        a.forEach((x, i) => {
+          const y = b[i]!;
+          const context = `${x.id} ${JSON.stringify(filter)}`;
+          expect([x.exists, x.matchesFilter, x.status, x.fusedRank, x.dropped?.rule], context).toEqual([y.exists, y.matchesFilter, y.status, y.fusedRank, y.dropped?.rule]);
+          expect(x.score === undefined ? y.score === undefined : within(x.score, y.score!), `${context}: fused ${x.score} vs ${y.score}`).toBe(true);
+          for (const leg of ["sparse", "dense"] as const) {
+            const [l, m] = [x.legs[leg], y.legs[leg]];
+            expect([l?.retrieved, l?.rank], `${context} ${leg}`).toEqual([m?.retrieved, m?.rank]);
+            expect(l?.score === undefined ? m?.score === undefined : within(l.score, m!.score!), `${context} ${leg}: ${l?.score} vs ${m?.score}`).toBe(true);
+          }
+        });
+      }
+    }
+  });
+
   it("after upserts (some replacing, some dropping a leg) and deletes", async () => {
     const { embedded, es } = pairs.get("cosine")!;
     const replaced = docs.slice(0, 40).map((d, i): Document => (i % 2 === 0 ? { ...d, sparse: undefined } : { ...d, dense: undefined, fields: { year: 1990, lang: "fr" } }));
