@@ -1,4 +1,5 @@
-import { DEFAULT_CANDIDATES, MAX_HITS } from "../engine/resolve-query.js";
+import { DEFAULT_CANDIDATES, MAX_HITS, resolveQuery } from "../engine/resolve-query.js";
+import { TandemError } from "../errors.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
 import { UsageError } from "./usage-error.js";
@@ -134,7 +135,7 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
   const from = numberOption(values, "from", true);
   const candidates = numberOption(values, "candidates", true);
   checkPageWindow(from ?? 0, k ?? 10, candidates);
-  return {
+  const defaults = {
     k,
     from,
     legs: legs === undefined ? undefined : parseLegs(legs),
@@ -160,6 +161,21 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
     },
     explain: values.explain === true,
   };
+  checkOptions(defaults);
+  return defaults;
+}
+
+/**
+ * Checks the options once, on a stand-in query, so a bad value is reported as the option's
+ * mistake rather than as one of every query line.
+ */
+function checkOptions(defaults: Omit<SearchQuery, "text" | "sparse" | "dense">): void {
+  try {
+    resolveQuery({ ...defaults, text: "options", sparse: { options: 1 } }, { dimension: null, metric: "cosine", textLeg: true }, "command-line options");
+  } catch (err) {
+    if (err instanceof TandemError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /**

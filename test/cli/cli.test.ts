@@ -180,6 +180,18 @@ describe("tandem CLI (CONTRACT.md)", () => {
       expect(q.stderr).toMatch(/badq\.jsonl:2: filter: range\.y: unknown bound "above"/);
       expect(tandem(["search", "--index", "idx", "--queries", "queries.jsonl", "--k", "ten"], work).stderr).toMatch(/--k: expected an integer, got "ten"/);
       expect(tandem(["search", "--index", "idx", "--queries", "queries.jsonl", "--bogus"], work).code).toBe(2);
+      // A bad option value is the option's mistake, not the first query line's.
+      for (const [args, message] of [
+        [["--fusion", "bogus"], /^tandem: command-line options: unknown fusion method "bogus"/],
+        [["--k", "0"], /^tandem: command-line options: "k" must be an integer from 1 to 10000, got 0/],
+        [["--relative", "2"], /^tandem: command-line options: relative must be a number in \(0, 1\]/],
+      ] as const) {
+        for (const command of [["search"], ["eval", "--qrels", "queries.jsonl"]]) {
+          const r = tandem([...command, "--index", "idx", "--queries", "queries.jsonl", ...args], work);
+          expect(r.code).toBe(2);
+          expect(r.stderr).toMatch(message);
+        }
+      }
       expect(tandem(["frobnicate"], work).code).toBe(2);
       await mkdir(join(work, "not-ours"), { recursive: true });
       await writeFile(join(work, "not-ours", "data.csv"), "a,b\n");

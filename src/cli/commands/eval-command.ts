@@ -24,8 +24,8 @@ object: {"ndcg@10","recall@100","mrr@10","map","queries","ties"}. Metrics follow
 judged query with no hits scores 0. Hits of equal score are ranked as the search returns them, by
 id ascending ("ties"); trec_eval would re-sort them by document id descending, which can move
 nDCG@10 by about 0.001. With relevance filtering (--min-score, --min-sparse, --min-dense,
---relative, --autocut, --max-hits), "kept" adds the set precision, recall and F1 of the hits kept
-and the mean number kept per query.
+--relative, --autocut, --max-hits), every metric is computed on the hits kept, and "kept" adds
+their set precision, recall and F1 and the mean number kept per query.
   --compare                  add "legs" (each leg alone) and "fusion" (rrf, convex, dbsf)
 
 ${SEARCH_HELP}`,
@@ -35,9 +35,9 @@ ${SEARCH_HELP}`,
     const queriesPath = values.queries as string | undefined;
     const qrelsPath = values.qrels as string | undefined;
     if (!queriesPath || !qrelsPath) throw new UsageError("eval: --queries <file> and --qrels <file> are required");
+    const defaults = searchDefaults(values);
     const qrelsFile = await resolveBeirPath(qrelsPath, "qrels");
     const qrels = parseQrels(await readText(qrelsFile), qrelsFile);
-    const defaults = searchDefaults(values);
     defaults.k = Math.max(defaults.k ?? 10, EVAL_DEPTH);
     checkPageWindow(defaults.from ?? 0, defaults.k, defaults.candidates, `eval (recall@100, --k ${defaults.k}${defaults.from ? `, --from ${defaults.from}` : ""})`);
     const encode = encodeOptions(values);
