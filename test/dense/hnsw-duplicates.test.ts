@@ -6,7 +6,7 @@ import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js"
 import { VectorStore, type DenseVectors } from "../../src/dense/vector-store.js";
 import type { Metric } from "../../src/types.js";
 import { embeddingLike } from "../helpers/embeddings.js";
-import { seededRandom } from "../helpers/random.js";
+import { seededRandom, shuffle } from "../helpers/random.js";
 
 const K = 10;
 /** A modest candidate list: the ordinary-data recall tests reach 0.95 well below it. */
@@ -17,17 +17,6 @@ type Quantization = "none" | "int8";
 
 function createStore(dimension: number, metric: Metric, quantization: Quantization): DenseVectors {
   return quantization === "int8" ? new QuantizedVectorStore(dimension, metric) : new VectorStore(dimension, metric);
-}
-
-/** Seeded Fisher–Yates shuffle. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  const rand = seededRandom(seed);
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 function build(vectors: number[][], metric: Metric, quantization: Quantization): { store: DenseVectors; graph: HnswIndex } {

@@ -4,21 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HybridIndex, type DenseQuantization, type Metric } from "../../src/index.js";
 import { embeddingLike } from "../helpers/embeddings.js";
-import { seededRandom } from "../helpers/random.js";
+import { seededRandom, shuffle } from "../helpers/random.js";
 
 const DIM = 32;
 const K = 10;
-
-/** Seeded Fisher–Yates shuffle. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  const rand = seededRandom(seed);
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 describe.each([
   ["cosine", "int8"],
