@@ -4,7 +4,10 @@ import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
 import { IndexStore } from "../store/index-store.js";
+import { replayLog } from "../store/log-upgrade.js";
 import { FORMAT_VERSION } from "../store/manifest.js";
+import { findMerge } from "../store/merge-policy.js";
+import { buildSegment } from "../store/segment-builder.js";
 import type { DenseQuantization, Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
 import { resolveQuery } from "./resolve-query.js";
@@ -56,10 +59,12 @@ export interface UpsertOptions {
   where?: (i: number) => string;
 }
 
-/** Compaction starts when this share of slots holds replaced or deleted documents... */
+/**
+ * Compaction (every segment rewritten as one without deleted documents, slots renumbered) starts
+ * when this share of slots holds replaced or deleted documents. Below it, merges of adjacent
+ * segments (merge-policy.ts) keep deleted documents and every slot.
+ */
 const COMPACT_RETIRED_FRACTION = 0.3;
-/** ...or when the log of segments grows this long. */
-const COMPACT_SEGMENTS = 16;
 
 /**
  * An embedded, persisted hybrid index: sparse, dense and text legs, fused and filtered for
@@ -108,10 +113,13 @@ export class HybridIndex implements SearchIndex {
     const { metric, hnsw } = checked;
     // A factory that fails should fail before a new index is created on disk.
     checked.textIndex?.();
-    const { store, segments } = await IndexStore.open(dir, {
+    const { store, segments, log } = await IndexStore.open(dir, {
       readOnly: options.readOnly ?? false,
       config: { dimension: options.dimension ?? null, metric, hnsw, ...(options.quantization === "int8" ? { quantization: "int8" as const } : {}) },
     });
+    let engine: EmbeddedEngine | undefined;
+    /** Segments whose rows the engine owns (and closes); the rest are closed here on failure. */
+    let owned = 0;
     try {
       const config = store.config;
       if (options.metric !== undefined && options.metric !== config.metric) {
@@ -124,28 +132,36 @@ export class HybridIndex implements SearchIndex {
       if (options.quantization !== undefined && options.quantization !== quantization) {
         throw new InvalidOptionError(`${dir}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
       }
-      const engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization);
-      // Replaying every segment in order gives every process the same slot numbering, which is
-      // what lets a saved graph be reused.
+      engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization);
       engine.deferGraph();
-      for (const segment of segments) {
-        engine.delete(segment.deletes);
-        engine.upsert(segment.docs, segment.rows);
+      let graph: ReturnType<typeof decodeGraph>["snapshot"] | undefined;
+      if (log) {
+        // An index of the log format: its live documents become one segment (on disk too, unless
+        // read-only); the saved graph numbered slots of the log and is rebuilt.
+        const upgraded = buildSegment(replayLog(log));
+        const committed = options.readOnly ? { file: "(upgraded in memory)", rows: undefined } : await store.upgrade(upgraded);
+        engine.addSegment(committed.file, upgraded, new Uint32Array(0), committed.rows);
+      } else {
+        for (const segment of segments) {
+          owned++;
+          engine.addSegment(segment.file, segment.data, segment.deleted, segment.rows);
+        }
+        const saved = store.loadGraph();
+        const decoded = saved ? decodeGraph(saved.bytes, saved.file) : undefined;
+        if (decoded && (decoded.params.M !== config.hnsw.M || decoded.params.efConstruction !== config.hnsw.efConstruction)) {
+          throw new CorruptIndexError(
+            `${saved!.file}: the graph was built with M ${decoded.params.M}, efConstruction ${decoded.params.efConstruction}, but the manifest says M ${config.hnsw.M}, efConstruction ${config.hnsw.efConstruction}`,
+          );
+        }
+        graph = decoded?.snapshot;
       }
-      const saved = store.loadGraph();
-      const decoded = saved ? decodeGraph(saved.bytes, saved.file) : undefined;
-      if (decoded && (decoded.params.M !== config.hnsw.M || decoded.params.efConstruction !== config.hnsw.efConstruction)) {
-        throw new CorruptIndexError(
-          `${saved!.file}: the graph was built with M ${decoded.params.M}, efConstruction ${decoded.params.efConstruction}, but the manifest says M ${config.hnsw.M}, efConstruction ${config.hnsw.efConstruction}`,
-        );
-      }
-      const graph = decoded?.snapshot;
       engine.finishLoading(graph);
       const index = new HybridIndex(store, engine, options.readOnly ?? false, options.onMaintenanceError);
       index.savedGraphNodes = graph?.nodeCount ?? 0;
       return index;
     } catch (err) {
-      for (const segment of segments) segment.rows?.close();
+      engine?.close();
+      for (const segment of segments.slice(owned)) segment.rows?.close();
       await store.close();
       throw err;
     }
@@ -170,9 +186,12 @@ export class HybridIndex implements SearchIndex {
       const where = validateUpsertOptions(options);
       const valid = validateDocuments(docs, where, this.engine.denseDimension, this.engine.metric);
       if (valid.length === 0) return { upserted: 0 };
-      const rows = await this.store.commit({ docs: valid, deletes: [] }, this.configAfter(valid));
-      this.engine.upsert(valid, rows);
-      await this.maybeCompact();
+      const replaced = this.engine.liveSlotsOf(valid.map((d) => d.id));
+      const segment = buildSegment(valid);
+      const { file, rows } = await this.store.commit({ segment, deletions: this.engine.deletionsAfter(replaced) }, this.configAfter(valid));
+      this.engine.markDeleted(replaced);
+      this.engine.addSegment(file!, segment, new Uint32Array(0), rows);
+      await this.maintain();
       return { upserted: valid.length };
     });
   }
@@ -191,12 +210,12 @@ export class HybridIndex implements SearchIndex {
     deleted: number;
   }> {
     return this.write(async () => {
-      const existing = [...new Set(validateIds(ids))].filter((id) => this.engine.has(id));
-      if (existing.length === 0) return { deleted: 0 };
-      await this.store.commit({ docs: [], deletes: existing }, this.store.config);
-      const deleted = this.engine.delete(existing);
-      await this.maybeCompact();
-      return { deleted };
+      const slots = this.engine.liveSlotsOf([...new Set(validateIds(ids))]);
+      if (slots.length === 0) return { deleted: 0 };
+      await this.store.commit({ deletions: this.engine.deletionsAfter(slots) }, this.store.config);
+      this.engine.markDeleted(slots);
+      await this.maintain();
+      return { deleted: slots.length };
     });
   }
 
@@ -340,19 +359,29 @@ export class HybridIndex implements SearchIndex {
     return { ...this.store.config, dimension };
   }
 
-  private async maybeCompact(): Promise<void> {
-    if (this.engine.retiredFraction() <= COMPACT_RETIRED_FRACTION && this.store.segmentCount <= COMPACT_SEGMENTS) return;
-    const live = this.engine.liveDocuments();
-    let rows;
+  /**
+   * After a commit: compaction when deleted documents pass their share, else the merges the
+   * policy asks for. A failure changes nothing stored (the commit before stands) and goes to
+   * `onMaintenanceError`; the work is tried again after the next write.
+   */
+  private async maintain(): Promise<void> {
     try {
-      rows = await this.store.rewrite(live, this.store.config);
+      if (this.engine.retiredFraction() > COMPACT_RETIRED_FRACTION) {
+        const plan = this.engine.planCompaction();
+        const graph = plan.graph ? { bytes: encodeGraph(this.engine.hnsw, plan.graph), nodes: plan.graph.nodeCount } : undefined;
+        const { file, rows } = await this.store.replace(plan.files, plan.merged, new Uint32Array(0), graph);
+        this.engine.applyCompaction(plan, file, rows);
+        this.savedGraphNodes = graph?.nodes ?? 0;
+        return;
+      }
+      for (let run = findMerge(this.engine.segmentSizes()); run; run = findMerge(this.engine.segmentSizes())) {
+        const plan = this.engine.planMerge(run.start, run.end);
+        const { file, rows } = await this.store.replace(plan.files, plan.merged, plan.deleted);
+        this.engine.applyMerge(run.start, run.end, file, plan.merged, rows);
+      }
     } catch (err) {
-      // The commit before stands; a failed rewrite changed nothing and is tried again at the next write.
       this.onMaintenanceError?.(err as Error, "compaction");
-      return;
     }
-    this.engine.compact(live, rows);
-    this.savedGraphNodes = 0;
   }
 
   private assertOpen(): void {

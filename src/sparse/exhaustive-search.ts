@@ -1,65 +1,67 @@
-import { TopKHeap } from "../top-k-heap.js";
-import type { SparseIndex } from "./sparse-index.js";
+import type { TopKHeap } from "../top-k-heap.js";
 import type { SparseQuery } from "./sparse-query.js";
+import type { SparseSegment } from "./sparse-segment.js";
 
 /** Reused accumulator buffers, so a query allocates nothing per posting. @internal */
 export class TermAtATimeScratch {
   accumulators = new Float64Array(0);
   touched = new Uint8Array(0);
-  touchedSlots = new Uint32Array(0);
+  touchedDocs = new Uint32Array(0);
 
-  reserve(slots: number): void {
-    if (this.accumulators.length < slots) {
-      this.accumulators = new Float64Array(slots);
-      this.touched = new Uint8Array(slots);
-      this.touchedSlots = new Uint32Array(slots);
+  reserve(docs: number): void {
+    if (this.accumulators.length < docs) {
+      this.accumulators = new Float64Array(docs);
+      this.touched = new Uint8Array(docs);
+      this.touchedDocs = new Uint32Array(docs);
     }
   }
 }
 
 /**
- * Exact top-k by term-at-a-time accumulation over every posting of every query term.
- * Terms are visited in the query's order (token order), the same order as `SparseIndex.score`,
- * so the scores are bit-identical to forward-index rescoring and do not depend on write history. `accept[slot]` must be 1 for a slot to
- * be returned (liveness and filter folded together).
+ * Exact top-k of one segment by term-at-a-time accumulation over every posting of every query
+ * term, pushed into `heap` as slots (`base` + local number); a heap shared by every segment of
+ * the index gives the index's top k. Terms are visited in the query's order (token order), the
+ * same order as `SparseSegment.score`, so the scores are bit-identical to forward-index rescoring
+ * and do not depend on how documents are spread over segments. `accept[slot]` must be 1 for a
+ * slot to be returned (liveness and filter folded together).
  * @internal
  */
 export function exhaustiveSearch(
-  index: SparseIndex,
+  segment: SparseSegment,
+  docCount: number,
+  base: number,
   query: SparseQuery,
-  k: number,
   accept: Uint8Array,
-  tieBreak: (a: number, b: number) => number,
+  heap: TopKHeap,
   scratch: TermAtATimeScratch,
-): { slots: number[]; scores: number[] } {
-  scratch.reserve(index.size);
+): void {
+  scratch.reserve(docCount);
   const acc = scratch.accumulators;
   const touched = scratch.touched;
-  const touchedSlots = scratch.touchedSlots;
+  const touchedDocs = scratch.touchedDocs;
+  const starts = segment.postingStarts;
+  const docs = segment.postingDocs;
+  const weights = segment.postingWeights;
   let touchedCount = 0;
   for (let t = 0; t < query.termIds.length; t++) {
-    const list = index.postingList(query.termIds[t]!);
-    if (!list) continue;
+    const term = query.termIds[t]!;
     const qw = query.weights[t]!;
-    const slots = list.slots;
-    const weights = list.weights;
-    for (let p = 0; p < list.length; p++) {
-      const slot = slots[p]!;
-      if (accept[slot] === 0) continue;
-      if (touched[slot] === 0) {
-        touched[slot] = 1;
-        touchedSlots[touchedCount++] = slot;
-        acc[slot] = qw * weights[p]!;
+    const end = starts[term + 1]!;
+    for (let p = starts[term]!; p < end; p++) {
+      const doc = docs[p]!;
+      if (accept[base + doc] === 0) continue;
+      if (touched[doc] === 0) {
+        touched[doc] = 1;
+        touchedDocs[touchedCount++] = doc;
+        acc[doc] = qw * weights[p]!;
       } else {
-        acc[slot]! += qw * weights[p]!;
+        acc[doc]! += qw * weights[p]!;
       }
     }
   }
-  const heap = new TopKHeap(k, tieBreak);
   for (let i = 0; i < touchedCount; i++) {
-    const slot = touchedSlots[i]!;
-    heap.push(Math.fround(acc[slot]!), slot);
-    touched[slot] = 0;
+    const doc = touchedDocs[i]!;
+    heap.push(Math.fround(acc[doc]!), base + doc);
+    touched[doc] = 0;
   }
-  return heap.drain();
 }

@@ -21,13 +21,20 @@ export function allocateBinaryFile(magic: string, version: number, header: unkno
   return { buffer, bytes, bodyAt };
 }
 
-/** Checks magic and version and parses the header; the returned buffer is an aligned copy. */
+/**
+ * Checks magic and version and parses the header. The returned buffer is `bytes`' own when they
+ * fill it from offset 0 (as a file read gives), else an aligned copy; views over it share it.
+ */
 export function openBinaryFile<H>(bytes: Uint8Array, magic: string, version: number, file: string, kind: string): { header: H; buffer: ArrayBuffer; bodyAt: number } {
   const corrupt = (problem: string): never => {
     throw new CorruptIndexError(`${file}: ${problem}`);
   };
-  const buffer = new ArrayBuffer(bytes.length);
-  new Uint8Array(buffer).set(bytes);
+  let buffer: ArrayBuffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) buffer = bytes.buffer;
+  else {
+    buffer = new ArrayBuffer(bytes.length);
+    new Uint8Array(buffer).set(bytes);
+  }
   const view = new DataView(buffer);
   if (bytes.length < 16 || new TextDecoder().decode(new Uint8Array(buffer, 0, 8)) !== magic) corrupt(`not a Tandem ${kind} (bad magic)`);
   const found = view.getUint32(8, true);

@@ -5,9 +5,22 @@ import { CorruptIndexError, NotAnIndexError } from "../errors.js";
 import { getOwn } from "../own-property.js";
 import { syncDirectory, TEMP_FILE, writeFileAtomic, writeNewFile } from "./atomic-file.js";
 import { sha256Hex } from "./checksum.js";
-import { fileGeneration, FORMAT_VERSION, INDEX_FORMAT, MANIFEST_FILE, parseManifest, serializeManifest, type Manifest } from "./manifest.js";
+import {
+  fileGeneration,
+  FORMAT_VERSION,
+  INDEX_FORMAT,
+  LAST_LOG_FORMAT_VERSION,
+  MANIFEST_FILE,
+  parseManifest,
+  serializeManifest,
+  type FileEntry,
+  type Manifest,
+  type SegmentEntry,
+} from "./manifest.js";
 import type { FloatRows } from "../dense/float-rows.js";
-import { decodeSegment, encodeSegment, type SegmentContent } from "./segment-codec.js";
+import { decodeLogSegment, type LogSegment } from "./log-segment-codec.js";
+import { decodeDeletions, encodeDeletions } from "./deletions-codec.js";
+import { decodeSegment, encodeSegment, type DenseRowsLayout, type SegmentData } from "./segment-codec.js";
 import { SegmentFloatRows } from "./segment-float-rows.js";
 import { storageFailure } from "./storage-failure.js";
 import { isLockFile, WriteLock } from "./write-lock.js";
@@ -19,8 +32,20 @@ export interface StoreOpenOptions {
   config: Manifest["config"];
 }
 
-/** A segment as read on open; `rows` reads its dense rows back when the index quantizes vectors. */
-export type LoadedSegment = SegmentContent & { rows?: FloatRows };
+/** A segment as read on open: its data, its deletions, and (quantized index) its dense rows to read back. */
+export interface OpenedSegment {
+  file: string;
+  data: SegmentData & DenseRowsLayout;
+  /** Local numbers of its deleted documents, ascending. */
+  deleted: Uint32Array;
+  rows?: FloatRows;
+}
+
+/** What a commit changes: a new segment, and each existing segment whose deletions grew, with all of them. */
+export interface CommitChange {
+  segment?: SegmentData;
+  deletions: { file: string; deleted: Uint32Array }[];
+}
 
 /**
  * How many times a read starts over because a writer replaced the manifest and removed a file the
@@ -71,8 +96,17 @@ export class IndexStore {
     return this.manifest.segments.length;
   }
 
-  /** Opens (or, when writable, creates) the index in `dir` and reads every segment. */
-  static async open(dir: string, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: LoadedSegment[] }> {
+  /** The segments' file names and document counts (deleted included), oldest first. */
+  get segments(): { file: string; docs: number }[] {
+    return this.manifest.segments.map((s) => ({ file: s.file, docs: s.docs }));
+  }
+
+  /**
+   * Opens (or, when writable, creates) the index in `dir` and reads every segment. An index of
+   * format version 1 or 2 (segments that are logs of commits) comes back as `log`, its commits in
+   * order, for the caller to upgrade; `segments` is then empty.
+   */
+  static async open(dir: string, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: OpenedSegment[]; log?: LogSegment[] }> {
     const info = await stat(dir).catch((err) => {
       if (isMissing(err)) return null;
       throw failure(err, dir, "read");
@@ -111,14 +145,14 @@ export class IndexStore {
         await writeFileAtomic(manifestPath, serializeManifest(manifest));
         return { store: new IndexStore(dir, manifest, lock, undefined), segments: [] };
       }
-      const { manifest, verified, segments, graph } = await IndexStore.load(dir);
+      const { manifest, verified, segments, log, graph } = await IndexStore.load(dir);
       const store = new IndexStore(dir, manifest, lock, graph);
       if (lock) {
         // Only a manifest whose checksum held can say what is unreferenced.
         if (verified) await store.removeUnreferenced();
         await store.raiseGenerationFloor();
       }
-      return { store, segments };
+      return { store, segments, log };
     } catch (err) {
       await lock?.release();
       throw failure(err, dir, "read");
@@ -180,11 +214,11 @@ export class IndexStore {
   }
 
   /**
-   * Reads manifest, segments and the saved graph as one committed state. When a file the
-   * manifest names is missing and the manifest has changed since it was read, a writer committed
-   * and removed it meanwhile: the read starts over. Missing under an unchanged manifest, it is
-   * damage. A quantized index keeps each segment open (opened before it is read, so the rows read
-   * back later are those of the bytes verified now).
+   * Reads manifest, segments (with their deletions) and the saved graph as one committed state.
+   * When a file the manifest names is missing and the manifest has changed since it was read, a
+   * writer committed and removed it meanwhile: the read starts over. Missing under an unchanged
+   * manifest, it is damage. A quantized index keeps each segment with dense rows open (opened
+   * before it is read, so the rows read back later are those of the bytes verified now).
    */
   private static async load(dir: string) {
     const manifestPath = join(dir, MANIFEST_FILE);
@@ -192,40 +226,18 @@ export class IndexStore {
       const manifestBytes = await readFile(manifestPath);
       const { manifest, verified } = parseManifest(manifestBytes, manifestPath);
       const keepRows = manifest.config.quantization === "int8";
-      const segments: LoadedSegment[] = [];
+      const segments: OpenedSegment[] = [];
       try {
-        for (const entry of manifest.segments) {
-          const file = join(dir, entry.file);
-          if (!keepRows) {
-            const bytes = await readFile(file);
-            verify(bytes, entry, file);
-            segments.push(decodeSegment(bytes, file));
-            continue;
-          }
-          const fd = openSync(file, "r");
-          let bytes: Uint8Array;
-          try {
-            bytes = readFileSync(fd);
-            verify(bytes, entry, file);
-          } catch (err) {
-            closeSync(fd);
-            throw err;
-          }
-          const segment = decodeSegment(bytes, file);
-          if (segment.docs.some((d) => d.dense)) segments.push({ ...segment, rows: new SegmentFloatRows(file, fd, segment) });
-          else {
-            closeSync(fd);
-            segments.push(segment);
-          }
+        let log: LogSegment[] | undefined;
+        if (manifest.formatVersion <= LAST_LOG_FORMAT_VERSION) {
+          log = [];
+          for (const entry of manifest.segments) log.push(decodeLogSegment(await readVerified(dir, entry), join(dir, entry.file)));
+        } else {
+          for (const entry of manifest.segments) segments.push(await IndexStore.loadSegment(dir, entry, keepRows));
         }
         let graph: { bytes: Uint8Array; nodes: number; file: string } | undefined;
-        if (manifest.graph) {
-          const file = join(dir, manifest.graph.file);
-          const bytes = await readFile(file);
-          verify(bytes, manifest.graph, file);
-          graph = { bytes, nodes: manifest.graph.nodes, file };
-        }
-        return { manifest, verified, segments, graph };
+        if (manifest.graph) graph = { bytes: await readVerified(dir, manifest.graph), nodes: manifest.graph.nodes, file: join(dir, manifest.graph.file) };
+        return { manifest, verified, segments, log, graph };
       } catch (err) {
         for (const segment of segments) segment.rows?.close();
         if (!isMissing(err)) throw err;
@@ -237,24 +249,133 @@ export class IndexStore {
     }
   }
 
-  /**
-   * Writes one segment and makes it visible by swapping the manifest. For a quantized index,
-   * returns the segment's dense rows to read back (when it has any); the caller owns them.
-   */
-  async commit(content: SegmentContent, config: Manifest["config"]): Promise<FloatRows | undefined> {
-    const { generation, entry, rows } = await this.writeSegment(content);
-    await this.swapManifestOrRemove({ ...this.manifest, generation, config, segments: [...this.manifest.segments, entry] }, entry.file, rows);
-    return rows;
+  private static async loadSegment(dir: string, entry: SegmentEntry, keepRows: boolean): Promise<OpenedSegment> {
+    const file = join(dir, entry.file);
+    let fd: number | undefined;
+    let bytes: Uint8Array;
+    if (keepRows) {
+      fd = openSync(file, "r");
+      try {
+        bytes = readFileSync(fd);
+        verify(bytes, entry, file);
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+    } else {
+      bytes = await readVerified(dir, entry);
+    }
+    try {
+      const data = decodeSegment(bytes, file);
+      if (data.docCount !== entry.docs) throw new CorruptIndexError(`${file}: holds ${data.docCount} documents, the manifest says ${entry.docs}`);
+      const deleted = entry.deletions ? decodeDeletions(await readVerified(dir, entry.deletions), data.docCount, join(dir, entry.deletions.file)) : new Uint32Array(0);
+      if (deleted.length !== (entry.deletions?.count ?? 0)) throw new CorruptIndexError(`${join(dir, entry.deletions!.file)}: holds ${deleted.length} deletions, the manifest says ${entry.deletions!.count}`);
+      const rows = fd !== undefined && data.denseRows.length > 0 ? new SegmentFloatRows(file, fd, data) : undefined;
+      if (fd !== undefined && !rows) closeSync(fd);
+      return { file: entry.file, data, deleted, rows };
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      throw err;
+    }
   }
 
-  /** Replaces every segment by one holding just the live documents, then removes the old files. */
-  async rewrite(docs: SegmentContent["docs"], config: Manifest["config"]): Promise<FloatRows | undefined> {
-    const { generation, entry, rows } = await this.writeSegment({ docs, deletes: [] });
-    const old = [...this.manifest.segments, ...(this.manifest.graph ? [this.manifest.graph] : [])].map((f) => f.file);
-    // Compaction renumbers slots, so the saved graph no longer applies.
-    await this.swapManifestOrRemove({ ...this.manifest, generation, config, segments: [entry], graph: undefined }, entry.file, rows);
+  /**
+   * Writes what a commit adds — a new segment, new deletions files — and makes it visible in one
+   * manifest swap; deletions files it replaces are removed after. Returns the new segment's file
+   * name and, for a quantized index, its dense rows to read back (the caller owns them).
+   */
+  async commit(change: CommitChange, config: Manifest["config"]): Promise<{ file?: string; rows?: FloatRows }> {
+    const written: string[] = [];
+    let rows: FloatRows | undefined;
+    try {
+      let added: SegmentEntry | undefined;
+      if (change.segment) {
+        const segment = await this.writeSegment(change.segment);
+        written.push(segment.entry.file);
+        added = segment.entry;
+        rows = segment.rows;
+      }
+      const replaced: string[] = [];
+      const segments: SegmentEntry[] = [];
+      for (const entry of this.manifest.segments) {
+        const update = change.deletions.find((d) => d.file === entry.file);
+        if (!update) {
+          segments.push(entry);
+          continue;
+        }
+        const deletions = await this.writeDeletions(update.deleted, entry.docs);
+        written.push(deletions.file);
+        if (entry.deletions) replaced.push(entry.deletions.file);
+        segments.push({ ...entry, deletions });
+      }
+      if (added) segments.push(added);
+      await this.swapManifest({ ...this.manifest, generation: this.generationFloor, config, segments });
+      await this.remove(replaced);
+      return { file: added?.file, rows };
+    } catch (err) {
+      rows?.close();
+      await this.remove(written);
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces the adjacent segments `files` by `merged` (with `deleted`, its deletions), in one
+   * manifest swap, then removes their files. `graph` replaces the saved graph in the same swap
+   * (a compaction renumbers slots); absent, the saved graph stays. Returns the merged segment's
+   * file and, for a quantized index, its dense rows (the caller owns them).
+   */
+  async replace(files: readonly string[], merged: SegmentData, deleted: Uint32Array, graph?: { bytes: Uint8Array; nodes: number }): Promise<{ file: string; rows?: FloatRows }> {
+    const segments = this.manifest.segments;
+    const start = segments.findIndex((s) => s.file === files[0]);
+    if (start < 0 || files.some((f, i) => segments[start + i]?.file !== f)) throw new RangeError(`replace: ${files.join(", ")} are not adjacent segments of the index`);
+    const written: string[] = [];
+    let rows: FloatRows | undefined;
+    try {
+      const segment = await this.writeSegment(merged);
+      written.push(segment.entry.file);
+      rows = segment.rows;
+      let entry: SegmentEntry = segment.entry;
+      if (deleted.length > 0) {
+        const deletions = await this.writeDeletions(deleted, merged.docCount);
+        written.push(deletions.file);
+        entry = { ...entry, deletions };
+      }
+      let graphEntry = this.manifest.graph;
+      if (graph) {
+        const saved = await this.createFile((g) => `graph-${padGeneration(g)}.hnsw`, graph.bytes);
+        written.push(saved.file);
+        graphEntry = { file: saved.file, sha256: sha256Hex(graph.bytes), bytes: graph.bytes.length, nodes: graph.nodes };
+      }
+      const old = segments.slice(start, start + files.length).flatMap((s) => [s.file, ...(s.deletions ? [s.deletions.file] : [])]);
+      if (graph && this.manifest.graph) old.push(this.manifest.graph.file);
+      const next = [...segments.slice(0, start), entry, ...segments.slice(start + files.length)];
+      await this.swapManifest({ ...this.manifest, generation: this.generationFloor, segments: next, graph: graphEntry });
+      await this.remove(old);
+      return { file: entry.file, rows };
+    } catch (err) {
+      rows?.close();
+      await this.remove(written);
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces an index of the log format (versions 1–2) by one segment of `upgraded`, its live
+   * documents, in one manifest swap of the current format; the old files and graph are removed.
+   */
+  async upgrade(upgraded: SegmentData): Promise<{ file: string; rows?: FloatRows }> {
+    const old = [...this.manifest.segments.map((s) => s.file), ...(this.manifest.graph ? [this.manifest.graph.file] : [])];
+    const { entry, rows } = await this.writeSegment(upgraded);
+    try {
+      await this.swapManifest({ ...this.manifest, generation: this.generationFloor, segments: [entry], graph: undefined });
+    } catch (err) {
+      rows?.close();
+      await this.remove([entry.file]);
+      throw err;
+    }
     await this.remove(old);
-    return rows;
+    return { file: entry.file, rows };
   }
 
   async close(): Promise<void> {
@@ -266,20 +387,24 @@ export class IndexStore {
     return this.manifest.graph !== undefined;
   }
 
-  private async writeSegment(content: SegmentContent) {
-    const { bytes, ...layout } = encodeSegment(content);
-    const { generation, file } = await this.createFile((g) => `seg-${padGeneration(g)}.tseg`, bytes);
+  private async writeSegment(data: SegmentData): Promise<{ entry: SegmentEntry; rows?: FloatRows }> {
+    const { bytes, ...layout } = encodeSegment(data);
+    const { file } = await this.createFile((g) => `seg-${padGeneration(g)}.tseg`, bytes);
     const path = join(this.dir, file);
-    const hasDense = content.docs.some((d) => d.dense);
     let rows: FloatRows | undefined;
     try {
-      rows = this.config.quantization === "int8" && hasDense ? SegmentFloatRows.open(path, layout) : undefined;
+      rows = this.config.quantization === "int8" && data.denseRows.length > 0 ? SegmentFloatRows.open(path, layout) : undefined;
     } catch (err) {
       await this.remove([file]);
       throw failure(err, path, "read");
     }
-    const entry = { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: content.docs.length, deletes: content.deletes.length };
-    return { generation, entry, rows };
+    return { entry: { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: data.docCount }, rows };
+  }
+
+  private async writeDeletions(deleted: Uint32Array, docCount: number): Promise<FileEntry & { count: number }> {
+    const bytes = encodeDeletions(deleted, docCount);
+    const { file } = await this.createFile((g) => `del-${padGeneration(g)}.del`, bytes);
+    return { file, sha256: sha256Hex(bytes), bytes: bytes.length, count: deleted.length };
   }
 
   /** Creates a new file under the next generation whose name is free; an existing file is never overwritten. */
@@ -326,7 +451,8 @@ export class IndexStore {
    */
   private async removeUnreferenced(): Promise<void> {
     const attachments = Object.values(this.manifest.attachments ?? {}).map((a) => a.file);
-    const referenced = new Set([MANIFEST_FILE, ...this.manifest.segments.map((s) => s.file), this.manifest.graph?.file, ...attachments]);
+    const deletions = this.manifest.segments.flatMap((s) => (s.deletions ? [s.deletions.file] : []));
+    const referenced = new Set([MANIFEST_FILE, ...this.manifest.segments.map((s) => s.file), ...deletions, this.manifest.graph?.file, ...attachments]);
     const orphans: string[] = [];
     for (const name of await readdir(this.dir)) {
       const temp = TEMP_FILE.exec(name);
@@ -340,6 +466,14 @@ export class IndexStore {
   private async raiseGenerationFloor(): Promise<void> {
     for (const name of await readdir(this.dir)) this.generationFloor = Math.max(this.generationFloor, fileGeneration(name) ?? 0);
   }
+}
+
+/** A file the manifest names, read and checked against its size and SHA-256. */
+async function readVerified(dir: string, entry: FileEntry): Promise<Uint8Array> {
+  const file = join(dir, entry.file);
+  const bytes = await readFile(file);
+  verify(bytes, entry, file);
+  return bytes;
 }
 
 function verify(bytes: Uint8Array, entry: { bytes: number; sha256: string }, file: string): void {

@@ -10,14 +10,19 @@ export const ATTACHMENT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const ATTACHMENT_FILE = /^att-[a-z0-9-]+-(\d{8,})\.bin$/;
 export const SEGMENT_FILE = /^seg-(\d{8,})\.tseg$/;
 export const GRAPH_FILE = /^graph-(\d{8,})\.hnsw$/;
+export const DELETIONS_FILE = /^del-(\d{8,})\.del$/;
 /**
  * Bumped whenever the on-disk layout changes; older builds refuse newer indexes.
  * 2: the manifest carries its own SHA-256 (version 1 manifests are still read, unverified).
+ * 3: segments are indexes (postings, forward index, columns, stored documents) with deletions
+ *    files, instead of logs of commits replayed on open; indexes of versions 1 and 2 are upgraded.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** The last version whose segments are logs of commits (log-segment-codec.ts). */
+export const LAST_LOG_FORMAT_VERSION = 2;
 /** The generation in an index file's name, when it is one of the store's own files. */
 export function fileGeneration(name: string): number | undefined {
-  const match = SEGMENT_FILE.exec(name) ?? GRAPH_FILE.exec(name) ?? ATTACHMENT_FILE.exec(name);
+  const match = SEGMENT_FILE.exec(name) ?? GRAPH_FILE.exec(name) ?? ATTACHMENT_FILE.exec(name) ?? DELETIONS_FILE.exec(name);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -31,8 +36,12 @@ export interface SegmentEntry {
   file: string;
   sha256: string;
   bytes: number;
+  /** Documents in the segment, deleted ones included. */
   docs: number;
-  deletes: number;
+  /** Format versions 1–2: ids the commit deleted. */
+  deletes?: number;
+  /** From format version 3: the segment's current deletions file, when it has deletions. */
+  deletions?: FileEntry & { count: number };
 }
 
 /** The index's table of contents: the only file rewritten in place (atomically). @internal */
@@ -145,9 +154,16 @@ function checkContent(m: Partial<Manifest>, corrupt: (problem: string) => never)
     files.add(entry.file);
     if (fileGeneration(entry.file)! > generation) corrupt(`${entry.file} is newer than the manifest's generation ${generation}`);
   };
+  const logFormat = (m.formatVersion ?? 0) <= LAST_LOG_FORMAT_VERSION;
   for (const s of m.segments) {
     checkFile(s, SEGMENT_FILE, "segment");
-    if (!isCount(s.docs) || !isCount(s.deletes)) corrupt(`invalid segment entry ${JSON.stringify(s)}`);
+    const okDeletes = logFormat ? isCount(s.deletes) : s.deletes === undefined;
+    if (!isCount(s.docs) || !okDeletes) corrupt(`invalid segment entry ${JSON.stringify(s)}`);
+    if (s.deletions !== undefined) {
+      if (logFormat) corrupt(`invalid segment entry ${JSON.stringify(s)}`);
+      checkFile(s.deletions, DELETIONS_FILE, "deletions");
+      if (!isCount(s.deletions.count) || s.deletions.count > s.docs) corrupt(`invalid deletions entry ${JSON.stringify(s.deletions)}`);
+    }
   }
   if (m.graph !== undefined) {
     checkFile(m.graph, GRAPH_FILE, "graph");

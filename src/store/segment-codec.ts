@@ -1,130 +1,189 @@
 import { CorruptIndexError } from "../errors.js";
-import { setOwn } from "../own-property.js";
 import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
-import type { ValidDocument } from "../engine/validate-document.js";
-import type { FieldValue, SparseVector } from "../types.js";
 
-/**
- * A segment is one commit: the documents it upserts and the ids it deletes (deletes apply
- * first). Body after the shared header (binary-file.ts), little-endian:
- *   u32[docs + 1] sparse offsets | u32[nnz] token numbers | f32[nnz] weights |
- *   u8[docs] has-dense flags, pad to 4 | f32[rows × dimension] dense rows
- * Token numbers index the header's segment-local token list.
- * @internal
- */
-export interface SegmentContent {
-  docs: ValidDocument[];
-  deletes: string[];
+/** The values of one filter field of one type, sorted, each with its documents (see {@link SegmentData}). @internal */
+export interface ColumnValues {
+  field: string;
+  kind: "number" | "string" | "boolean";
+  /** Distinct values, ascending (numbers numerically, strings by UTF-16 code units, false before true). */
+  values: (number | string | boolean)[];
 }
 
-/** Where a segment file's dense rows start (byte offset), so single rows can be read back. */
+/**
+ * A segment: an immutable index over the documents of one commit or merge, all of it in typed
+ * arrays over the file's bytes, so opening builds no object per document. Documents are numbered
+ * 0…docCount−1 in the order written ("local" numbers); a document's slot in the engine is the
+ * segment's base plus its local number.
+ *
+ * - stored documents: ids, texts and fields as UTF-8 runs (`…Starts[i]…Starts[i+1]` is document
+ *   i's run; fields as JSON, empty for none), decoded only when a document is read; `idOrder`
+ *   lists local numbers by id (UTF-16 code-unit order) for lookups by binary search.
+ * - sparse: `tokens` sorted as strings, so a term's number is its rank and numbering a query's
+ *   terms by it fixes the summation order from the content alone; postings per term (documents
+ *   ascending, float32 weights) and the forward index per document (terms ascending, weights).
+ * - filter columns: per field and type, the sorted distinct values, and per value the documents
+ *   having it (`columnStarts` indexes the values of all columns in order).
+ * - dense: `denseRowOf[i]` is document i's row in `denseRows` (−1: none); rows are last in the
+ *   file, so a quantized index reads single rows back from it.
+ * @internal
+ */
+export interface SegmentData {
+  docCount: number;
+  idBytes: Uint8Array;
+  idStarts: Uint32Array;
+  idOrder: Uint32Array;
+  /** 1 where the document has a text (an empty text is a text). */
+  textFlags: Uint8Array;
+  textBytes: Uint8Array;
+  textStarts: Uint32Array;
+  fieldBytes: Uint8Array;
+  fieldStarts: Uint32Array;
+  tokens: string[];
+  postingStarts: Uint32Array;
+  postingDocs: Uint32Array;
+  postingWeights: Float32Array;
+  forwardStarts: Uint32Array;
+  forwardTerms: Uint32Array;
+  forwardWeights: Float32Array;
+  columns: ColumnValues[];
+  columnStarts: Uint32Array;
+  columnDocs: Uint32Array;
+  /** Dense dimension, 0 when no document has a vector. */
+  dimension: number;
+  denseRowOf: Int32Array;
+  denseRows: Float32Array;
+}
+
+/** Where a segment file's dense rows start (byte offset), so single rows can be read back. @internal */
 export interface DenseRowsLayout {
   denseRowsAt: number;
   dimension: number;
 }
 
 const MAGIC = "TANDSEG\0";
-const SEGMENT_VERSION = 1;
+/** Version 1 was the log format (log-segment-codec.ts); this is version 2. */
+export const SEGMENT_VERSION = 2;
+
+type ArrayKind = "u8" | "u32" | "i32" | "f32";
+type ArraySection = Exclude<keyof SegmentData, "docCount" | "tokens" | "columns" | "dimension">;
+
+/** Body sections in file order; dense rows last. */
+const SECTIONS: readonly [ArraySection, ArrayKind][] = [
+  ["idStarts", "u32"],
+  ["idOrder", "u32"],
+  ["textStarts", "u32"],
+  ["fieldStarts", "u32"],
+  ["postingStarts", "u32"],
+  ["postingDocs", "u32"],
+  ["postingWeights", "f32"],
+  ["forwardStarts", "u32"],
+  ["forwardTerms", "u32"],
+  ["forwardWeights", "f32"],
+  ["columnStarts", "u32"],
+  ["columnDocs", "u32"],
+  ["denseRowOf", "i32"],
+  ["idBytes", "u8"],
+  ["textFlags", "u8"],
+  ["textBytes", "u8"],
+  ["fieldBytes", "u8"],
+  ["denseRows", "f32"],
+];
+
+const CONSTRUCTORS = { u8: Uint8Array, u32: Uint32Array, i32: Int32Array, f32: Float32Array } as const;
 
 interface SegmentHeader {
-  docs: { id: string; text?: string; fields?: Record<string, FieldValue> }[];
-  deletes: string[];
+  docCount: number;
   tokens: string[];
-  nnz: number;
-  dimension: number | null;
-  denseRows: number;
+  columns: ColumnValues[];
+  dimension: number;
+  /** Element count of each body section, in SECTIONS order. */
+  lengths: number[];
 }
 
+/** The file's bytes, and where its dense rows start. */
+export function encodeSegment(data: SegmentData): { bytes: Uint8Array } & DenseRowsLayout {
+  const lengths = SECTIONS.map(([name]) => data[name].length);
+  const header: SegmentHeader = { docCount: data.docCount, tokens: data.tokens, columns: data.columns, dimension: data.dimension, lengths };
+  const sizes = SECTIONS.map(([name]) => pad4(data[name].byteLength));
+  const { bytes, bodyAt } = allocateBinaryFile(MAGIC, SEGMENT_VERSION, header, sizes.reduce((a, b) => a + b, 0));
+  let at = bodyAt;
+  let denseRowsAt = 0;
+  SECTIONS.forEach(([name], i) => {
+    const section = data[name];
+    if (name === "denseRows") denseRowsAt = at;
+    bytes.set(new Uint8Array(section.buffer, section.byteOffset, section.byteLength), at);
+    at += sizes[i]!;
+  });
+  return { bytes, denseRowsAt, dimension: data.dimension };
+}
 
-export function encodeSegment(content: SegmentContent): { bytes: Uint8Array } & DenseRowsLayout {
-  const tokenIds = new Map<string, number>();
-  const tokens: string[] = [];
-  let nnz = 0;
-  let dimension: number | null = null;
-  let denseRows = 0;
-  for (const doc of content.docs) {
-    for (const token of Object.keys(doc.sparse ?? {})) {
-      if (!tokenIds.has(token)) {
-        tokenIds.set(token, tokens.length);
-        tokens.push(token);
-      }
-      nnz++;
-    }
-    if (doc.dense) {
-      dimension = doc.dense.length;
-      denseRows++;
-    }
-  }
-  const header: SegmentHeader = {
-    docs: content.docs.map((d) => ({ id: d.id, text: d.text, fields: d.fields })),
-    deletes: content.deletes,
-    tokens,
-    nnz,
-    dimension,
-    denseRows,
+/**
+ * Lays typed-array views over a segment file's bytes (no copy when they are 4-byte aligned) and
+ * checks that the structure holds together, so a damaged file that passed its checksum (or a
+ * foreign one) is refused with a CorruptIndexError naming `file` instead of misreading.
+ */
+export function decodeSegment(bytes: Uint8Array, file: string): SegmentData & DenseRowsLayout {
+  const corrupt = (problem: string): never => {
+    throw new CorruptIndexError(`${file}: ${problem}`);
   };
-  const n = content.docs.length;
-  const flagsBytes = pad4(n);
-  const bodyBytes = 4 * (n + 1) + 8 * nnz + flagsBytes + 4 * denseRows * (dimension ?? 0);
-  const { buffer, bytes, bodyAt } = allocateBinaryFile(MAGIC, SEGMENT_VERSION, header, bodyBytes);
-  const offsetsAt = bodyAt;
-  const termsAt = offsetsAt + 4 * (n + 1);
-  const weightsAt = termsAt + 4 * nnz;
-  const flagsAt = weightsAt + 4 * nnz;
-  const denseAt = flagsAt + flagsBytes;
-  const offsets = new Uint32Array(buffer, offsetsAt, n + 1);
-  const terms = new Uint32Array(buffer, termsAt, nnz);
-  const weights = new Float32Array(buffer, weightsAt, nnz);
-  const flags = new Uint8Array(buffer, flagsAt, n);
-  const dense = new Float32Array(buffer, denseAt, denseRows * (dimension ?? 0));
-  let p = 0;
-  let row = 0;
-  content.docs.forEach((doc, i) => {
-    offsets[i] = p;
-    for (const [token, weight] of Object.entries(doc.sparse ?? {})) {
-      terms[p] = tokenIds.get(token)!;
-      weights[p] = weight;
-      p++;
-    }
-    if (doc.dense) {
-      flags[i] = 1;
-      dense.set(doc.dense, row * doc.dense.length);
-      row++;
-    }
+  const { header, buffer, bodyAt } = openBinaryFile<SegmentHeader>(bytes, MAGIC, SEGMENT_VERSION, file, "segment");
+  const { docCount, tokens, columns, dimension, lengths } = header;
+  if (
+    !Number.isInteger(docCount) ||
+    docCount < 0 ||
+    !Array.isArray(tokens) ||
+    !Array.isArray(columns) ||
+    !Number.isInteger(dimension) ||
+    dimension < 0 ||
+    !Array.isArray(lengths) ||
+    lengths.length !== SECTIONS.length ||
+    !lengths.every((n) => Number.isInteger(n) && n >= 0)
+  ) {
+    corrupt("segment header is invalid");
+  }
+  let at = bodyAt;
+  const out: Partial<SegmentData> = { docCount, tokens, columns, dimension };
+  let denseRowsAt = 0;
+  SECTIONS.forEach(([name, kind], i) => {
+    const Ctor = CONSTRUCTORS[kind];
+    const length = lengths[i]!;
+    if (at + length * Ctor.BYTES_PER_ELEMENT > buffer.byteLength) corrupt("segment is shorter than its header says");
+    if (name === "denseRows") denseRowsAt = at;
+    (out as Record<string, unknown>)[name] = new Ctor(buffer, at, length);
+    at += pad4(length * Ctor.BYTES_PER_ELEMENT);
   });
-  offsets[n] = p;
-  return { bytes, denseRowsAt: denseAt, dimension: dimension ?? 0 };
+  if (at !== buffer.byteLength) corrupt("segment size does not match its header");
+  const data = out as SegmentData;
+  checkStructure(data, corrupt);
+  return { ...data, denseRowsAt, dimension };
 }
 
-export function decodeSegment(bytes: Uint8Array, file: string): SegmentContent & DenseRowsLayout {
-  const { header, buffer, bodyAt } = openBinaryFile<SegmentHeader>(bytes, MAGIC, SEGMENT_VERSION, file, "segment");
-  const n = header.docs.length;
-  const dimension = header.dimension ?? 0;
-  const offsetsAt = bodyAt;
-  const termsAt = offsetsAt + 4 * (n + 1);
-  const weightsAt = termsAt + 4 * header.nnz;
-  const flagsAt = weightsAt + 4 * header.nnz;
-  const denseAt = flagsAt + pad4(n);
-  if (denseAt + 4 * header.denseRows * dimension !== bytes.length) throw new CorruptIndexError(`${file}: segment size does not match its header`);
-  const offsets = new Uint32Array(buffer, offsetsAt, n + 1);
-  const terms = new Uint32Array(buffer, termsAt, header.nnz);
-  const weights = new Float32Array(buffer, weightsAt, header.nnz);
-  const flags = new Uint8Array(buffer, flagsAt, n);
-  let row = 0;
-  const docs = header.docs.map((d, i): ValidDocument => {
-    const doc: ValidDocument = { id: d.id };
-    if (d.text !== undefined) doc.text = d.text;
-    if (offsets[i + 1]! > offsets[i]!) {
-      const sparse: SparseVector = {};
-      for (let p = offsets[i]!; p < offsets[i + 1]!; p++) setOwn(sparse, header.tokens[terms[p]!]!, weights[p]!);
-      doc.sparse = sparse;
-    }
-    if (flags[i] === 1) {
-      doc.dense = new Float32Array(buffer, denseAt + 4 * row * dimension, dimension);
-      row++;
-    }
-    if (d.fields !== undefined) doc.fields = d.fields;
-    return doc;
-  });
-  return { docs, deletes: header.deletes, denseRowsAt: denseAt, dimension };
+/** Offsets within their runs, ranks and rows within range: what every read relies on. */
+function checkStructure(d: SegmentData, corrupt: (problem: string) => never): void {
+  const n = d.docCount;
+  const terms = d.tokens.length;
+  const runs = (starts: Uint32Array, count: number, total: number, what: string) => {
+    if (starts.length !== count + 1 || starts[0] !== 0 || starts[count] !== total) corrupt(`${what} offsets do not cover their data`);
+    for (let i = 0; i < count; i++) if (starts[i]! > starts[i + 1]!) corrupt(`${what} offsets are not ascending`);
+  };
+  runs(d.idStarts, n, d.idBytes.length, "id");
+  runs(d.textStarts, n, d.textBytes.length, "text");
+  runs(d.fieldStarts, n, d.fieldBytes.length, "fields");
+  runs(d.postingStarts, terms, d.postingDocs.length, "posting");
+  runs(d.forwardStarts, n, d.forwardTerms.length, "forward index");
+  const values = d.columns.reduce((s, c) => s + (Array.isArray(c.values) ? c.values.length : Number.NaN), 0);
+  if (!Number.isInteger(values)) corrupt("filter columns are invalid");
+  runs(d.columnStarts, values, d.columnDocs.length, "filter column");
+  if (d.idOrder.length !== n || d.textFlags.length !== n || d.denseRowOf.length !== n) corrupt("per-document arrays do not match the document count");
+  if (d.postingWeights.length !== d.postingDocs.length || d.forwardWeights.length !== d.forwardTerms.length || d.postingDocs.length !== d.forwardTerms.length) {
+    corrupt("postings and forward index do not match");
+  }
+  // Postings and forward terms (most of the file) are left to the checksum: a pass over them
+  // would cost a good part of an open. A read beyond its array yields undefined, never memory.
+  for (let i = 0; i < d.columnDocs.length; i++) if (d.columnDocs[i]! >= n) corrupt("a filter column names a document beyond the segment");
+  for (let i = 0; i < n; i++) if (d.idOrder[i]! >= n) corrupt("the id order names a document beyond the segment");
+  const rows = d.dimension === 0 ? 0 : d.denseRows.length / d.dimension;
+  if (!Number.isInteger(rows)) corrupt("dense rows do not match the dimension");
+  for (let i = 0; i < n; i++) if (d.denseRowOf[i]! < -1 || d.denseRowOf[i]! >= rows) corrupt("a document's dense row is out of range");
+  for (let t = 1; t < terms; t++) if (!(typeof d.tokens[t] === "string" && d.tokens[t - 1]! < d.tokens[t]!)) corrupt("tokens are not sorted");
 }

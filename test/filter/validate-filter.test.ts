@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FieldIndex } from "../../src/filter/field-index.js";
+import { FieldColumns } from "../../src/filter/field-columns.js";
+import { buildSegment } from "../../src/store/segment-builder.js";
 import { InvalidFilterError, validateFilter, type FieldValue, type Filter } from "../../src/index.js";
 
 describe("filter language", () => {
@@ -12,10 +13,9 @@ describe("filter language", () => {
   });
 
   it("matches arrays by any element, strings and numbers by their own order", () => {
-    /** Whether a document with these fields matches: a field index holding just that document. */
+    /** Whether a document with these fields matches: filter columns holding just that document. */
     const matchesFilter = (f: Filter, fields: Record<string, FieldValue>) => {
-      const index = new FieldIndex();
-      index.add(0, fields);
+      const index = new FieldColumns(buildSegment([{ id: "d", fields }]));
       return index.evaluate(validateFilter(f))[0] === 1;
     };
     const fields = { tags: ["x", "y"], year: 2020, date: "2021-05-01", ok: true };

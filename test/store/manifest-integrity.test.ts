@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CorruptIndexError, HybridIndex } from "../../src/index.js";
+import { CorruptIndexError, HybridIndex, type Document } from "../../src/index.js";
+import { writeLogFormatIndex } from "../helpers/log-format-index.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("tandem-manifest-");
@@ -108,40 +109,66 @@ describe("manifest integrity: a damaged or hand-edited manifest is refused, nami
     }
   });
 
-  it("a version 1 manifest (no checksum) is still read, and its values are checked for sense", async () => {
-    const dir = await smallIndex();
-    const original = await readFile(manifestPath(dir), "utf8");
-    await writeVersion1(dir, original);
-    const reader = await HybridIndex.open(dir, { readOnly: true });
-    expect((await reader.search({ dense: [1, 0, 0], k: 1 })).hits[0]!.id).toBe("a");
-    await reader.close();
+  it("an index of format version 1 or 2 (log segments) is read as it was, upgraded by a writer, and its values are checked for sense", async () => {
+    const commits: { docs: Document[]; deletes?: string[] }[] = [
+      { docs: [{ id: "a", sparse: { x: 1 }, dense: [1, 0, 0], fields: { n: 1 } }, { id: "b", sparse: { y: 2 }, dense: [0, 1, 0] }] },
+      { docs: [{ id: "c", sparse: { x: 0.5 }, dense: [0, 0, 1], text: "third" }], deletes: ["b"] },
+      { docs: [{ id: "a", sparse: { x: 2 }, dense: [1, 0.1, 0] }] },
+    ];
+    const answers = async (index: HybridIndex) => ({
+      stats: ((s) => ({ documents: s.documents, withSparse: s.withSparse, withDense: s.withDense, withText: s.withText }))(await index.stats()),
+      sparse: (await index.search({ sparse: { x: 1 }, k: 5 })).hits.map((h) => [h.id, h.score]),
+      dense: (await index.search({ dense: [1, 0, 0], k: 5 })).hits.map((h) => h.id),
+      docs: await Promise.all(["a", "b", "c"].map((id) => index.get(id))),
+    });
+    for (const version of [1, 2] as const) {
+      const dir = await tempDir();
+      await writeLogFormatIndex(dir, commits, { version, metric: "dot" });
+      const before = await listing(dir);
+      const reader = await HybridIndex.open(dir, { readOnly: true });
+      const expected = await answers(reader);
+      await reader.close();
+      expect(expected.stats).toEqual({ documents: 2, withSparse: 2, withDense: 2, withText: 1 });
+      expect(expected.sparse).toEqual([["a", 2], ["c", 0.5]]);
+      expect(expected.docs[0]).toEqual({ id: "a", sparse: { x: 2 }, dense: Float32Array.from([1, 0.1, 0]) });
+      expect(expected.docs[1]).toBeUndefined();
+      expect(await listing(dir), "a read-only open changes nothing").toEqual(before);
 
-    // An M the saved graph was not built with would walk the graph out of bounds.
-    await writeVersion1(dir, original, (m) => (m.config.hnsw.M = 17));
-    await expect(HybridIndex.open(dir, { readOnly: true })).rejects.toThrow(/graph-\d+\.hnsw: the graph was built with M 16.*manifest says M 17/);
+      const writer = await HybridIndex.open(dir);
+      expect(await answers(writer)).toEqual(expected);
+      await writer.close();
+      const manifest = JSON.parse(await readFile(manifestPath(dir), "utf8")) as EditableManifest;
+      expect(manifest.formatVersion).toBe(3);
+      expect(manifest.segments).toHaveLength(1);
+      expect((await listing(dir)).filter((f) => f.endsWith(".tseg"))).toEqual([manifest.segments[0]!.file]);
+      const upgraded = await HybridIndex.open(dir, { readOnly: true });
+      expect(await answers(upgraded)).toEqual(expected);
+      await upgraded.close();
+    }
+
+    const dir = await tempDir();
+    const original = JSON.stringify(await writeLogFormatIndex(dir, commits, { version: 1 }));
     await writeVersion1(dir, original, (m) => (m.config.hnsw.M = 100000));
     await expect(HybridIndex.open(dir, { readOnly: true })).rejects.toThrow(/manifest\.json: config is missing or invalid/);
     // A generation below the files it names would let a commit reuse their names.
     await writeVersion1(dir, original, (m) => (m.generation = 1));
     await expect(HybridIndex.open(dir, { readOnly: true })).rejects.toThrow(CorruptIndexError);
     await expect(HybridIndex.open(dir, { readOnly: true })).rejects.toThrow(/manifest\.json: .*newer than the manifest's generation 1/);
-    await writeFile(manifestPath(dir), original);
   });
 
   it("a commit never overwrites an existing file, even one a rolled-back manifest no longer names", async () => {
-    const dir = await smallIndex();
-    const index = await HybridIndex.open(dir, { metric: "dot" });
-    await index.upsert([{ id: "c", dense: [0, 0, 1] }]);
-    await index.close();
+    const dir = await tempDir();
+    const written = await writeLogFormatIndex(
+      dir,
+      [{ docs: [{ id: "a", dense: [1, 0, 0] }, { id: "b", dense: [0, 1, 0] }] }, { docs: [{ id: "c", dense: [0, 0, 1] }] }],
+      { version: 1, metric: "dot" },
+    );
     // Roll the (unverifiable, version 1) manifest back to before "c": the segment holding it stays on disk.
-    const files = await listing(dir);
-    const segments = files.filter((f) => f.endsWith(".tseg"));
-    const newest = segments.at(-1)!;
+    const newest = written.segments.at(-1)!.file;
     const newestBytes = await readFile(join(dir, newest));
-    await writeVersion1(dir, await readFile(manifestPath(dir), "utf8"), (m) => {
+    await writeVersion1(dir, JSON.stringify(written), (m) => {
       m.segments = m.segments.filter((s) => s.file !== newest);
       m.generation = Number(/\d+/.exec(newest)![0]) - 1;
-      delete m.graph;
     });
     const writer = await HybridIndex.open(dir);
     expect(await writer.get("c")).toBeUndefined();

@@ -1,0 +1,80 @@
+import type { FloatRows } from "../dense/float-rows.js";
+import { FieldColumns } from "../filter/field-columns.js";
+import type { SegmentData } from "../store/segment-codec.js";
+import { SparseSegment } from "../sparse/sparse-segment.js";
+import type { FieldValue } from "../types.js";
+
+const decoder = new TextDecoder();
+
+/**
+ * One open segment: its data, where its documents sit in the engine's slot space (`base` + local
+ * number), and its legs. Stored attributes are decoded only when a document is read.
+ * @internal
+ */
+export class Segment {
+  readonly sparse: SparseSegment;
+  readonly columns: FieldColumns;
+
+  constructor(
+    /** The segment's file name in the index directory. */
+    readonly file: string,
+    readonly data: SegmentData,
+    public base: number,
+    /** Where a quantized index reads this segment's float rows back; the segment owns them. */
+    public rows?: FloatRows,
+  ) {
+    this.sparse = new SparseSegment(data);
+    this.columns = new FieldColumns(data);
+  }
+
+  get docCount(): number {
+    return this.data.docCount;
+  }
+
+  id(doc: number): string {
+    const d = this.data;
+    return decoder.decode(d.idBytes.subarray(d.idStarts[doc]!, d.idStarts[doc + 1]!));
+  }
+
+  text(doc: number): string | undefined {
+    const d = this.data;
+    return d.textFlags[doc] === 1 ? decoder.decode(d.textBytes.subarray(d.textStarts[doc]!, d.textStarts[doc + 1]!)) : undefined;
+  }
+
+  hasText(doc: number): boolean {
+    return this.data.textFlags[doc] === 1;
+  }
+
+  /** A fresh copy of the document's fields, or undefined when it has none. */
+  fields(doc: number): Record<string, FieldValue> | undefined {
+    const d = this.data;
+    const start = d.fieldStarts[doc]!;
+    const end = d.fieldStarts[doc + 1]!;
+    return end === start ? undefined : (JSON.parse(decoder.decode(d.fieldBytes.subarray(start, end))) as Record<string, FieldValue>);
+  }
+
+  /** The document's dense vector as stored (a view), or undefined. */
+  denseRow(doc: number): Float32Array | undefined {
+    const d = this.data;
+    const row = d.denseRowOf[doc]!;
+    return row < 0 ? undefined : d.denseRows.subarray(row * d.dimension, (row + 1) * d.dimension);
+  }
+
+  /**
+   * The local number of the live document with this id, or −1: a binary search over the id
+   * order. A merged segment keeps deleted versions (slots survive merges), so an id may appear
+   * more than once; at most one of its versions is live.
+   */
+  findLive(id: string, live: (doc: number) => boolean): number {
+    const order = this.data.idOrder;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.id(order[mid]!) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    for (; lo < order.length && this.id(order[lo]!) === id; lo++) if (live(order[lo]!)) return order[lo]!;
+    return -1;
+  }
+}
