@@ -12,7 +12,7 @@ export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engi
 export { runSearch } from "./engine/search-pipeline.js";
 export type { RetrievedLeg } from "./fusion/candidate-pool.js";
 export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";
-export { validateDocuments, type ValidDocument } from "./engine/validate-document.js";
+export { sparseRecord, validateDocuments, type SparseEntries, type ValidDocument } from "./engine/validate-document.js";
 export { MAX_VECTOR_NORM, MAX_VECTOR_VALUE, MIN_COSINE_SQUARED_NORM, MIN_SPARSE_WEIGHT } from "./engine/validate-vector.js";
 export {
   validateAttachmentBytes,

@@ -26,6 +26,7 @@ import {
   type SearchResult,
   type SparseEncoder,
   type ValidDocument,
+  sparseRecord,
 } from "../../src/index.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
@@ -396,7 +397,7 @@ export class ElasticsearchIndex implements SearchIndex {
     // Field names are the user's (and so are filter field names at the top level): stored as data, whatever they are.
     const source: Record<string, unknown> = {};
     if (doc.text !== undefined) setOwn(source, f.text!, doc.text);
-    if (doc.sparse && Object.keys(doc.sparse).length > 0) setOwn(source, f.sparse!, doc.sparse);
+    if (doc.sparse) setOwn(source, f.sparse!, sparseRecord(doc.sparse));
     if (doc.dense) setOwn(source, f.dense!, Array.from(doc.dense));
     if (doc.fields) {
       if (f.metadata === "") for (const name of Object.keys(doc.fields)) setOwn(source, name, doc.fields[name]);

@@ -17,7 +17,7 @@ import type { CompletionRequest, LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import { Segment } from "./segment.js";
 import type { TextIndex, TextIndexFactory } from "./text-index.js";
-import { copyFields, type ValidDocument } from "./validate-document.js";
+import { copyFields } from "./validate-document.js";
 
 /** Below this many accepted documents an exact scan beats walking the graph. */
 const EXACT_SCAN_MAX = 2_000;
@@ -524,10 +524,10 @@ export class EmbeddedEngine implements LegBackend {
   }
 
   /** A document as stored, in objects of its own: a caller changing them changes nothing here. */
-  private documentAt(slot: number): ValidDocument {
+  private documentAt(slot: number): Document {
     const segment = this.segmentOf(slot);
     const local = slot - segment.base;
-    const doc: ValidDocument = { id: segment.id(local) };
+    const doc: Document = { id: segment.id(local) };
     const text = segment.text(local);
     if (text !== undefined) doc.text = text;
     const sparse = segment.sparse.vector(local);

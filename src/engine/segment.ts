@@ -33,12 +33,12 @@ export class Segment {
 
   id(doc: number): string {
     const d = this.data;
-    return decoder.decode(d.idBytes.subarray(d.idStarts[doc]!, d.idStarts[doc + 1]!));
+    return decoder.decode(d.idBytes.subarray(d.idStarts[doc], d.idStarts[doc + 1]));
   }
 
   text(doc: number): string | undefined {
     const d = this.data;
-    return d.textFlags[doc] === 1 ? decoder.decode(d.textBytes.subarray(d.textStarts[doc]!, d.textStarts[doc + 1]!)) : undefined;
+    return d.textFlags[doc] === 1 ? decoder.decode(d.textBytes.subarray(d.textStarts[doc], d.textStarts[doc + 1])) : undefined;
   }
 
   hasText(doc: number): boolean {

@@ -2,10 +2,10 @@ import { describeValue } from "../describe-value.js";
 import { InvalidDocumentError } from "../errors.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { setOwn } from "../own-property.js";
-import type { FieldValue, Metric, SparseVector } from "../types.js";
-import { validateDense, validateSparse } from "./validate-vector.js";
+import type { FieldValue, Metric } from "../types.js";
+import { validateDense, validateSparseEntries, type SparseEntries } from "./validate-vector.js";
 
-export { validateDense, validateSparse } from "./validate-vector.js";
+export { sparseRecord, validateDense, validateSparse, type SparseEntries } from "./validate-vector.js";
 
 /**
  * A document after validation: zero weights dropped, weights and dense as float32, fields copied.
@@ -14,7 +14,8 @@ export { validateDense, validateSparse } from "./validate-vector.js";
 export interface ValidDocument {
   id: string;
   text?: string;
-  sparse?: SparseVector;
+  /** Tokens and weights; `sparseRecord` makes the record. */
+  sparse?: SparseEntries;
   dense?: Float32Array;
   fields?: Record<string, FieldValue>;
 }
@@ -37,7 +38,7 @@ export function validateDocument(raw: unknown, where: string, dimension: number 
     if (typeof text !== "string") fail(`"text" must be a string, got ${describeValue(text)}`);
     doc.text = text as string;
   }
-  if (sparse !== undefined && sparse !== null) doc.sparse = validateSparse(sparse, fail);
+  if (sparse !== undefined && sparse !== null) doc.sparse = validateSparseEntries(sparse, fail);
   if (dense !== undefined && dense !== null) doc.dense = validateDense(dense, dimension, metric, fail);
   if (fields !== undefined && fields !== null) doc.fields = validateFields(fields, fail);
   return doc;

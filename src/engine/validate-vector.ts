@@ -33,17 +33,34 @@ const MAX_TEXT = MAX_VECTOR_VALUE.toExponential();
 const NORM_TEXT = MAX_VECTOR_NORM.toExponential();
 
 /**
+ * A document's sparse vector as stored: tokens and their float32 weights (all positive), in the
+ * order the caller's object listed them. Arrays rather than a record: a SPLADE document has over
+ * a hundred tokens, and a record that large is slow to build and to walk again. @internal
+ */
+export interface SparseEntries {
+  tokens: string[];
+  weights: Float32Array;
+}
+
+/**
  * Validates a sparse vector: own string keys, weights 0 (dropped) or in
  * [MIN_SPARSE_WEIGHT, MAX_VECTOR_VALUE], norm ≤ MAX_VECTOR_NORM. Returns a fresh record of the
  * float32 weights (undefined when none is left). Shared by documents and queries.
  */
 export function validateSparse(sparse: unknown, fail: (problem: string) => never): SparseVector | undefined {
+  const entries = validateSparseEntries(sparse, fail);
+  return entries && sparseRecord(entries);
+}
+
+/** {@link validateSparse}'s checks, returning the tokens and weights as arrays (what a document stores). */
+export function validateSparseEntries(sparse: unknown, fail: (problem: string) => never): SparseEntries | undefined {
   if (!isPlainObject(sparse)) return fail(`"sparse" must be an object of token → weight, got ${describeValue(sparse)}`);
   if (Object.getOwnPropertySymbols(sparse).length > 0) fail(`"sparse" has a symbol key; tokens are strings`);
-  const out: SparseVector = {};
-  let count = 0;
+  const keys = Object.keys(sparse);
+  const tokens: string[] = [];
+  const weights = new Float32Array(keys.length);
   let squares = 0;
-  for (const token of Object.keys(sparse)) {
+  for (const token of keys) {
     const weight = sparse[token];
     // Described only for a message: this loop runs for every token of every document.
     const name = () => describeValue(token);
@@ -56,12 +73,19 @@ export function validateSparse(sparse: unknown, fail: (problem: string) => never
     if (stored < MIN_SPARSE_WEIGHT) {
       fail(`sparse weight of ${name()} is ${weight}, below the smallest allowed weight 2^-126 ≈ 1.18e-38 (the smallest normal float32); use 0 to leave the token out`);
     }
-    setOwn(out, token, stored);
+    weights[tokens.length] = stored;
+    tokens.push(token);
     squares += stored * stored;
-    count++;
   }
   if (squares > MAX_VECTOR_NORM * MAX_VECTOR_NORM) fail(`"sparse" has norm ${Math.sqrt(squares)}, above the largest allowed norm ${NORM_TEXT}`);
-  return count > 0 ? out : undefined;
+  return tokens.length > 0 ? { tokens, weights: tokens.length === keys.length ? weights : weights.slice(0, tokens.length) } : undefined;
+}
+
+/** The entries as a record of token → weight, for a caller. */
+export function sparseRecord(entries: SparseEntries): SparseVector {
+  const out: SparseVector = {};
+  entries.tokens.forEach((token, i) => setOwn(out, token, entries.weights[i]!));
+  return out;
 }
 
 /**

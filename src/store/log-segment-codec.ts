@@ -1,8 +1,7 @@
 import { CorruptIndexError } from "../errors.js";
-import { setOwn } from "../own-property.js";
 import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
 import type { ValidDocument } from "../engine/validate-document.js";
-import type { FieldValue, SparseVector } from "../types.js";
+import type { FieldValue } from "../types.js";
 
 /**
  * The segment format of index format versions 1 and 2, read only to upgrade such an index: a
@@ -39,7 +38,7 @@ export function encodeLogSegment(content: LogSegment): { bytes: Uint8Array } {
   let dimension: number | null = null;
   let denseRows = 0;
   for (const doc of content.docs) {
-    for (const token of Object.keys(doc.sparse ?? {})) {
+    for (const token of doc.sparse?.tokens ?? []) {
       if (!tokenIds.has(token)) {
         tokenIds.set(token, tokens.length);
         tokens.push(token);
@@ -77,11 +76,11 @@ export function encodeLogSegment(content: LogSegment): { bytes: Uint8Array } {
   let row = 0;
   content.docs.forEach((doc, i) => {
     offsets[i] = p;
-    for (const [token, weight] of Object.entries(doc.sparse ?? {})) {
+    doc.sparse?.tokens.forEach((token, j) => {
       terms[p] = tokenIds.get(token)!;
-      weights[p] = weight;
+      weights[p] = doc.sparse!.weights[j]!;
       p++;
-    }
+    });
     if (doc.dense) {
       flags[i] = 1;
       dense.set(doc.dense, row * doc.dense.length);
@@ -111,9 +110,9 @@ export function decodeLogSegment(bytes: Uint8Array, file: string): LogSegment {
     const doc: ValidDocument = { id: d.id };
     if (d.text !== undefined) doc.text = d.text;
     if (offsets[i + 1]! > offsets[i]!) {
-      const sparse: SparseVector = {};
-      for (let p = offsets[i]!; p < offsets[i + 1]!; p++) setOwn(sparse, header.tokens[terms[p]!]!, weights[p]!);
-      doc.sparse = sparse;
+      const tokens: string[] = [];
+      for (let p = offsets[i]!; p < offsets[i + 1]!; p++) tokens.push(header.tokens[terms[p]!]!);
+      doc.sparse = { tokens, weights: weights.slice(offsets[i], offsets[i + 1]) };
     }
     if (flags[i] === 1) {
       doc.dense = new Float32Array(buffer, denseAt + 4 * row * dimension, dimension);

@@ -1,9 +1,10 @@
 /**
  * Which segments to merge after a commit: a logarithmic policy over adjacent segments, as
- * Lucene's LogMergePolicy. A segment's level is ⌊log_F(documents)⌋ for merge factor F; when the
- * newest segments include F or more in a row whose levels are all at most L (the lowest L for
- * which that holds), they are merged into one. Commits append small segments, so the index keeps
- * about F − 1 segments per level: O(F · log_F N) segments, each document merged O(log_F N) times.
+ * Lucene's LogMergePolicy. A segment's level is ⌊log_F(documents)⌋ for merge factor F. Take the
+ * newest segments of level at most L: when F or more of them are of level L (the lowest L for
+ * which that holds), they are merged into one, with the fewer than F of each lower level after
+ * them. Commits append small segments, so the index keeps fewer than F segments per level:
+ * O(F · log_F N) segments, each document merged O(log_F N) times.
  * Merging adjacent segments only keeps documents in write order, so slot numbers survive merges.
  * @internal
  */
@@ -18,8 +19,9 @@ export function findMerge(sizes: readonly number[], factor = MERGE_FACTOR): { st
   const top = Math.max(0, ...levels);
   for (let level = 0; level <= top; level++) {
     let start = sizes.length;
-    while (start > 0 && levels[start - 1]! <= level) start--;
-    if (sizes.length - start >= factor) return { start, end: sizes.length };
+    let atLevel = 0;
+    while (start > 0 && levels[start - 1]! <= level) if (levels[--start] === level) atLevel++;
+    if (atLevel >= factor) return { start, end: sizes.length };
   }
   return undefined;
 }

@@ -20,7 +20,7 @@ export function utf8Runs(strings: readonly string[]): { bytes: Uint8Array; start
   const starts = new Uint32Array(parts.length + 1);
   for (let i = 0; i < parts.length; i++) starts[i + 1] = starts[i]! + parts[i]!.length;
   const bytes = new Uint8Array(starts[parts.length]!);
-  parts.forEach((p, i) => bytes.set(p, starts[i]!));
+  parts.forEach((p, i) => bytes.set(p, starts[i]));
   return { bytes, starts };
 }
 
@@ -30,8 +30,8 @@ export function idOrder(ids: readonly string[]): Uint32Array {
 }
 
 /**
- * The segment holding `docs` (validated, ids unique), numbered in the order given. Sparse
- * weights are stored as float32; a document's terms sorted by token; zero weights are dropped.
+ * The segment holding `docs` (validated: ids unique, sparse weights float32 and positive),
+ * numbered in the order given; a document's terms sorted by token.
  * @internal
  */
 export function buildSegment(docs: readonly ValidDocument[]): SegmentData {
@@ -41,30 +41,9 @@ export function buildSegment(docs: readonly ValidDocument[]): SegmentData {
   const texts = utf8Runs(docs.map((d) => d.text ?? ""));
   const fields = utf8Runs(docs.map((d) => (d.fields === undefined ? "" : JSON.stringify(d.fields))));
 
-  const vocabulary = new Set<string>();
-  for (const d of docs) for (const token of Object.keys(d.sparse ?? {})) if (Math.fround(d.sparse![token]!) > 0) vocabulary.add(token);
-  const tokens = [...vocabulary].sort(compareStrings);
-  const termOf = new Map(tokens.map((t, i) => [t, i]));
-  const forwardStarts = new Uint32Array(n + 1);
-  const perDoc: { terms: number[]; weights: number[] }[] = docs.map((d) => {
-    const entries: [number, number][] = [];
-    for (const token of Object.keys(d.sparse ?? {})) {
-      const weight = Math.fround(d.sparse![token]!);
-      if (weight > 0) entries.push([termOf.get(token)!, weight]);
-    }
-    entries.sort((a, b) => a[0] - b[0]);
-    return { terms: entries.map((e) => e[0]), weights: entries.map((e) => e[1]) };
-  });
-  perDoc.forEach((p, i) => (forwardStarts[i + 1] = forwardStarts[i]! + p.terms.length));
-  const nnz = forwardStarts[n]!;
-  const forwardTerms = new Uint32Array(nnz);
-  const forwardWeights = new Float32Array(nnz);
+  const { tokens, forwardStarts, forwardTerms, forwardWeights } = forwardIndex(docs);
   const postingStarts = new Uint32Array(tokens.length + 1);
-  perDoc.forEach((p, i) => {
-    forwardTerms.set(p.terms, forwardStarts[i]!);
-    forwardWeights.set(p.weights, forwardStarts[i]!);
-    for (const t of p.terms) postingStarts[t + 1]!++;
-  });
+  for (let p = 0; p < forwardTerms.length; p++) postingStarts[forwardTerms[p]! + 1]!++;
   for (let t = 0; t < tokens.length; t++) postingStarts[t + 1]! += postingStarts[t]!;
   const { postingDocs, postingWeights } = invert(forwardStarts, forwardTerms, forwardWeights, postingStarts);
 
@@ -105,6 +84,67 @@ export function buildSegment(docs: readonly ValidDocument[]): SegmentData {
     denseRowOf,
     denseRows,
   };
+}
+
+/**
+ * The forward index of `docs` over their sorted vocabulary: one pass numbers tokens as first
+ * seen, then the numbers become ranks and each document's terms are sorted. Typed arrays
+ * throughout, nothing allocated per token but the vocabulary's entries. Validated weights are
+ * float32 and positive.
+ */
+function forwardIndex(docs: readonly ValidDocument[]) {
+  const n = docs.length;
+  const seen = new Map<string, number>();
+  const firstSeen: string[] = [];
+  const forwardStarts = new Uint32Array(n + 1);
+  let nnz = 0;
+  for (let i = 0; i < n; i++) {
+    nnz += docs[i]!.sparse?.tokens.length ?? 0;
+    forwardStarts[i + 1] = nnz;
+  }
+  const forwardTerms = new Uint32Array(nnz);
+  const forwardWeights = new Float32Array(nnz);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const sparse = docs[i]!.sparse;
+    if (!sparse) continue;
+    const { tokens, weights } = sparse;
+    for (let j = 0; j < tokens.length; j++) {
+      const token = tokens[j]!;
+      let term = seen.get(token);
+      if (term === undefined) {
+        term = firstSeen.length;
+        seen.set(token, term);
+        firstSeen.push(token);
+      }
+      forwardTerms[p] = term;
+      forwardWeights[p] = weights[j]!;
+      p++;
+    }
+  }
+  const byToken = Uint32Array.from(firstSeen.keys()).sort((a, b) => compareStrings(firstSeen[a]!, firstSeen[b]!));
+  const tokens = Array.from(byToken, (t) => firstSeen[t]!);
+  const rank = new Uint32Array(firstSeen.length);
+  byToken.forEach((t, r) => (rank[t] = r));
+  for (let q = 0; q < nnz; q++) forwardTerms[q] = rank[forwardTerms[q]!]!;
+  for (let i = 0; i < n; i++) sortRun(forwardTerms, forwardWeights, forwardStarts[i]!, forwardStarts[i + 1]!);
+  return { tokens, forwardStarts, forwardTerms, forwardWeights };
+}
+
+/** Sorts `terms[start…end)` ascending, moving `weights` along (insertion sort: runs are short). */
+function sortRun(terms: Uint32Array, weights: Float32Array, start: number, end: number): void {
+  for (let i = start + 1; i < end; i++) {
+    const t = terms[i]!;
+    const w = weights[i]!;
+    let j = i - 1;
+    while (j >= start && terms[j]! > t) {
+      terms[j + 1] = terms[j]!;
+      weights[j + 1] = weights[j]!;
+      j--;
+    }
+    terms[j + 1] = t;
+    weights[j + 1] = w;
+  }
 }
 
 /** Postings from a forward index: each term's documents ascending (documents are visited in order). */

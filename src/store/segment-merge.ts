@@ -31,10 +31,20 @@ export function mergeSegments(inputs: readonly MergeInput[]): SegmentData {
     for (const i of kept[s]!) textFlags[at++] = data.textFlags[i]!;
   });
 
-  // Vocabulary: the union, sorted; each input's term numbers mapped into it.
-  const tokens = [...new Set(inputs.flatMap(({ data }) => data.tokens))].sort(compareStrings);
-  const termOf = new Map(tokens.map((t, i) => [t, i]));
-  const termMaps = inputs.map(({ data }) => Uint32Array.from(data.tokens, (t) => termOf.get(t)!));
+  // Vocabulary: the tokens of the kept documents, sorted; each input's term numbers mapped into it.
+  const union = [...new Set(inputs.flatMap(({ data }) => data.tokens))].sort(compareStrings);
+  const unionOf = new Map(union.map((t, i) => [t, i]));
+  const toUnion = inputs.map(({ data }) => Uint32Array.from(data.tokens, (t) => unionOf.get(t)!));
+  const used = new Uint32Array(union.length);
+  inputs.forEach(({ data }, s) => {
+    for (const i of kept[s]!) for (let q = data.forwardStarts[i]!; q < data.forwardStarts[i + 1]!; q++) used[toUnion[s]![data.forwardTerms[q]!]!]!++;
+  });
+  const tokens: string[] = [];
+  const finalOf = new Uint32Array(union.length);
+  union.forEach((t, u) => {
+    if (used[u]! > 0) finalOf[u] = tokens.push(t) - 1;
+  });
+  const termMaps = toUnion.map((map) => map.map((u) => finalOf[u]!));
   const forwardStarts = new Uint32Array(n + 1);
   at = 0;
   inputs.forEach(({ data }, s) => {
@@ -63,12 +73,12 @@ export function mergeSegments(inputs: readonly MergeInput[]): SegmentData {
   for (let t = 0; t < tokens.length; t++) postingStarts[t + 1]! += postingStarts[t]!;
   const { postingDocs, postingWeights } = invert(forwardStarts, forwardTerms, forwardWeights, postingStarts);
 
-  const dimension = inputs.find(({ data }) => data.dimension > 0)?.data.dimension ?? 0;
   const denseRowOf = new Int32Array(n).fill(-1);
   let rows = 0;
   inputs.forEach(({ data }, s) => {
     for (const i of kept[s]!) if (data.denseRowOf[i]! >= 0) rows++;
   });
+  const dimension = rows === 0 ? 0 : inputs.find(({ data }) => data.dimension > 0)!.data.dimension;
   const denseRows = new Float32Array(rows * dimension);
   at = 0;
   let row = 0;
@@ -131,7 +141,7 @@ function concatRuns(inputs: readonly MergeInput[], kept: number[][], bytesKey: "
     const from = data[bytesKey];
     const fromStarts = data[startsKey];
     for (const i of kept[s]!) {
-      bytes.set(from.subarray(fromStarts[i]!, fromStarts[i + 1]!), starts[at]!);
+      bytes.set(from.subarray(fromStarts[i], fromStarts[i + 1]), starts[at]);
       at++;
     }
   });
@@ -141,7 +151,7 @@ function concatRuns(inputs: readonly MergeInput[], kept: number[][], bytesKey: "
 /** The merged id order: each input's order, kept documents only, merged by id. */
 function mergeIdOrder(inputs: readonly MergeInput[], newNumber: Int32Array[], ids: { bytes: Uint8Array; starts: Uint32Array }): Uint32Array {
   const decoder = new TextDecoder();
-  const strings = Array.from({ length: ids.starts.length - 1 }, (_, doc) => decoder.decode(ids.bytes.subarray(ids.starts[doc]!, ids.starts[doc + 1]!)));
+  const strings = Array.from({ length: ids.starts.length - 1 }, (_, doc) => decoder.decode(ids.bytes.subarray(ids.starts[doc], ids.starts[doc + 1])));
   let merged: number[] = [];
   inputs.forEach(({ data }, s) => {
     const ordered: number[] = [];
