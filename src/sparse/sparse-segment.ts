@@ -4,9 +4,10 @@ import type { SparseTokenContribution, SparseVector } from "../types.js";
 import type { SparseQuery } from "./sparse-query.js";
 
 /**
- * The sparse leg of one segment: its postings (per term, documents ascending with float32
- * weights) and forward index (per document, terms ascending with weights), read in place from the
- * segment's arrays. Terms are numbered by their token's rank in the segment's sorted vocabulary.
+ * The sparse leg of one segment: its postings (per term, documents ascending with exact float32
+ * weights), read in place from the segment's arrays. Terms are numbered by their token's rank in
+ * the segment's sorted vocabulary. A document's weight for a term is found by binary search in
+ * the term's postings (there is no forward index).
  * @internal
  */
 export class SparseSegment {
@@ -14,18 +15,14 @@ export class SparseSegment {
   readonly postingStarts: Uint32Array;
   readonly postingDocs: Uint32Array;
   readonly postingWeights: Float32Array;
-  private readonly forwardStarts: Uint32Array;
-  private readonly forwardTerms: Uint32Array;
-  private readonly forwardWeights: Float32Array;
+  private readonly termCounts: Uint32Array;
 
   constructor(data: SegmentData) {
     this.tokens = data.tokens;
     this.postingStarts = data.postingStarts;
     this.postingDocs = data.postingDocs;
     this.postingWeights = data.postingWeights;
-    this.forwardStarts = data.forwardStarts;
-    this.forwardTerms = data.forwardTerms;
-    this.forwardWeights = data.forwardWeights;
+    this.termCounts = data.termCounts;
   }
 
   /** The term number of `token`, or undefined when no document of the segment has it. */
@@ -56,37 +53,36 @@ export class SparseSegment {
   }
 
   hasTerms(doc: number): boolean {
-    return this.forwardStarts[doc + 1]! > this.forwardStarts[doc]!;
+    return this.termCounts[doc]! > 0;
   }
 
-  /** Non-zeros of one document. */
-  termCount(doc: number): number {
-    return this.forwardStarts[doc + 1]! - this.forwardStarts[doc]!;
+  /** Where `doc` sits in the postings of `term`, or −1. */
+  private posting(term: number, doc: number): number {
+    let lo = this.postingStarts[term]!;
+    const end = this.postingStarts[term + 1]!;
+    let hi = end;
+    const docs = this.postingDocs;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (docs[mid]! < doc) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < end && docs[lo] === doc ? lo : -1;
   }
 
   /**
-   * Exact dot product of the query with one document, summed in the query's term order (as the
-   * postings are), each term found by binary search in the document's sorted terms. Undefined
-   * when they share no token (not a sparse match).
+   * Exact dot product of the query with one document, summed in the query's term order — the
+   * order term-at-a-time scoring adds them in, so the sums are bit-identical. Undefined when they
+   * share no token (not a sparse match).
    */
   score(query: SparseQuery, doc: number): number | undefined {
-    const start = this.forwardStarts[doc]!;
-    const end = this.forwardStarts[doc + 1]!;
-    const terms = this.forwardTerms;
+    if (this.termCounts[doc] === 0) return undefined;
     let sum = 0;
     let matched = false;
-    let lo = start;
     for (let i = 0; i < query.termIds.length; i++) {
-      const q = query.termIds[i]!;
-      // Query terms ascend, so each search starts where the previous one ended.
-      let hi = end;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (terms[mid]! < q) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < end && terms[lo] === q) {
-        sum += query.weights[i]! * this.forwardWeights[lo]!;
+      const p = this.posting(query.termIds[i]!, doc);
+      if (p >= 0) {
+        sum += query.weights[i]! * this.postingWeights[p]!;
         matched = true;
       }
     }
@@ -96,27 +92,28 @@ export class SparseSegment {
   /** Per-token contributions of a match, largest first (for explain). */
   contributions(query: SparseQuery, doc: number): SparseTokenContribution[] {
     const out: SparseTokenContribution[] = [];
-    const start = this.forwardStarts[doc]!;
-    const end = this.forwardStarts[doc + 1]!;
     for (let i = 0; i < query.termIds.length; i++) {
-      for (let j = start; j < end; j++) {
-        if (this.forwardTerms[j] === query.termIds[i]) {
-          const q = query.weights[i]!;
-          const d = this.forwardWeights[j]!;
-          out.push({ token: this.tokens[query.termIds[i]!]!, query: q, doc: d, contribution: q * d });
-        }
-      }
+      const p = this.posting(query.termIds[i]!, doc);
+      if (p < 0) continue;
+      const q = query.weights[i]!;
+      const d = this.postingWeights[p]!;
+      out.push({ token: this.tokens[query.termIds[i]!]!, query: q, doc: d, contribution: q * d });
     }
     return out.sort((a, b) => b.contribution - a.contribution || (a.token < b.token ? -1 : 1));
   }
 
-  /** The stored vector of a document (float32 weights), or undefined when it has none. */
+  /** The stored vector of a document (float32 weights), or undefined when it has none: a search of every term's postings. */
   vector(doc: number): SparseVector | undefined {
-    const start = this.forwardStarts[doc]!;
-    const end = this.forwardStarts[doc + 1]!;
-    if (end === start) return undefined;
+    let left = this.termCounts[doc]!;
+    if (left === 0) return undefined;
     const out: SparseVector = {};
-    for (let j = start; j < end; j++) setOwn(out, this.tokens[this.forwardTerms[j]!]!, this.forwardWeights[j]!);
+    for (let term = 0; term < this.tokens.length && left > 0; term++) {
+      const p = this.posting(term, doc);
+      if (p >= 0) {
+        setOwn(out, this.tokens[term]!, this.postingWeights[p]!);
+        left--;
+      }
+    }
     return out;
   }
 }

@@ -46,6 +46,8 @@ export function buildSegment(docs: readonly ValidDocument[]): SegmentData {
   for (let p = 0; p < forwardTerms.length; p++) postingStarts[forwardTerms[p]! + 1]!++;
   for (let t = 0; t < tokens.length; t++) postingStarts[t + 1]! += postingStarts[t]!;
   const { postingDocs, postingWeights } = invert(forwardStarts, forwardTerms, forwardWeights, postingStarts);
+  const termCounts = new Uint32Array(n);
+  for (let i = 0; i < n; i++) termCounts[i] = forwardStarts[i + 1]! - forwardStarts[i]!;
 
   const denseRowOf = new Int32Array(n).fill(-1);
   const withDense = docs.filter((d) => d.dense);
@@ -74,9 +76,7 @@ export function buildSegment(docs: readonly ValidDocument[]): SegmentData {
     postingStarts,
     postingDocs,
     postingWeights,
-    forwardStarts,
-    forwardTerms,
-    forwardWeights,
+    termCounts,
     columns,
     columnStarts,
     columnDocs,
@@ -87,10 +87,10 @@ export function buildSegment(docs: readonly ValidDocument[]): SegmentData {
 }
 
 /**
- * The forward index of `docs` over their sorted vocabulary: one pass numbers tokens as first
- * seen, then the numbers become ranks and each document's terms are sorted. Typed arrays
- * throughout, nothing allocated per token but the vocabulary's entries. Validated weights are
- * float32 and positive.
+ * The (unsorted) forward index of `docs` over their sorted vocabulary, from which the postings
+ * are inverted: one pass numbers tokens as first seen, then the numbers become ranks. Typed
+ * arrays throughout, nothing allocated per token but the vocabulary's entries. Validated weights
+ * are float32 and positive.
  */
 function forwardIndex(docs: readonly ValidDocument[]) {
   const n = docs.length;
@@ -127,28 +127,11 @@ function forwardIndex(docs: readonly ValidDocument[]) {
   const rank = new Uint32Array(firstSeen.length);
   byToken.forEach((t, r) => (rank[t] = r));
   for (let q = 0; q < nnz; q++) forwardTerms[q] = rank[forwardTerms[q]!]!;
-  for (let i = 0; i < n; i++) sortRun(forwardTerms, forwardWeights, forwardStarts[i]!, forwardStarts[i + 1]!);
   return { tokens, forwardStarts, forwardTerms, forwardWeights };
 }
 
-/** Sorts `terms[start…end)` ascending, moving `weights` along (insertion sort: runs are short). */
-function sortRun(terms: Uint32Array, weights: Float32Array, start: number, end: number): void {
-  for (let i = start + 1; i < end; i++) {
-    const t = terms[i]!;
-    const w = weights[i]!;
-    let j = i - 1;
-    while (j >= start && terms[j]! > t) {
-      terms[j + 1] = terms[j]!;
-      weights[j + 1] = weights[j]!;
-      j--;
-    }
-    terms[j + 1] = t;
-    weights[j + 1] = w;
-  }
-}
-
 /** Postings from a forward index: each term's documents ascending (documents are visited in order). */
-export function invert(forwardStarts: Uint32Array, forwardTerms: Uint32Array, forwardWeights: Float32Array, postingStarts: Uint32Array): { postingDocs: Uint32Array; postingWeights: Float32Array } {
+function invert(forwardStarts: Uint32Array, forwardTerms: Uint32Array, forwardWeights: Float32Array, postingStarts: Uint32Array): { postingDocs: Uint32Array; postingWeights: Float32Array } {
   const nnz = forwardTerms.length;
   const postingDocs = new Uint32Array(nnz);
   const postingWeights = new Float32Array(nnz);

@@ -20,7 +20,10 @@ export interface ColumnValues {
  *   lists local numbers by id (UTF-16 code-unit order) for lookups by binary search.
  * - sparse: `tokens` sorted as strings, so a term's number is its rank and numbering a query's
  *   terms by it fixes the summation order from the content alone; postings per term (documents
- *   ascending, float32 weights) and the forward index per document (terms ascending, weights).
+ *   ascending, exact float32 weights), and per document its number of terms. There is no forward
+ *   index: a document's weight for a term is found by binary search in the term's postings, which
+ *   is cheap for the few documents completion, explain and `get` ask about, and keeps a posting at
+ *   8 bytes.
  * - filter columns: per field and type, the sorted distinct values, and per value the documents
  *   having it (`columnStarts` indexes the values of all columns in order).
  * - dense: `denseRowOf[i]` is document i's row in `denseRows` (−1: none); rows are last in the
@@ -42,9 +45,8 @@ export interface SegmentData {
   postingStarts: Uint32Array;
   postingDocs: Uint32Array;
   postingWeights: Float32Array;
-  forwardStarts: Uint32Array;
-  forwardTerms: Uint32Array;
-  forwardWeights: Float32Array;
+  /** Sparse terms per document. */
+  termCounts: Uint32Array;
   columns: ColumnValues[];
   columnStarts: Uint32Array;
   columnDocs: Uint32Array;
@@ -76,9 +78,7 @@ const SECTIONS: readonly [ArraySection, ArrayKind][] = [
   ["postingStarts", "u32"],
   ["postingDocs", "u32"],
   ["postingWeights", "f32"],
-  ["forwardStarts", "u32"],
-  ["forwardTerms", "u32"],
-  ["forwardWeights", "f32"],
+  ["termCounts", "u32"],
   ["columnStarts", "u32"],
   ["columnDocs", "u32"],
   ["denseRowOf", "i32"],
@@ -170,16 +170,13 @@ function checkStructure(d: SegmentData, corrupt: (problem: string) => never): vo
   runs(d.textStarts, n, d.textBytes.length, "text");
   runs(d.fieldStarts, n, d.fieldBytes.length, "fields");
   runs(d.postingStarts, terms, d.postingDocs.length, "posting");
-  runs(d.forwardStarts, n, d.forwardTerms.length, "forward index");
   const values = d.columns.reduce((s, c) => s + (Array.isArray(c.values) ? c.values.length : Number.NaN), 0);
   if (!Number.isInteger(values)) corrupt("filter columns are invalid");
   runs(d.columnStarts, values, d.columnDocs.length, "filter column");
-  if (d.idOrder.length !== n || d.textFlags.length !== n || d.denseRowOf.length !== n) corrupt("per-document arrays do not match the document count");
-  if (d.postingWeights.length !== d.postingDocs.length || d.forwardWeights.length !== d.forwardTerms.length || d.postingDocs.length !== d.forwardTerms.length) {
-    corrupt("postings and forward index do not match");
-  }
-  // Postings and forward terms (most of the file) are left to the checksum: a pass over them
-  // would cost a good part of an open. A read beyond its array yields undefined, never memory.
+  if (d.idOrder.length !== n || d.textFlags.length !== n || d.denseRowOf.length !== n || d.termCounts.length !== n) corrupt("per-document arrays do not match the document count");
+  if (d.postingWeights.length !== d.postingDocs.length) corrupt("posting weights do not match the postings");
+  // Postings (most of the file) are left to the checksum: a pass over them would cost a good part
+  // of an open. A read beyond its array yields undefined, never memory.
   for (let i = 0; i < d.columnDocs.length; i++) if (d.columnDocs[i]! >= n) corrupt("a filter column names a document beyond the segment");
   for (let i = 0; i < n; i++) if (d.idOrder[i]! >= n) corrupt("the id order names a document beyond the segment");
   const rows = d.dimension === 0 ? 0 : d.denseRows.length / d.dimension;

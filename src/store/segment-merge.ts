@@ -1,5 +1,5 @@
 import type { FieldScalar } from "../types.js";
-import { compareStrings, compareValues, invert } from "./segment-builder.js";
+import { compareStrings, compareValues } from "./segment-builder.js";
 import type { ColumnValues, SegmentData } from "./segment-codec.js";
 
 /** One input of a merge: a segment, and which of its documents to keep (all when absent). @internal */
@@ -10,9 +10,9 @@ export interface MergeInput {
 
 /**
  * One segment holding the kept documents of `inputs`, in input order, written from the inputs'
- * own arrays (stored runs copied, vocabularies and columns merged, term numbers remapped, postings
- * rebuilt from the merged forward index) without decoding any document. A document's terms keep
- * their order because every vocabulary is sorted the same way, so its scores do not change.
+ * own arrays (stored runs copied, vocabularies, postings and columns merged, documents
+ * renumbered) without decoding any document. Every vocabulary is sorted the same way, so a
+ * document's terms keep their order and its scores do not change.
  * @internal
  */
 export function mergeSegments(inputs: readonly MergeInput[]): SegmentData {
@@ -31,47 +31,16 @@ export function mergeSegments(inputs: readonly MergeInput[]): SegmentData {
     for (const i of kept[s]!) textFlags[at++] = data.textFlags[i]!;
   });
 
-  // Vocabulary: the tokens of the kept documents, sorted; each input's term numbers mapped into it.
-  const union = [...new Set(inputs.flatMap(({ data }) => data.tokens))].sort(compareStrings);
-  const unionOf = new Map(union.map((t, i) => [t, i]));
-  const toUnion = inputs.map(({ data }) => Uint32Array.from(data.tokens, (t) => unionOf.get(t)!));
-  const used = new Uint32Array(union.length);
-  inputs.forEach(({ data }, s) => {
-    for (const i of kept[s]!) for (let q = data.forwardStarts[i]!; q < data.forwardStarts[i + 1]!; q++) used[toUnion[s]![data.forwardTerms[q]!]!]!++;
-  });
-  const tokens: string[] = [];
-  const finalOf = new Uint32Array(union.length);
-  union.forEach((t, u) => {
-    if (used[u]! > 0) finalOf[u] = tokens.push(t) - 1;
-  });
-  const termMaps = toUnion.map((map) => map.map((u) => finalOf[u]!));
-  const forwardStarts = new Uint32Array(n + 1);
+  const newNumber = inputs.map(({ data }) => new Int32Array(data.docCount).fill(-1));
   at = 0;
-  inputs.forEach(({ data }, s) => {
-    for (const i of kept[s]!) {
-      forwardStarts[at + 1] = forwardStarts[at]! + data.forwardStarts[i + 1]! - data.forwardStarts[i]!;
-      at++;
-    }
+  inputs.forEach((_, s) => {
+    for (const i of kept[s]!) newNumber[s]![i] = at++;
   });
-  const nnz = forwardStarts[n]!;
-  const forwardTerms = new Uint32Array(nnz);
-  const forwardWeights = new Float32Array(nnz);
-  const postingStarts = new Uint32Array(tokens.length + 1);
-  let p = 0;
+  const termCounts = new Uint32Array(n);
   inputs.forEach(({ data }, s) => {
-    const map = termMaps[s]!;
-    for (const i of kept[s]!) {
-      for (let q = data.forwardStarts[i]!; q < data.forwardStarts[i + 1]!; q++) {
-        const term = map[data.forwardTerms[q]!]!;
-        forwardTerms[p] = term;
-        forwardWeights[p] = data.forwardWeights[q]!;
-        postingStarts[term + 1]!++;
-        p++;
-      }
-    }
+    for (const i of kept[s]!) termCounts[newNumber[s]![i]!] = data.termCounts[i]!;
   });
-  for (let t = 0; t < tokens.length; t++) postingStarts[t + 1]! += postingStarts[t]!;
-  const { postingDocs, postingWeights } = invert(forwardStarts, forwardTerms, forwardWeights, postingStarts);
+  const { tokens, postingStarts, postingDocs, postingWeights } = mergePostings(inputs, newNumber);
 
   const denseRowOf = new Int32Array(n).fill(-1);
   let rows = 0;
@@ -93,11 +62,6 @@ export function mergeSegments(inputs: readonly MergeInput[]): SegmentData {
     }
   });
 
-  const newNumber = inputs.map(({ data }) => new Int32Array(data.docCount).fill(-1));
-  at = 0;
-  inputs.forEach((_, s) => {
-    for (const i of kept[s]!) newNumber[s]![i] = at++;
-  });
   const orderIds = mergeIdOrder(inputs, newNumber, ids);
 
   return {
@@ -114,14 +78,64 @@ export function mergeSegments(inputs: readonly MergeInput[]): SegmentData {
     postingStarts,
     postingDocs,
     postingWeights,
-    forwardStarts,
-    forwardTerms,
-    forwardWeights,
+    termCounts,
     ...mergeColumns(inputs, newNumber),
     dimension,
     denseRowOf,
     denseRows,
   };
+}
+
+/**
+ * Postings of the merged segment, term by term from the inputs' postings: each input's list for
+ * the token, its documents renumbered (dropped ones skipped), in input order — so documents stay
+ * ascending. Tokens left without postings are dropped from the vocabulary.
+ */
+function mergePostings(inputs: readonly MergeInput[], newNumber: Int32Array[]) {
+  const union = [...new Set(inputs.flatMap(({ data }) => data.tokens))].sort(compareStrings);
+  // Per input, a cursor over its (sorted) tokens as the union is walked in order.
+  const cursor = new Uint32Array(inputs.length);
+  const counts = new Uint32Array(union.length);
+  const sources: Int32Array[] = inputs.map(() => new Int32Array(union.length).fill(-1));
+  union.forEach((token, u) => {
+    inputs.forEach(({ data }, s) => {
+      const t = cursor[s]!;
+      if (t < data.tokens.length && data.tokens[t] === token) {
+        sources[s]![u] = t;
+        cursor[s] = t + 1;
+        const map = newNumber[s]!;
+        for (let p = data.postingStarts[t]!; p < data.postingStarts[t + 1]!; p++) if (map[data.postingDocs[p]!]! >= 0) counts[u]!++;
+      }
+    });
+  });
+  const tokens: string[] = [];
+  const starts: number[] = [0];
+  let total = 0;
+  union.forEach((token, u) => {
+    if (counts[u] === 0) return;
+    tokens.push(token);
+    total += counts[u]!;
+    starts.push(total);
+  });
+  const postingDocs = new Uint32Array(total);
+  const postingWeights = new Float32Array(total);
+  let p = 0;
+  union.forEach((_, u) => {
+    if (counts[u] === 0) return;
+    inputs.forEach(({ data }, s) => {
+      const t = sources[s]![u]!;
+      if (t < 0) return;
+      const map = newNumber[s]!;
+      for (let q = data.postingStarts[t]!; q < data.postingStarts[t + 1]!; q++) {
+        const doc = map[data.postingDocs[q]!]!;
+        if (doc < 0) continue;
+        postingDocs[p] = doc;
+        postingWeights[p] = data.postingWeights[q]!;
+        p++;
+      }
+    });
+  });
+  return { tokens, postingStarts: Uint32Array.from(starts), postingDocs, postingWeights };
 }
 
 /** The kept documents' runs of one stored attribute, concatenated. */
