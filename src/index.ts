@@ -4,8 +4,8 @@
  * @module tandem-search
  */
 export { HybridIndex, type OpenOptions, type UpsertOptions } from "./engine/hybrid-index.js";
-export type { TextIndex, TextIndexFactory } from "./engine/text-index.js";
-export type { HnswParams } from "./dense/hnsw-index.js";
+export type { TextIndex, TextIndexFactory } from "./legs/text/text-index.js";
+export type { HnswParams } from "./legs/dense/hnsw-index.js";
 export type { CompletionRequest, LegBackend } from "./engine/leg-backend.js";
 export type { BackendStats, SearchIndex } from "./engine/search-index.js";
 export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engine/resolve-query.js";

@@ -1,6 +1,6 @@
 /** Shared types of the public API. Everything here is plain data. */
 
-import type { HnswParams } from "./dense/hnsw-index.js";
+import type { HnswParams } from "./legs/dense/hnsw-index.js";
 import type { BackendStats } from "./engine/search-index.js";
 
 /** How the dense leg compares vectors. Higher similarity is always better. */

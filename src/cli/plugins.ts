@@ -1,4 +1,4 @@
-import type { TextIndexFactory } from "../engine/text-index.js";
+import type { TextIndexFactory } from "../legs/text/text-index.js";
 import type { SearchIndex } from "../engine/search-index.js";
 import type { DenseEncoder, Metric, SparseEncoder, SparseVector } from "../types.js";
 import { MissingPluginError, type TandemError } from "../errors.js";

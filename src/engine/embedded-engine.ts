@@ -1,44 +1,22 @@
-import { flatSearch } from "../dense/flat-index.js";
-import type { FloatRows } from "../dense/float-rows.js";
-import { compactGraph } from "../dense/graph-compaction.js";
-import { DEFAULT_HNSW, HnswIndex, type HnswParams } from "../dense/hnsw-index.js";
-import { QuantizedVectorStore } from "../dense/quantized-vector-store.js";
-import { VectorStore, type DenseVectors } from "../dense/vector-store.js";
 import { MissingPluginError } from "../errors.js";
 import type { RetrievedLeg } from "../fusion/candidate-pool.js";
 import { compareIds } from "../fusion/fuse.js";
-import { exhaustiveSearch, TermAtATimeScratch } from "../sparse/exhaustive-search.js";
+import { DenseLeg, type DensePlanner } from "../legs/dense/dense-leg.js";
+import type { FloatRows } from "../legs/dense/float-rows.js";
+import { DEFAULT_HNSW, type HnswIndex, type HnswParams } from "../legs/dense/hnsw-index.js";
+import { SparseLeg } from "../legs/sparse/sparse-leg.js";
+import { TextLeg } from "../legs/text/text-leg.js";
+import type { TextIndexFactory } from "../legs/text/text-index.js";
 import type { SegmentData } from "../store/segment-codec.js";
 import { mergeSegments } from "../store/segment-merge.js";
-import { TopKHeap } from "../top-k-heap.js";
 import { ensureCapacity } from "../typed-arrays.js";
 import type { DenseQuantization, Document, LegName, Metric, SparseTokenContribution } from "../types.js";
 import type { CompletionRequest, LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import { Segment } from "./segment.js";
-import type { TextIndex, TextIndexFactory } from "./text-index.js";
 import { copyFields } from "./validate-document.js";
 
-/** Below this many accepted documents an exact scan beats walking the graph. */
-const EXACT_SCAN_MAX = 2_000;
-/**
- * ...and below this share of the collection too: a filtered graph walk visits about 1/share as
- * many nodes to fill its list (100k × 384 benchmark: 10% → graph 12.3 ms, scan 6.9 ms; 50% → graph
- * 2.7 ms, scan 26 ms).
- */
-const EXACT_SCAN_FRACTION = 0.15;
-/** Default HNSW candidate list size at query time. */
-const DEFAULT_EF_SEARCH = 100;
-/**
- * Over int8 codes, this many times the hits wanted (at most ef) are rescored from the float
- * vectors: each costs a read, and the true top k sits well inside 3k by approximate score.
- */
-export const RESCORE_OVERSAMPLING = 3;
-
-interface DenseLeg {
-  store: DenseVectors;
-  graph: HnswIndex;
-}
+export { RESCORE_OVERSAMPLING } from "../legs/dense/dense-leg.js";
 
 /** A merge of adjacent segments, ready to commit: every document kept, deletions carried over. @internal */
 export interface PlannedMerge {
@@ -58,12 +36,13 @@ export interface PlannedCompaction {
 
 /**
  * The in-memory state of an embedded index: its open segments laid end to end in one slot space
- * (a document's slot is its segment's base plus its local number), liveness per slot, the dense
- * vectors and HNSW graph over slots, and the text index (built on the first text query). The
- * sparse leg and filters read the segments in place. Merging adjacent segments keeps every slot
- * (deleted documents included), so the graph is untouched; only compaction renumbers slots, and
- * it carries the graph over (graph-compaction.ts). All work is synchronous; the LegBackend
- * methods return settled promises, so a search never interleaves with a write.
+ * (a document's slot is its segment's base plus its local number), liveness per slot, and the
+ * legs — components over the same segments (legs/sparse, legs/dense, legs/text). The engine keeps
+ * the slot/id table, liveness, filters and the search-facing pipeline methods; each leg plans and
+ * answers its own queries. Merging adjacent segments keeps every slot (deleted documents
+ * included); only compaction renumbers slots, and the dense leg carries its graph over. All work
+ * is synchronous; the LegBackend methods return settled promises, so a search never interleaves
+ * with a write.
  * @internal
  */
 export class EmbeddedEngine implements LegBackend {
@@ -73,43 +52,42 @@ export class EmbeddedEngine implements LegBackend {
   private liveCount = 0;
   /** Live slot by id, built on the first write; readers look ids up in the segments instead. */
   private liveSlots: Map<string, number> | null = null;
-  private dense: DenseLeg | null = null;
-  /** Rows of segments merged away that the dense store still reads (until compaction or close). */
-  private retiredRows: FloatRows[] = [];
-  /** While loading, vectors are stored but graph insertion waits for a saved graph to be restored. */
-  private graphDeferred = false;
-  private text: TextIndex | null = null;
-  private readonly scratch = new TermAtATimeScratch();
+  private sparse = new SparseLeg();
+  private readonly dense: DenseLeg;
+  private readonly text: TextLeg | null;
   /** The accepted set of the query being searched, so its legs and completions evaluate the filter once. */
   private readonly acceptByQuery = new WeakMap<ResolvedQuery, { accept: Uint8Array; count: number }>();
   private readonly tieBreak = (a: number, b: number) => compareIds(this.idAt(a), this.idAt(b));
+  /** Every live slot with a text, for building the text index. */
+  private readonly texts = () => this.liveTexts();
 
   constructor(
-    private dimension: number | null,
+    dimension: number | null,
     readonly metric: Metric,
-    private readonly textFactory?: TextIndexFactory,
+    textFactory?: TextIndexFactory,
     readonly hnsw: HnswParams = DEFAULT_HNSW,
     readonly quantization: DenseQuantization = "none",
-  ) {}
+    planner?: DensePlanner,
+  ) {
+    this.dense = new DenseLeg(dimension, metric, hnsw, quantization, planner);
+    this.text = textFactory ? new TextLeg(textFactory) : null;
+  }
 
   get documentCount(): number {
     return this.liveCount;
   }
 
   get denseDimension(): number | null {
-    return this.dimension;
+    return this.dense.dimension;
   }
 
   get hasTextLeg(): boolean {
-    return this.textFactory !== undefined;
+    return this.text !== null;
   }
 
   /** Distinct tokens over the segments (documents deleted since the last compaction included). */
   get vocabularySize(): number {
-    if (this.segments.length === 1) return this.segments[0]!.data.tokens.length;
-    const tokens = new Set<string>();
-    for (const segment of this.segments) for (const token of segment.data.tokens) tokens.add(token);
-    return tokens.size;
+    return this.sparse.vocabularySize();
   }
 
   /** Share of slots that hold replaced or deleted documents. */
@@ -117,7 +95,7 @@ export class EmbeddedEngine implements LegBackend {
     return this.slotCount === 0 ? 0 : 1 - this.liveCount / this.slotCount;
   }
 
-  /** Each segment's file and document count (deleted included), in slot order. */
+  /** Each segment's document count (deleted included), in slot order. */
   segmentSizes(): number[] {
     return this.segments.map((s) => s.docCount);
   }
@@ -128,7 +106,9 @@ export class EmbeddedEngine implements LegBackend {
    */
   addSegment(file: string, data: SegmentData, deleted: Uint32Array, rows?: FloatRows): void {
     const base = this.slotCount;
-    const segment = new Segment(file, data, base, rows);
+    const keepRows = rows && this.dense.readsRows(data.dense) ? rows : undefined;
+    if (rows && !keepRows) rows.close();
+    const segment = new Segment(file, data, base, keepRows);
     this.segments.push(segment);
     this.slotCount += data.docCount;
     this.alive = ensureCapacity(this.alive, this.slotCount);
@@ -136,19 +116,8 @@ export class EmbeddedEngine implements LegBackend {
     for (const doc of deleted) this.alive[base + doc] = 0;
     this.liveCount += data.docCount - deleted.length;
     if (this.liveSlots) for (let doc = 0; doc < data.docCount; doc++) if (this.alive[base + doc] === 1) this.liveSlots.set(segment.id(doc), base + doc);
-    if (data.dimension > 0 && !this.dense) this.createDense(data.dimension, base);
-    if (this.dense) {
-      const { store, graph } = this.dense;
-      for (let doc = 0; doc < data.docCount; doc++) {
-        const row = data.denseRowOf[doc]!;
-        store.add(base + doc, segment.denseRow(doc), row >= 0 && rows ? { rows, row } : undefined);
-        if (!this.graphDeferred) graph.insert(base + doc);
-      }
-    }
-    if (rows && !(this.dense?.store.quantized && data.denseRows.length > 0)) {
-      segment.rows = undefined;
-      rows.close();
-    }
+    this.sparse.add(base, data.docCount, data.sparse);
+    this.dense.add(base, data.docCount, data.dense, keepRows);
     if (this.text) for (let doc = 0; doc < data.docCount; doc++) if (this.alive[base + doc] === 1 && segment.hasText(doc)) this.text.add(base + doc, segment.text(doc)!);
   }
 
@@ -165,17 +134,16 @@ export class EmbeddedEngine implements LegBackend {
 
   /** Each segment that deleting `slots` changes, with all of its deleted local numbers afterwards. */
   deletionsAfter(slots: readonly number[]): { file: string; deleted: Uint32Array }[] {
-    const touched = new Map<Segment, number[]>();
+    const touched = new Map<Segment, Set<number>>();
     for (const slot of slots) {
       const segment = this.segmentOf(slot);
-      let list = touched.get(segment);
-      if (!list) touched.set(segment, (list = []));
-      list.push(slot - segment.base);
+      let set = touched.get(segment);
+      if (!set) touched.set(segment, (set = new Set()));
+      set.add(slot - segment.base);
     }
     return [...touched].map(([segment, locals]) => {
-      const set = new Set(locals);
       const deleted: number[] = [];
-      for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[segment.base + doc] === 0 || set.has(doc)) deleted.push(doc);
+      for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[segment.base + doc] === 0 || locals.has(doc)) deleted.push(doc);
       return { file: segment.file, deleted: Uint32Array.from(deleted) };
     });
   }
@@ -217,9 +185,11 @@ export class EmbeddedEngine implements LegBackend {
   applyMerge(start: number, end: number, file: string, merged: SegmentData, rows?: FloatRows): void {
     const run = this.segments.slice(start, end);
     // The dense store keeps reading the rows it was given; the merged file's are for the next open.
-    for (const segment of run) if (segment.rows) this.retiredRows.push(segment.rows);
+    for (const segment of run) if (segment.rows) this.dense.retire(segment.rows);
     rows?.close();
-    this.segments.splice(start, end - start, new Segment(file, merged, run[0]!.base));
+    const base = run[0]!.base;
+    this.segments.splice(start, end - start, new Segment(file, merged, base));
+    this.sparse.replace(start, end, base, merged.docCount, merged.sparse);
   }
 
   /**
@@ -231,59 +201,34 @@ export class EmbeddedEngine implements LegBackend {
     let next = 0;
     for (let slot = 0; slot < this.slotCount; slot++) if (this.alive[slot] === 1) remap[slot] = next++;
     const merged = mergeSegments(this.segments.map((s) => ({ data: s.data, keep: this.alive.subarray(s.base, s.base + s.docCount) })));
-    let graph: PlannedCompaction["graph"];
-    if (this.dense) {
-      this.dense.graph.catchUp();
-      graph = compactGraph(this.dense.graph.snapshot(), this.hnsw.M, this.dense.store, remap);
-    }
-    return { files: this.segments.map((s) => s.file), merged, remap, graph };
+    return { files: this.segments.map((s) => s.file), merged, remap, graph: this.dense.compactedGraph(remap) };
   }
 
-  /** Swaps in a committed compaction: one segment, every slot live, the dense leg over the new slots. */
+  /** Swaps in a committed compaction: one segment, every slot live, each leg over the new slots. */
   applyCompaction(plan: PlannedCompaction, file: string, rows?: FloatRows): void {
-    const old = this.dense;
-    const oldSegments = this.segments;
-    this.segments = [];
-    this.slotCount = 0;
-    this.liveCount = 0;
-    this.alive = new Uint8Array(Math.max(16, plan.merged.docCount));
-    this.liveSlots = this.liveSlots ? new Map() : null;
-    this.text = null;
-    this.dense = null;
-    if (old) {
-      // Vectors move to their new slots (read from the old store, which reads old files if quantized).
-      const store = this.newStore(old.store.dimension);
-      const { merged, remap } = plan;
-      for (let slot = 0; slot < remap.length; slot++) {
-        const to = remap[slot]!;
-        if (to < 0) continue;
-        const row = merged.denseRowOf[to]!;
-        store.add(to, row >= 0 ? old.store.vector(slot) : undefined, row >= 0 && rows ? { rows, row } : undefined);
-      }
-      const graph = new HnswIndex(store, this.hnsw);
-      if (plan.graph) graph.restore(plan.graph);
-      this.dense = { store, graph };
-      old.store.close();
+    const { merged } = plan;
+    const keepRows = rows && this.dense.readsRows(merged.dense) ? rows : undefined;
+    this.dense.applyCompaction(plan.remap, merged.dense, plan.graph, keepRows);
+    if (rows && !keepRows) rows.close();
+    for (const s of this.segments) s.rows?.close();
+    const segment = new Segment(file, merged, 0, keepRows);
+    this.segments = [segment];
+    this.slotCount = merged.docCount;
+    this.liveCount = merged.docCount;
+    this.alive = new Uint8Array(Math.max(16, merged.docCount)).fill(1, 0, merged.docCount);
+    if (this.liveSlots) {
+      this.liveSlots = new Map();
+      for (let doc = 0; doc < segment.docCount; doc++) this.liveSlots.set(segment.id(doc), doc);
     }
-    const segment = new Segment(file, plan.merged, 0, rows);
-    this.segments.push(segment);
-    this.slotCount = plan.merged.docCount;
-    this.liveCount = plan.merged.docCount;
-    this.alive.fill(1, 0, this.slotCount);
-    if (this.liveSlots) for (let doc = 0; doc < segment.docCount; doc++) this.liveSlots.set(segment.id(doc), doc);
-    if (this.dense) this.dense.graph.catchUp();
-    else rows?.close();
-    for (const s of oldSegments) s.rows?.close();
-    for (const r of this.retiredRows) r.close();
-    this.retiredRows = [];
+    this.sparse = new SparseLeg();
+    this.sparse.add(0, merged.docCount, merged.sparse);
+    this.text?.reset();
   }
 
   /** Releases open files. */
   close(): void {
-    this.dense?.store.close();
+    this.dense.close();
     for (const s of this.segments) s.rows?.close();
-    for (const r of this.retiredRows) r.close();
-    this.retiredRows = [];
   }
 
   counts(): { withSparse: number; withDense: number; withText: number } {
@@ -291,10 +236,12 @@ export class EmbeddedEngine implements LegBackend {
     let withDense = 0;
     let withText = 0;
     for (const segment of this.segments) {
+      const { termCounts } = segment.data.sparse;
+      const { denseRowOf } = segment.data.dense;
       for (let doc = 0; doc < segment.docCount; doc++) {
         if (this.alive[segment.base + doc] !== 1) continue;
-        if (segment.sparse.hasTerms(doc)) withSparse++;
-        if (segment.data.denseRowOf[doc]! >= 0) withDense++;
+        if (termCounts[doc]! > 0) withSparse++;
+        if (denseRowOf[doc]! >= 0) withDense++;
         if (segment.hasText(doc)) withText++;
       }
     }
@@ -309,103 +256,34 @@ export class EmbeddedEngine implements LegBackend {
     const { accept, count } = this.acceptSet(query);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.idAt(slot), score: r.scores[i]! }));
     switch (leg) {
-      case "sparse": {
-        const heap = new TopKHeap(candidates, this.tieBreak);
-        for (const segment of this.segments) {
-          const q = segment.sparse.compileQuery(query.sparse ?? {});
-          if (q.termIds.length > 0) exhaustiveSearch(segment.sparse, segment.docCount, segment.base, q, accept, heap, this.scratch);
-        }
-        return { leg, kind: "impact", hits: toHits(heap.drain()), theoreticalMin: 0 };
-      }
+      case "sparse":
+        return { leg, kind: "impact", hits: toHits(this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak)), theoreticalMin: 0 };
       case "dense": {
         const theoreticalMin = this.metric === "cosine" ? -1 : undefined;
-        if (!this.dense || !query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin };
-        return { leg, kind: "similarity", hits: toHits(this.searchDense(query, candidates, accept, count)), theoreticalMin };
+        if (!query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin };
+        const found = this.dense.retrieve(query.dense, candidates, query, accept, count, this.liveCount, this.tieBreak);
+        return { leg, kind: "similarity", hits: toHits(found), theoreticalMin };
       }
       case "text": {
-        const text = this.textIndex();
-        // With a filter, ask for every match so the best `candidates` matching documents survive.
-        const limit = query.filter ? Math.max(this.slotCount, 1) : candidates;
-        const queryText = query.text ?? "";
-        const groups = text.searchGroups ? text.searchGroups(queryText, limit) : text.search(queryText, limit).map((slot) => [slot]);
-        // Equally relevant matches are ordered by id and share a rank (competition ranking), so
-        // neither their order nor which of them make the cut depends on write history.
-        const hits: { id: string; rank: number }[] = [];
-        for (const group of groups) {
-          const rank = hits.length + 1;
-          const ids = group.filter((slot) => accept[slot] === 1).map((slot) => this.idAt(slot));
-          ids.sort(compareIds);
-          for (const id of ids.slice(0, candidates - hits.length)) hits.push({ id, rank });
-          if (hits.length === candidates) break;
+        if (!this.text) {
+          throw new MissingPluginError("text leg: this index was opened without a text index (pass textIndex, e.g. from tandem-search/flexsearch)");
         }
+        const hits = this.text.retrieve(query.text ?? "", candidates, accept, query.filter !== undefined, this.slotCount, (slot) => this.idAt(slot), compareIds, this.texts);
         return { leg, kind: "rank-only", hits };
       }
     }
   }
 
-  /** The text index, built from the stored texts on the first text query. */
-  private textIndex(): TextIndex {
-    if (!this.textFactory) {
-      throw new MissingPluginError("text leg: this index was opened without a text index (pass textIndex, e.g. from tandem-search/flexsearch)");
-    }
-    if (!this.text) {
-      const text = this.textFactory();
-      for (const segment of this.segments) {
-        for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[segment.base + doc] === 1 && segment.hasText(doc)) text.add(segment.base + doc, segment.text(doc)!);
-      }
-      this.text = text;
-    }
-    return this.text;
-  }
-
-  /**
-   * Exact scan when asked for or when few documents are accepted; otherwise the HNSW graph.
-   * Over quantized vectors, the best min(ef, 3 × candidates) by approximate similarity are
-   * rescored with their exact float vectors and the best `candidates` of those returned.
-   */
-  private searchDense(query: ResolvedQuery, candidates: number, accept: Uint8Array, accepted: number) {
-    const { store, graph } = this.dense!;
-    const q = store.prepare(query.dense!);
-    if (query.exact) return flatSearch(store, q, candidates, accept, this.tieBreak, true);
-    const ef = Math.max(query.ef ?? DEFAULT_EF_SEARCH, candidates);
-    const depth = store.quantized ? Math.min(ef, RESCORE_OVERSAMPLING * candidates) : candidates;
-    let found: { slots: number[]; scores: number[] };
-    if (accepted <= EXACT_SCAN_MAX || accepted < EXACT_SCAN_FRACTION * this.liveCount) {
-      found = flatSearch(store, q, depth, accept, this.tieBreak);
-      if (!store.quantized) return found;
-    } else {
-      graph.catchUp();
-      found = graph.search(q, depth, ef, accept, this.tieBreak);
-    }
-    const ranked = new TopKHeap(candidates, this.tieBreak);
-    found.slots.forEach((slot, i) => ranked.push(store.quantized ? store.exactSimilarity(q, slot) : found.scores[i]!, slot));
-    return ranked.drain();
-  }
-
   async complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]> {
-    return requests.map(({ leg, ids }) => this.completeLeg(leg, query, ids));
-  }
-
-  private completeLeg(leg: "sparse" | "dense", query: ResolvedQuery, ids: string[]): (number | undefined)[] {
     const { accept } = this.acceptSet(query);
-    const slots = ids.map((id) => {
-      const slot = this.slotOfId(id);
-      return slot === undefined || accept[slot] !== 1 ? undefined : slot;
-    });
-    if (leg === "sparse") {
-      const compiled = new Map<Segment, ReturnType<Segment["sparse"]["compileQuery"]>>();
-      return slots.map((slot) => {
-        if (slot === undefined) return undefined;
-        const segment = this.segmentOf(slot);
-        let q = compiled.get(segment);
-        if (!q) compiled.set(segment, (q = segment.sparse.compileQuery(query.sparse ?? {})));
-        return segment.sparse.score(q, slot - segment.base);
+    return requests.map(({ leg, ids }) => {
+      const slots = ids.map((id) => {
+        const slot = this.slotOfId(id);
+        return slot === undefined || accept[slot] !== 1 ? undefined : slot;
       });
-    }
-    const store = this.dense?.store;
-    if (!store || !query.dense) return ids.map(() => undefined);
-    const q = store.prepare(query.dense);
-    return slots.map((slot) => (slot === undefined || !store.has(slot) ? undefined : store.exactSimilarity(q, slot)));
+      if (leg === "sparse") return this.sparse.score(query.sparse ?? {}, slots);
+      return query.dense ? this.dense.similarities(query.dense, slots) : ids.map(() => undefined);
+    });
   }
 
   async locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]> {
@@ -419,9 +297,7 @@ export class EmbeddedEngine implements LegBackend {
   async explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]> {
     return ids.map((id) => {
       const slot = this.slotOfId(id);
-      if (slot === undefined) return [];
-      const segment = this.segmentOf(slot);
-      return segment.sparse.contributions(segment.sparse.compileQuery(query.sparse ?? {}), slot - segment.base);
+      return slot === undefined ? [] : this.sparse.contributions(query.sparse ?? {}, slot);
     });
   }
 
@@ -441,6 +317,12 @@ export class EmbeddedEngine implements LegBackend {
       this.acceptByQuery.set(query, cached);
     }
     return cached;
+  }
+
+  private *liveTexts(): Iterable<[number, string]> {
+    for (const segment of this.segments) {
+      for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[segment.base + doc] === 1 && segment.hasText(doc)) yield [segment.base + doc, segment.text(doc)!];
+    }
   }
 
   private segmentOf(slot: number): Segment {
@@ -482,45 +364,24 @@ export class EmbeddedEngine implements LegBackend {
     return this.liveSlots;
   }
 
-  private newStore(dimension: number): DenseVectors {
-    return this.quantization === "int8" ? new QuantizedVectorStore(dimension, this.metric) : new VectorStore(dimension, this.metric);
-  }
-
-  /** Creates the dense leg when the first vector arrives; the `slots` before it have none. */
-  private createDense(dimension: number, slots: number): void {
-    this.dimension = dimension;
-    const store = this.newStore(dimension);
-    const graph = new HnswIndex(store, this.hnsw);
-    for (let slot = 0; slot < slots; slot++) {
-      store.add(slot, undefined);
-      if (!this.graphDeferred) graph.insert(slot);
-    }
-    this.dense = { store, graph };
-  }
-
   /** Stores vectors without inserting them into the graph until `finishLoading`. */
   deferGraph(): void {
-    this.graphDeferred = true;
+    this.dense.deferGraph();
   }
 
   /** Restores a saved graph covering the first slots, then inserts the rest. */
   finishLoading(saved?: ReturnType<HnswIndex["snapshot"]>): void {
-    this.graphDeferred = false;
-    if (!this.dense) return;
-    if (saved && saved.nodeCount <= this.dense.store.size) this.dense.graph.restore(saved);
-    this.dense.graph.catchUp();
+    this.dense.finishLoading(saved);
   }
 
   /** The graph's state to save, with the number of slots it covers. */
   graphSnapshot(): ReturnType<HnswIndex["snapshot"]> | undefined {
-    if (!this.dense) return undefined;
-    this.dense.graph.catchUp();
-    return this.dense.graph.snapshot();
+    return this.dense.snapshot();
   }
 
   /** Memory held by the dense leg: vectors and graph. */
   denseBytes(): { vectors: number; graph: number } {
-    return { vectors: this.dense?.store.bytes() ?? 0, graph: this.dense?.graph.bytes() ?? 0 };
+    return this.dense.bytes();
   }
 
   /** A document as stored, in objects of its own: a caller changing them changes nothing here. */
@@ -530,9 +391,9 @@ export class EmbeddedEngine implements LegBackend {
     const doc: Document = { id: segment.id(local) };
     const text = segment.text(local);
     if (text !== undefined) doc.text = text;
-    const sparse = segment.sparse.vector(local);
+    const sparse = this.sparse.vector(slot);
     if (sparse) doc.sparse = sparse;
-    const dense = this.dense?.store.vector(slot);
+    const dense = this.dense.vector(slot);
     if (dense) doc.dense = dense;
     const fields = segment.fields(local);
     if (fields !== undefined) doc.fields = copyFields(fields);

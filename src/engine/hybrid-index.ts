@@ -1,6 +1,6 @@
 import { describeValue } from "../describe-value.js";
 import { CorruptIndexError, IndexClosedError, InvalidOptionError, MissingPluginError } from "../errors.js";
-import { DEFAULT_HNSW, type HnswParams } from "../dense/hnsw-index.js";
+import { DEFAULT_HNSW, type HnswParams } from "../legs/dense/hnsw-index.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
 import { IndexStore } from "../store/index-store.js";
@@ -13,7 +13,7 @@ import { EmbeddedEngine } from "./embedded-engine.js";
 import { resolveQuery } from "./resolve-query.js";
 import { runSearch } from "./search-pipeline.js";
 import type { SearchIndex } from "./search-index.js";
-import type { TextIndex, TextIndexFactory } from "./text-index.js";
+import type { TextIndex, TextIndexFactory } from "../legs/text/text-index.js";
 import {
   validateAttachmentBytes,
   validateAttachmentName,

@@ -1,18 +1,17 @@
-import type { FloatRows } from "../dense/float-rows.js";
+import type { FloatRows } from "../legs/dense/float-rows.js";
 import { FieldColumns } from "../filter/field-columns.js";
 import type { SegmentData } from "../store/segment-codec.js";
-import { SparseSegment } from "../sparse/sparse-segment.js";
 import type { FieldValue } from "../types.js";
 
 const decoder = new TextDecoder();
 
 /**
- * One open segment: its data, where its documents sit in the engine's slot space (`base` + local
- * number), and its legs. Stored attributes are decoded only when a document is read.
+ * One open segment as the engine sees it: its data, where its documents sit in the slot space
+ * (`base` + local number), its stored documents (decoded only when one is read) and its filter
+ * columns. The legs keep their own per-segment structures.
  * @internal
  */
 export class Segment {
-  readonly sparse: SparseSegment;
   readonly columns: FieldColumns;
 
   constructor(
@@ -23,8 +22,7 @@ export class Segment {
     /** Where a quantized index reads this segment's float rows back; the segment owns them. */
     public rows?: FloatRows,
   ) {
-    this.sparse = new SparseSegment(data);
-    this.columns = new FieldColumns(data);
+    this.columns = new FieldColumns(data.columns, data.docCount);
   }
 
   get docCount(): number {
@@ -32,32 +30,25 @@ export class Segment {
   }
 
   id(doc: number): string {
-    const d = this.data;
+    const d = this.data.stored;
     return decoder.decode(d.idBytes.subarray(d.idStarts[doc], d.idStarts[doc + 1]));
   }
 
   text(doc: number): string | undefined {
-    const d = this.data;
+    const d = this.data.stored;
     return d.textFlags[doc] === 1 ? decoder.decode(d.textBytes.subarray(d.textStarts[doc], d.textStarts[doc + 1])) : undefined;
   }
 
   hasText(doc: number): boolean {
-    return this.data.textFlags[doc] === 1;
+    return this.data.stored.textFlags[doc] === 1;
   }
 
   /** A fresh copy of the document's fields, or undefined when it has none. */
   fields(doc: number): Record<string, FieldValue> | undefined {
-    const d = this.data;
+    const d = this.data.stored;
     const start = d.fieldStarts[doc]!;
     const end = d.fieldStarts[doc + 1]!;
     return end === start ? undefined : (JSON.parse(decoder.decode(d.fieldBytes.subarray(start, end))) as Record<string, FieldValue>);
-  }
-
-  /** The document's dense vector as stored (a view), or undefined. */
-  denseRow(doc: number): Float32Array | undefined {
-    const d = this.data;
-    const row = d.denseRowOf[doc]!;
-    return row < 0 ? undefined : d.denseRows.subarray(row * d.dimension, (row + 1) * d.dimension);
   }
 
   /**
@@ -66,7 +57,7 @@ export class Segment {
    * more than once; at most one of its versions is live.
    */
   findLive(id: string, live: (doc: number) => boolean): number {
-    const order = this.data.idOrder;
+    const order = this.data.stored.idOrder;
     let lo = 0;
     let hi = order.length;
     while (lo < hi) {

@@ -1,7 +1,10 @@
 import { describeValue } from "../describe-value.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { setOwn } from "../own-property.js";
+import type { SparseEntries } from "../legs/sparse/sparse-entries.js";
 import type { Metric, SparseVector } from "../types.js";
+
+export type { SparseEntries } from "../legs/sparse/sparse-entries.js";
 
 /*
  * Vectors are validated in the type they are stored and scored in: float32. Every bound below is
@@ -31,16 +34,6 @@ export const MIN_COSINE_SQUARED_NORM = 2 ** -126;
 
 const MAX_TEXT = MAX_VECTOR_VALUE.toExponential();
 const NORM_TEXT = MAX_VECTOR_NORM.toExponential();
-
-/**
- * A document's sparse vector as stored: tokens and their float32 weights (all positive), in the
- * order the caller's object listed them. Arrays rather than a record: a SPLADE document has over
- * a hundred tokens, and a record that large is slow to build and to walk again. @internal
- */
-export interface SparseEntries {
-  tokens: string[];
-  weights: Float32Array;
-}
 
 /**
  * Validates a sparse vector: own string keys, weights 0 (dropped) or in

@@ -1,5 +1,4 @@
-import type { ColumnValues, SegmentData } from "../store/segment-codec.js";
-import { compareValues } from "../store/segment-builder.js";
+import { compareValues, type ColumnPart, type ColumnValues } from "./column-part.js";
 import type { FieldScalar, Filter, RangeBounds } from "../types.js";
 
 interface Column {
@@ -19,14 +18,15 @@ export class FieldColumns {
   private readonly columns = new Map<string, Column>();
   private readonly starts: Uint32Array;
   private readonly docs: Uint32Array;
-  private readonly docCount: number;
 
-  constructor(data: SegmentData) {
-    this.starts = data.columnStarts;
-    this.docs = data.columnDocs;
-    this.docCount = data.docCount;
+  constructor(
+    part: ColumnPart,
+    private readonly docCount: number,
+  ) {
+    this.starts = part.columnStarts;
+    this.docs = part.columnDocs;
     let first = 0;
-    for (const column of data.columns) {
+    for (const column of part.columns) {
       this.columns.set(`${column.kind}:${column.field}`, { values: column.values, first });
       first += column.values.length;
     }

@@ -1,3 +1,4 @@
+import { compareStrings } from "../compare.js";
 import type { FusionMethod, LegName, Normalizer } from "../types.js";
 import type { CandidatePool, PoolLeg } from "./candidate-pool.js";
 import { rankToScore } from "./fusion-defaults.js";
@@ -73,9 +74,8 @@ export function fuseOutsider(pool: CandidatePool, options: ResolvedFusion, legSc
   return total;
 }
 
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** The order of document ids: UTF-16 code units, as everywhere (ties in every ranking break by it). */
+export const compareIds = compareStrings;
 
 function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n: number): LegContribution {
   const weight = options.weights[leg.leg];

@@ -1,6 +1,6 @@
 import { CorruptIndexError } from "../errors.js";
 import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
-import type { HnswIndex, HnswParams } from "../dense/hnsw-index.js";
+import type { HnswIndex, HnswParams } from "../legs/dense/hnsw-index.js";
 
 type GraphSnapshot = ReturnType<HnswIndex["snapshot"]>;
 

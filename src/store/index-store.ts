@@ -17,7 +17,7 @@ import {
   type Manifest,
   type SegmentEntry,
 } from "./manifest.js";
-import type { FloatRows } from "../dense/float-rows.js";
+import type { FloatRows } from "../legs/dense/float-rows.js";
 import { decodeLogSegment, type LogSegment } from "./log-segment-codec.js";
 import { decodeDeletions, encodeDeletions } from "./deletions-codec.js";
 import { decodeSegment, encodeSegment, type DenseRowsLayout, type SegmentData } from "./segment-codec.js";
@@ -270,7 +270,7 @@ export class IndexStore {
       if (data.docCount !== entry.docs) throw new CorruptIndexError(`${file}: holds ${data.docCount} documents, the manifest says ${entry.docs}`);
       const deleted = entry.deletions ? decodeDeletions(await readVerified(dir, entry.deletions), data.docCount, join(dir, entry.deletions.file)) : new Uint32Array(0);
       if (deleted.length !== (entry.deletions?.count ?? 0)) throw new CorruptIndexError(`${join(dir, entry.deletions!.file)}: holds ${deleted.length} deletions, the manifest says ${entry.deletions!.count}`);
-      const rows = fd !== undefined && data.denseRows.length > 0 ? new SegmentFloatRows(file, fd, data) : undefined;
+      const rows = fd !== undefined && data.dense.denseRows.length > 0 ? new SegmentFloatRows(file, fd, data) : undefined;
       if (fd !== undefined && !rows) closeSync(fd);
       return { file: entry.file, data, deleted, rows };
     } catch (err) {
@@ -393,7 +393,7 @@ export class IndexStore {
     const path = join(this.dir, file);
     let rows: FloatRows | undefined;
     try {
-      rows = this.config.quantization === "int8" && data.denseRows.length > 0 ? SegmentFloatRows.open(path, layout) : undefined;
+      rows = this.config.quantization === "int8" && data.dense.denseRows.length > 0 ? SegmentFloatRows.open(path, layout) : undefined;
     } catch (err) {
       await this.remove([file]);
       throw failure(err, path, "read");

@@ -1,5 +1,5 @@
 import { CorruptIndexError, NotAnIndexError, UnsupportedVersionError } from "../errors.js";
-import type { HnswParams } from "../dense/hnsw-index.js";
+import type { HnswParams } from "../legs/dense/hnsw-index.js";
 import type { DenseQuantization, Metric } from "../types.js";
 import { sha256Hex } from "./checksum.js";
 

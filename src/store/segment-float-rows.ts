@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { CorruptIndexError } from "../errors.js";
-import type { FloatRows } from "../dense/float-rows.js";
+import type { FloatRows } from "../legs/dense/float-rows.js";
 import type { DenseRowsLayout } from "./segment-codec.js";
 import { storageFailure } from "./storage-failure.js";
 

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
-import { flatSearch } from "../../src/dense/flat-index.js";
-import { HnswIndex, type HnswParams } from "../../src/dense/hnsw-index.js";
-import { VectorStore } from "../../src/dense/vector-store.js";
+import { flatSearch } from "../../src/legs/dense/flat-index.js";
+import { HnswIndex, type HnswParams } from "../../src/legs/dense/hnsw-index.js";
+import { VectorStore } from "../../src/legs/dense/vector-store.js";
 import { benchVectors, localIntrinsicDimensionality } from "./bench-data.js";
 import { int8Comparison } from "./int8-bench.js";
 import { fmt, latencySummary, table } from "./stats.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FieldColumns } from "../../src/filter/field-columns.js";
-import { buildSegment } from "../../src/store/segment-builder.js";
+import { buildColumnPart } from "../../src/filter/column-part.js";
 import { InvalidFilterError, validateFilter, type FieldValue, type Filter } from "../../src/index.js";
 
 describe("filter language", () => {
@@ -15,7 +15,7 @@ describe("filter language", () => {
   it("matches arrays by any element, strings and numbers by their own order", () => {
     /** Whether a document with these fields matches: filter columns holding just that document. */
     const matchesFilter = (f: Filter, fields: Record<string, FieldValue>) => {
-      const index = new FieldColumns(buildSegment([{ id: "d", fields }]));
+      const index = new FieldColumns(buildColumnPart([fields]), 1);
       return index.evaluate(validateFilter(f))[0] === 1;
     };
     const fields = { tags: ["x", "y"], year: 2020, date: "2021-05-01", ok: true };

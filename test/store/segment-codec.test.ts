@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Segment } from "../../src/engine/segment.js";
+import { SparseSegment } from "../../src/legs/sparse/sparse-segment.js";
 import { sparseRecord, validateDocuments, type ValidDocument } from "../../src/engine/validate-document.js";
 import { CorruptIndexError, type Document } from "../../src/index.js";
 import { buildSegment } from "../../src/store/segment-builder.js";
@@ -31,14 +32,16 @@ const batch = fc.array(documentArb, { maxLength: 25 }).map((docs) => {
 /** Each document as the segment gives it back. */
 function readBack(data: SegmentData): Document[] {
   const segment = new Segment("test", data, 0);
+  const sparse = new SparseSegment(data.sparse);
+  const { dimension, denseRowOf, denseRows } = data.dense;
   return Array.from({ length: data.docCount }, (_, doc) => {
     const out: Document = { id: segment.id(doc) };
     const t = segment.text(doc);
     if (t !== undefined) out.text = t;
-    const sparse = segment.sparse.vector(doc);
-    if (sparse) out.sparse = sparse;
-    const dense = segment.denseRow(doc);
-    if (dense) out.dense = Float32Array.from(dense);
+    const vector = sparse.vector(doc);
+    if (vector) out.sparse = vector;
+    const row = denseRowOf[doc]!;
+    if (row >= 0) out.dense = denseRows.slice(row * dimension, (row + 1) * dimension);
     const fields = segment.fields(doc);
     if (fields) out.fields = fields;
     return out;
@@ -63,7 +66,8 @@ describe("segment codec", () => {
         const { bytes } = encodeSegment(data);
         const decoded = decodeSegment(bytes, "seg");
         expect(readBack(decoded)).toEqual(docs.map(stored));
-        const { denseRowsAt, ...arrays } = decoded;
+        const { denseRowsAt, dimension, ...arrays } = decoded;
+        expect(dimension).toBe(data.dense.dimension);
         expect(denseRowsAt).toBeGreaterThan(0);
         expect(arrays).toEqual(data);
         // A copy of the bytes at an odd offset decodes too (the views are laid over an aligned copy).
@@ -91,7 +95,7 @@ describe("segment codec", () => {
 
   it("refuses a damaged structure with a CorruptIndexError naming the file", () => {
     const data = buildSegment(validateDocuments([{ id: "a", sparse: { x: 1 } }, { id: "b", sparse: { y: 1 } }], (i) => `docs[${i}]`, null, "dot"));
-    const bytes = encodeSegment({ ...data, idStarts: Uint32Array.from([0, 5, 2]) }).bytes;
+    const bytes = encodeSegment({ ...data, stored: { ...data.stored, idStarts: Uint32Array.from([0, 5, 2]) } }).bytes;
     expect(() => decodeSegment(bytes, "idx/seg-00000001.tseg")).toThrow(CorruptIndexError);
     expect(() => decodeSegment(bytes, "idx/seg-00000001.tseg")).toThrow(/^idx\/seg-00000001\.tseg: id offsets/);
     expect(() => decodeSegment(encodeSegment(data).bytes.subarray(0, 40), "s")).toThrow(/^s: segment (header|is shorter)/);

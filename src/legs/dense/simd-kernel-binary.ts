@@ -1,6 +1,6 @@
 /**
  * simd-kernel.wat compiled to WebAssembly (base64). Regenerate after editing the .wat with
- * UPDATE_SIMD_KERNEL=1 npx vitest run test/dense/distance-kernel.test.ts; that test fails when the two differ.
+ * UPDATE_SIMD_KERNEL=1 npx vitest run test/legs/dense/distance-kernel.test.ts; that test fails when the two differ.
  * @internal
  */
 export const SIMD_KERNEL_BASE64 =

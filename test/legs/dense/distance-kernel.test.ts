@@ -1,18 +1,18 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 import { describe, expect, it } from "vitest";
-import { createDistanceKernel } from "../../src/dense/distance-kernel.js";
-import { SIMD_KERNEL_BASE64 } from "../../src/dense/simd-kernel-binary.js";
-import { VectorStore } from "../../src/dense/vector-store.js";
-import { seededRandom } from "../helpers/random.js";
+import { createDistanceKernel } from "../../../src/legs/dense/distance-kernel.js";
+import { SIMD_KERNEL_BASE64 } from "../../../src/legs/dense/simd-kernel-binary.js";
+import { VectorStore } from "../../../src/legs/dense/vector-store.js";
+import { seededRandom } from "../../helpers/random.js";
 
 describe("distance kernels", () => {
   it("the shipped WebAssembly is simd-kernel.wat compiled", async () => {
     const wabt = await wabtInit();
-    const module = wabt.parseWat("simd-kernel.wat", readFileSync("src/dense/simd-kernel.wat", "utf8"), { simd: true });
+    const module = wabt.parseWat("simd-kernel.wat", readFileSync("src/legs/dense/simd-kernel.wat", "utf8"), { simd: true });
     const compiled = Buffer.from(module.toBinary({}).buffer).toString("base64");
     if (process.env.UPDATE_SIMD_KERNEL === "1") {
-      const path = "src/dense/simd-kernel-binary.ts";
+      const path = "src/legs/dense/simd-kernel-binary.ts";
       writeFileSync(path, readFileSync(path, "utf8").replace(/"[A-Za-z0-9+/=]+";/, `"${compiled}";`));
     }
     expect(compiled).toBe(SIMD_KERNEL_BASE64);

@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flatSearch } from "../../src/dense/flat-index.js";
-import { HnswIndex } from "../../src/dense/hnsw-index.js";
-import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js";
-import { VectorStore, type DenseVectors } from "../../src/dense/vector-store.js";
-import { HybridIndex, type DenseQuantization, type Filter, type Metric } from "../../src/index.js";
-import { embeddingLike } from "../helpers/embeddings.js";
+import { flatSearch } from "../../../src/legs/dense/flat-index.js";
+import { HnswIndex } from "../../../src/legs/dense/hnsw-index.js";
+import { QuantizedVectorStore } from "../../../src/legs/dense/quantized-vector-store.js";
+import { VectorStore, type DenseVectors } from "../../../src/legs/dense/vector-store.js";
+import { HybridIndex, type DenseQuantization, type Filter, type Metric } from "../../../src/index.js";
+import { embeddingLike } from "../../helpers/embeddings.js";
 
 const N = 8000;
 const DIM = 48;

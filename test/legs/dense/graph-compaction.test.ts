@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HybridIndex, type DenseQuantization, type Document, type Metric } from "../../src/index.js";
-import { referenceDense } from "../helpers/brute-force.js";
-import { embeddingLike } from "../helpers/embeddings.js";
-import { seededRandom } from "../helpers/random.js";
-import { useTempDirs } from "../helpers/temp-dirs.js";
+import { HybridIndex, type DenseQuantization, type Document, type Metric } from "../../../src/index.js";
+import { referenceDense } from "../../helpers/brute-force.js";
+import { embeddingLike } from "../../helpers/embeddings.js";
+import { seededRandom } from "../../helpers/random.js";
+import { useTempDirs } from "../../helpers/temp-dirs.js";
 
 const tempDir = useTempDirs("tandem-graph-compaction-");
 const N = 6000;

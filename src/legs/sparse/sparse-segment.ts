@@ -1,6 +1,6 @@
-import { setOwn } from "../own-property.js";
-import type { SegmentData } from "../store/segment-codec.js";
-import type { SparseTokenContribution, SparseVector } from "../types.js";
+import { setOwn } from "../../own-property.js";
+import type { SparsePart } from "./sparse-part.js";
+import type { SparseTokenContribution, SparseVector } from "../../types.js";
 import type { SparseQuery } from "./sparse-query.js";
 
 /**
@@ -17,7 +17,7 @@ export class SparseSegment {
   readonly postingWeights: Float32Array;
   private readonly termCounts: Uint32Array;
 
-  constructor(data: SegmentData) {
+  constructor(data: SparsePart) {
     this.tokens = data.tokens;
     this.postingStarts = data.postingStarts;
     this.postingDocs = data.postingDocs;

@@ -1,6 +1,6 @@
-import type { TopKHeap } from "../top-k-heap.js";
-import type { SparseQuery } from "./sparse-query.js";
-import type { SparseSegment } from "./sparse-segment.js";
+import type { TopKHeap } from "../../../top-k-heap.js";
+import type { SparseQuery } from "../sparse-query.js";
+import type { SparseSegment } from "../sparse-segment.js";
 
 /** Reused accumulator buffers, so a query allocates nothing per posting. @internal */
 export class TermAtATimeScratch {

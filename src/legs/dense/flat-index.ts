@@ -1,4 +1,4 @@
-import { TopKHeap } from "../top-k-heap.js";
+import { TopKHeap } from "../../top-k-heap.js";
 import type { DenseQuery, DenseVectors } from "./vector-store.js";
 
 /**

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { flatSearch } from "../../src/dense/flat-index.js";
-import { HnswIndex } from "../../src/dense/hnsw-index.js";
-import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js";
-import { VectorStore, type DenseVectors } from "../../src/dense/vector-store.js";
-import type { Metric } from "../../src/types.js";
-import { embeddingLike } from "../helpers/embeddings.js";
-import { seededRandom, shuffle } from "../helpers/random.js";
+import { flatSearch } from "../../../src/legs/dense/flat-index.js";
+import { HnswIndex } from "../../../src/legs/dense/hnsw-index.js";
+import { QuantizedVectorStore } from "../../../src/legs/dense/quantized-vector-store.js";
+import { VectorStore, type DenseVectors } from "../../../src/legs/dense/vector-store.js";
+import type { Metric } from "../../../src/types.js";
+import { embeddingLike } from "../../helpers/embeddings.js";
+import { seededRandom, shuffle } from "../../helpers/random.js";
 
 const K = 10;
 /** A modest candidate list: the ordinary-data recall tests reach 0.95 well below it. */

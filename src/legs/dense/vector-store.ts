@@ -1,5 +1,5 @@
-import { ensureCapacity } from "../typed-arrays.js";
-import type { Metric } from "../types.js";
+import { ensureCapacity } from "../../typed-arrays.js";
+import type { Metric } from "../../types.js";
 import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
 import type { FloatRows } from "./float-rows.js";
 

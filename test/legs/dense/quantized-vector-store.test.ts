@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDistanceKernel } from "../../src/dense/distance-kernel.js";
-import { flatSearch } from "../../src/dense/flat-index.js";
-import { HnswIndex } from "../../src/dense/hnsw-index.js";
-import { QuantizedVectorStore } from "../../src/dense/quantized-vector-store.js";
-import { ScalarQuantizer } from "../../src/dense/scalar-quantizer.js";
-import { VectorStore } from "../../src/dense/vector-store.js";
-import { SegmentFloatRows } from "../../src/store/segment-float-rows.js";
-import type { Metric } from "../../src/types.js";
-import { embeddingLike } from "../helpers/embeddings.js";
-import { seededRandom } from "../helpers/random.js";
+import { createDistanceKernel } from "../../../src/legs/dense/distance-kernel.js";
+import { flatSearch } from "../../../src/legs/dense/flat-index.js";
+import { HnswIndex } from "../../../src/legs/dense/hnsw-index.js";
+import { QuantizedVectorStore } from "../../../src/legs/dense/quantized-vector-store.js";
+import { ScalarQuantizer } from "../../../src/legs/dense/scalar-quantizer.js";
+import { VectorStore } from "../../../src/legs/dense/vector-store.js";
+import { SegmentFloatRows } from "../../../src/store/segment-float-rows.js";
+import type { Metric } from "../../../src/types.js";
+import { embeddingLike } from "../../helpers/embeddings.js";
+import { seededRandom } from "../../helpers/random.js";
 
 describe("int8 code kernels", () => {
   it("SIMD and portable dot products of int16 queries with uint8 codes equal integer brute force", () => {

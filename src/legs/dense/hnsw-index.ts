@@ -1,4 +1,4 @@
-import { ensureCapacity } from "../typed-arrays.js";
+import { ensureCapacity } from "../../typed-arrays.js";
 import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
 import { VisitedSet } from "./visited-set.js";

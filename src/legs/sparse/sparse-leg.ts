@@ -1,0 +1,77 @@
+import { TopKHeap } from "../../top-k-heap.js";
+import type { SparseTokenContribution, SparseVector } from "../../types.js";
+import { SlotRanges } from "../slot-ranges.js";
+import { exhaustiveSearch, TermAtATimeScratch } from "./algorithms/exhaustive.js";
+import type { SparsePart } from "./sparse-part.js";
+import { SparseSegment } from "./sparse-segment.js";
+
+interface Entry {
+  base: number;
+  docCount: number;
+  segment: SparseSegment;
+}
+
+/**
+ * The sparse leg: per segment its postings (sparse-segment.ts), searched segment by segment into
+ * one top-k heap. Its query algorithms live in algorithms/, one per file. @internal
+ */
+export class SparseLeg {
+  private readonly ranges = new SlotRanges<Entry>();
+  private readonly scratch = new TermAtATimeScratch();
+
+  /** Appends a segment's sparse part, its documents at slots `base`… */
+  add(base: number, docCount: number, part: SparsePart): void {
+    this.ranges.items.push({ base, docCount, segment: new SparseSegment(part) });
+  }
+
+  /** Replaces segments `start`…`end − 1` by their merge (same slots) — or every segment, from `start` 0, after a compaction. */
+  replace(start: number, end: number, base: number, docCount: number, part: SparsePart): void {
+    this.ranges.items.splice(start, end - start, { base, docCount, segment: new SparseSegment(part) });
+  }
+
+  /** Distinct tokens over the segments. */
+  vocabularySize(): number {
+    const items = this.ranges.items;
+    if (items.length === 1) return items[0]!.segment.tokens.length;
+    const tokens = new Set<string>();
+    for (const { segment } of items) for (const token of segment.tokens) tokens.add(token);
+    return tokens.size;
+  }
+
+  /** The best `k` accepted slots by exact Σ q·d, best first (ties by `tieBreak`). */
+  retrieve(query: SparseVector, k: number, accept: Uint8Array, tieBreak: (a: number, b: number) => number): { slots: number[]; scores: number[] } {
+    const heap = new TopKHeap(k, tieBreak);
+    for (const { base, docCount, segment } of this.ranges.items) {
+      const q = segment.compileQuery(query);
+      if (q.termIds.length > 0) exhaustiveSearch(segment, docCount, base, q, accept, heap, this.scratch);
+    }
+    return heap.drain();
+  }
+
+  /** Exact scores of `slots` (undefined entries skipped; undefined where a document shares no token). */
+  score(query: SparseVector, slots: readonly (number | undefined)[]): (number | undefined)[] {
+    const compiled = new Map<Entry, ReturnType<SparseSegment["compileQuery"]>>();
+    return slots.map((slot) => {
+      if (slot === undefined) return undefined;
+      const entry = this.ranges.at(slot);
+      let q = compiled.get(entry);
+      if (!q) compiled.set(entry, (q = entry.segment.compileQuery(query)));
+      return entry.segment.score(q, slot - entry.base);
+    });
+  }
+
+  contributions(query: SparseVector, slot: number): SparseTokenContribution[] {
+    const { base, segment } = this.ranges.at(slot);
+    return segment.contributions(segment.compileQuery(query), slot - base);
+  }
+
+  vector(slot: number): SparseVector | undefined {
+    const { base, segment } = this.ranges.at(slot);
+    return segment.vector(slot - base);
+  }
+
+  hasTerms(slot: number): boolean {
+    const { base, segment } = this.ranges.at(slot);
+    return segment.hasTerms(slot - base);
+  }
+}
