@@ -86,7 +86,7 @@ export async function elasticsearchBench(url: string): Promise<void> {
 
     // Client-side share of an Elasticsearch query: everything but waiting on the cluster.
     const stats = await es.stats();
-    const layout = { fields: stats.fields, sparseType: "sparse_vector" as const, dimension: stats.dimension, similarity: "cosine" as const, metric: stats.metric, denseIndexType: stats.denseIndexType };
+    const layout = { fields: stats.fields, sparseType: "sparse_vector" as const, dimension: stats.dimension, similarity: "cosine" as const, metric: stats.metric, denseIndexType: stats.denseIndexType, carries: { sparse: "source" as const, dense: "source" as const } };
     const own: number[] = [];
     const waited: number[] = [];
     for (const q of queries) {
