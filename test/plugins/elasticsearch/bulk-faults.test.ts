@@ -32,7 +32,7 @@ describeServers("bulk ingest under injected faults loses nothing", open ? [open]
     try {
       if (options.refreshInterval) {
         const body = newIndexBody(DEFAULT_FIELDS, { metric: "cosine", dimension: 8, denseIndexType: "hnsw" }) as { settings: object; mappings: object };
-        await admin.indices.create({ index: name, mappings: body.mappings, settings: { number_of_replicas: 0, refresh_interval: options.refreshInterval } } as never);
+        await admin.indices.create({ index: name, mappings: body.mappings, settings: { number_of_replicas: 0, refresh_interval: options.refreshInterval } });
         await index.close();
         return await ingestThroughOpen(await ElasticsearchIndex.open(client, { index: name, bulk: { backoffMs: 50, flushBytes: 20_000, pauseRefreshFrom: options.pauseRefreshFrom } }), docs, name, client, proxy);
       }
@@ -117,11 +117,11 @@ describeServers("bulk ingest under injected faults loses nothing", open ? [open]
     const ok = await ingestThrough((n) => (n % 3 === 1 ? { kind: "reject-items", every: 5, status: 429 } : undefined), docs, { pauseRefreshFrom: 100, refreshInterval: "7s" });
     expect(ok.error).toBeUndefined();
     expect(ok.stored.size).toBe(docs.length);
-    expect(await refreshInterval(ok.name!)).toBe("7s");
+    expect(await refreshInterval(ok.name)).toBe("7s");
     // Every bulk request refused: the write fails, and the setting is restored all the same.
     const failed = await ingestThrough(() => ({ kind: "reject-request", status: 503 }), docs.slice(0, 50), { pauseRefreshFrom: 10, refreshInterval: "3s" });
     expect(failed.error).toBeInstanceOf(IngestError);
-    expect(await refreshInterval(failed.name!)).toBe("3s");
+    expect(await refreshInterval(failed.name)).toBe("3s");
   });
 
   it("during a large write the index does not refresh on its own; it refreshes once at the end", async () => {
