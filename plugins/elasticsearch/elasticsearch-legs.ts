@@ -57,7 +57,7 @@ export class ElasticsearchLegs implements LegBackend {
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
-    private readonly server: { painless: boolean; sparseVectorQuery: boolean },
+    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean },
   ) {
     this.carried = new CarriedVectors(layout.metric);
   }
@@ -170,6 +170,11 @@ export class ElasticsearchLegs implements LegBackend {
     return [translateFilter(query.filter, (f) => prefix + f)];
   }
 
+  /** Whether the sparse leg uses the cluster's token pruning: asked for, not an exact query, a `sparse_vector` query. */
+  private prunes(query: ResolvedQuery): boolean {
+    return this.server.prune === true && !query.exact && this.server.sparseVectorQuery && this.layout.sparseType === "sparse_vector";
+  }
+
   /** Clauses whose summed scores are the sparse dot product; a document must match one of them. */
   private sparseClauses(query: ResolvedQuery): EsQuery[] {
     const field = this.layout.fields.sparse!;
@@ -197,6 +202,25 @@ export class ElasticsearchLegs implements LegBackend {
         if (!this.layout.fields.sparse) return null;
         const should = this.sparseClauses(query);
         if (should.length === 0) return null;
+        if (this.prunes(query)) {
+          // Token pruning drops frequent, light query tokens from retrieval; a rescore over the
+          // window adds back exactly what they contribute, so returned scores stay exact.
+          const field = this.layout.fields.sparse;
+          const vector = Object.fromEntries(Object.entries(query.sparse ?? {}));
+          return {
+            ...base,
+            query: { bool: { should: [{ sparse_vector: { field, query_vector: vector, prune: true } }], minimum_should_match: 1, filter } },
+            rescore: {
+              window_size: size,
+              query: {
+                rescore_query: { sparse_vector: { field, query_vector: vector, prune: true, pruning_config: { only_score_pruned_tokens: true } } },
+                query_weight: 1,
+                rescore_query_weight: 1,
+                score_mode: "total",
+              },
+            },
+          };
+        }
         return { ...base, query: { bool: { should, minimum_should_match: 1, filter } } };
       }
       case "dense": {

@@ -136,6 +136,27 @@ describeServers("Elasticsearch $version: score completion from the hits and from
     expect(completed).toBeGreaterThan(8);
   });
 
+  it("token pruning (prune: true): returned sparse scores are exact, the rescore adds back what pruned tokens contribute", async () => {
+    const pruned = await ElasticsearchIndex.open(client, { index: indexes[0]!.name, prune: true, readOnly: true });
+    // Heavy head tokens make pruning bite: frequent, and light against the query's heaviest token.
+    const frequent = Object.entries(docs.flatMap((d) => Object.keys(d.sparse ?? {})).reduce<Record<string, number>>((n, t) => ((n[t] = (n[t] ?? 0) + 1), n), {}))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([t]) => t);
+    let hits = 0;
+    for (const q of queries.slice(0, 8)) {
+      const sparse = { ...q.sparse, ...Object.fromEntries(frequent.map((t) => [t, 0.01])) };
+      const query: SearchQuery = { sparse, legs: ["sparse"], k: 20, candidates: CANDIDATES };
+      const exact = new Map((await embedded.search({ ...query, k: docs.length, candidates: docs.length })).hits.map((h) => [h.id, h.score]));
+      for (const hit of (await pruned.search(query)).hits) {
+        hits++;
+        expect(within(hit.score, exact.get(hit.id)!), `${hit.id}: ${hit.score} vs exact ${exact.get(hit.id)}`).toBe(true);
+      }
+    }
+    expect(hits).toBeGreaterThan(100);
+    await pruned.close();
+  });
+
   it("rrf without per-leg thresholds completes nothing and fetches no vectors", async () => {
     const q = queries[0]!;
     const result = await indexes[0]!.es.search({ sparse: q.sparse, dense: q.dense, k: 10, fusion: { method: "rrf" }, explain: true });
