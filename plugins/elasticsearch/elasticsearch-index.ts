@@ -77,6 +77,18 @@ export interface ElasticsearchOpenOptions {
    * missed. Faster on large indexes; recall against exact is measured in the README. Default false.
    */
   prune?: boolean;
+  /**
+   * Where score completion gets the leg scores of candidates a leg did not retrieve:
+   * - `request` (default): a second `_msearch`, an `ids`-filtered query per leg;
+   * - `hits`: the legs' hits carry the dense vectors (from doc values) and sparse weights (from
+   *   `_source`), and completion is computed in this process — one round trip. Where the
+   *   mapping leaves the sparse weights out of `_source`, that leg still takes a second request.
+   *
+   * `hits` saves a round trip but makes the cluster read and send a vector per hit: on a local
+   * cluster it was slower (README, "Elasticsearch"); it pays where the network's round trip costs
+   * more than that.
+   */
+  completeFrom?: "request" | "hits";
   /** Refresh after each write so searches see it at once. Default true. */
   refresh?: boolean;
   /** Never write; a missing index is an error. */
@@ -244,6 +256,7 @@ export class ElasticsearchIndex implements SearchIndex {
       painless: this.server.painless,
       sparseVectorQuery: this.server.sparseVectorQuery && this.options.sparseQuery !== "terms",
       prune: this.options.prune === true,
+      completeFromHits: this.options.completeFrom === "hits",
     }), resolved);
   }
 

@@ -57,13 +57,13 @@ export class ElasticsearchLegs implements LegBackend {
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
-    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean },
+    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean; completeFromHits?: boolean },
   ) {
     this.carried = new CarriedVectors(layout.metric);
   }
 
   async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
-    const carry = wantsCompletion(query);
+    const carry = this.server.completeFromHits === true && wantsCompletion(query);
     const bodies = legs.map((leg) => this.legBody(leg, query, candidates, carry));
     const responses = await this.msearch(bodies.filter((b): b is SearchBody => b !== null));
     let next = 0;

@@ -25,6 +25,7 @@ export function validateOpenOptions(client: unknown, raw: unknown): Elasticsearc
   oneOf("metric", ["cosine", "dot", "l2"]);
   oneOf("denseIndexType", DENSE_INDEX_TYPES);
   oneOf("sparseQuery", ["sparse_vector", "terms"]);
+  oneOf("completeFrom", ["request", "hits"]);
   for (const name of ["refresh", "readOnly", "closeClient", "prune"]) {
     if (o[name] !== undefined && typeof o[name] !== "boolean") fail(`${name} must be true or false, got ${describeValue(o[name])}`);
   }

@@ -41,7 +41,7 @@ function expectSameHits(actual: SearchHit[], expected: SearchHit[], context: str
 /** Index layouts: Tandem's own, and attached indexes whose `_source` leaves vectors out. */
 const LAYOUTS: { label: string; excludes?: string[]; path: CompletionPath }[] = [
   { label: "vectors in _source", path: "hits" },
-  { label: "dense left out of _source (read from doc values)", excludes: ["dense"], path: "hits" },
+  { label: "dense left out of _source", excludes: ["dense"], path: "hits" },
   { label: "sparse and dense left out of _source", excludes: ["sparse", "dense"], path: "second-request" },
 ];
 
@@ -67,7 +67,7 @@ describeServers("Elasticsearch $version: score completion from the hits and from
         const body = newIndexBody(DEFAULT_FIELDS, { metric: "cosine", dimension: DIMENSION, denseIndexType: "flat", shards: 1, replicas: 0 }) as { mappings: Record<string, unknown> };
         await client.indices.create({ index: name, ...body, mappings: { ...body.mappings, _source: { excludes: layout.excludes } } });
       }
-      const es = await ElasticsearchIndex.open(client, { index: name, metric: "cosine", denseIndexType: "flat", shards: 1, replicas: 0 });
+      const es = await ElasticsearchIndex.open(client, { index: name, metric: "cosine", denseIndexType: "flat", shards: 1, replicas: 0, completeFrom: "hits" });
       expect((await es.upsert(docs)).upserted).toBe(docs.length);
       indexes.push({ es, name });
     }
@@ -155,6 +155,21 @@ describeServers("Elasticsearch $version: score completion from the hits and from
     }
     expect(hits).toBeGreaterThan(100);
     await pruned.close();
+  });
+
+  it("by default completion is a second request, with the same answers as from the hits", async () => {
+    const byRequest = await ElasticsearchIndex.open(client, { index: indexes[0]!.name, readOnly: true });
+    let completed = 0;
+    for (const q of queries.slice(0, 6)) {
+      const query: SearchQuery = { sparse: q.sparse, dense: q.dense, legs: ["sparse", "dense"], k: 10, exact: true, candidates: CANDIDATES, explain: true };
+      const [a, b] = [await byRequest.search(query), await indexes[0]!.es.search(query)];
+      if (a.completion === "none") continue;
+      completed++;
+      expect([a.completion, b.completion]).toEqual(["second-request", "hits"]);
+      expectSameHits(a.hits, b.hits, "default path");
+    }
+    expect(completed).toBeGreaterThan(3);
+    await byRequest.close();
   });
 
   it("rrf without per-leg thresholds completes nothing and fetches no vectors", async () => {

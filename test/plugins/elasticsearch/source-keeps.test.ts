@@ -33,7 +33,7 @@ describe("which vector fields _source keeps", () => {
 
   it("an attached mapping's layout says how hits carry each vector", () => {
     const properties = { s: { type: "sparse_vector" }, d: { type: "dense_vector", dims: 4, similarity: "cosine" } };
-    expect(layoutFromMapping("i", { properties }, {}).carries).toEqual({ sparse: "source", dense: "source" });
+    expect(layoutFromMapping("i", { properties }, {}).carries).toEqual({ sparse: "source", dense: "docvalues" });
     expect(layoutFromMapping("i", { properties, _source: { excludes: ["d"] } }, {}).carries).toEqual({ sparse: "source", dense: "docvalues" });
     expect(layoutFromMapping("i", { properties, _source: { excludes: ["s", "d"] } }, {}).carries).toEqual({ sparse: null, dense: "docvalues" });
   });
