@@ -9,7 +9,7 @@ export type { HnswParams } from "./legs/dense/hnsw-index.js";
 export type { CompletionRequest, LegBackend } from "./engine/leg-backend.js";
 export type { BackendStats, SearchIndex } from "./engine/search-index.js";
 export { resolveQuery, type ResolvedQuery, type IndexCapabilities } from "./engine/resolve-query.js";
-export { runSearch } from "./engine/search-pipeline.js";
+export { runSearch, wantsCompletion } from "./engine/search-pipeline.js";
 export type { RetrievedLeg } from "./fusion/candidate-pool.js";
 export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";
 export { sparseRecord, validateDocuments, type SparseEntries, type ValidDocument } from "./engine/validate-document.js";

@@ -367,6 +367,19 @@ export interface IdExplanation {
   dropped?: Omit<DroppedHit, "id" | "score">;
 }
 
+/**
+ * Where score completion got the scores of candidates a leg did not retrieve
+ * ({@link SearchResult.completion}):
+ * - `none`: nothing was completed (every candidate had every score, the fusion method needs
+ *   only ranks, completion is off, or one leg ran);
+ * - `stored`: read from the index's own stored vectors (the embedded engine);
+ * - `hits`: computed in this process from the vectors and sparse weights the legs' hits carried
+ *   (Elasticsearch: no request beyond the legs' one);
+ * - `second-request`: asked of the cluster in a second request (Elasticsearch, when the index
+ *   cannot return a leg's vectors with the hits, e.g. a mapping that excludes them from `_source`).
+ */
+export type CompletionPath = "none" | "stored" | "hits" | "second-request";
+
 /** What `search` returns. */
 export interface SearchResult {
   /** The page of hits (`from`, `k`), best first. */
@@ -375,6 +388,8 @@ export interface SearchResult {
   dropped?: DroppedHit[];
   /** The legs that ran. */
   legs: LegName[];
+  /** With `explain`: where score completion got its scores ({@link CompletionPath}). */
+  completion?: CompletionPath;
   /** With `explain: { ids }`: one entry per distinct requested id, in request order. */
   explainIds?: IdExplanation[];
 }

@@ -28,6 +28,12 @@ export interface BulkWriteOptions {
   flushBytes?: number;
   /** Bulk requests in flight. Default 2. */
   concurrency?: number;
+  /**
+   * Writes of at least this many documents turn the index's periodic refresh off while they run
+   * (`refresh_interval: -1`), put the previous setting back afterwards — also when the write
+   * fails — and refresh once. Default 5,000.
+   */
+  pauseRefreshFrom?: number;
 }
 
 /** What {@link bulkWrite} did with each operation. */

@@ -28,12 +28,15 @@ import {
   type ValidDocument,
   sparseRecord,
 } from "../../src/index.js";
-import { bulkWrite, type BulkOperation, type BulkWriteOptions } from "./bulk-writer.js";
+import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
 import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";
 import { DEFAULT_FIELDS, layoutFromMapping, newIndexBody, type DenseIndexType, type FieldNames, type IndexLayout } from "./index-layout.js";
 import { serverCapabilities, type ServerCapabilities } from "./server-capabilities.js";
 import { validateOpenOptions } from "./validate-open-options.js";
+
+/** Writes of at least this many documents pause the index's periodic refresh (see {@link BulkWriteOptions.pauseRefreshFrom}). */
+const PAUSE_REFRESH_FROM = 5_000;
 
 /** Options of {@link ElasticsearchIndex.open}. Settings "of a new index" apply when Tandem creates it. */
 export interface ElasticsearchOpenOptions {
@@ -67,6 +70,26 @@ export interface ElasticsearchOpenOptions {
    * give the exact dot product. Default: `sparse_vector` where the cluster and field allow it.
    */
   sparseQuery?: "sparse_vector" | "terms";
+  /**
+   * Token pruning in the sparse leg (`sparse_vector` queries only, never for `exact: true`): the
+   * cluster drops query tokens that are frequent and light (its default `pruning_config`) while
+   * retrieving, and a rescore over the retrieved window adds their contributions back, so
+   * returned scores are exact; documents only the pruned tokens would have brought in can be
+   * missed. Faster on large indexes; recall against exact is measured in the README. Default false.
+   */
+  prune?: boolean;
+  /**
+   * Where score completion gets the leg scores of candidates a leg did not retrieve:
+   * - `request` (default): a second `_msearch`, an `ids`-filtered query per leg;
+   * - `hits`: the legs' hits carry the dense vectors (from doc values) and sparse weights (from
+   *   `_source`), and completion is computed in this process — one round trip. Where the
+   *   mapping leaves the sparse weights out of `_source`, that leg still takes a second request.
+   *
+   * `hits` saves a round trip but makes the cluster read and send a vector per hit: on a local
+   * cluster it was slower (README, "Elasticsearch"); it pays where the network's round trip costs
+   * more than that.
+   */
+  completeFrom?: "request" | "hits";
   /** Refresh after each write so searches see it at once. Default true. */
   refresh?: boolean;
   /** Never write; a missing index is an error. */
@@ -179,7 +202,7 @@ export class ElasticsearchIndex implements SearchIndex {
       await this.ensureIndex(valid);
       this.checkFields(valid, where);
       const operations: BulkOperation[] = valid.map((doc) => ({ op: "index", id: doc.id, source: this.toSource(doc) }));
-      const result = await bulkWrite(this.client, this.options.index, operations, this.options.bulk);
+      const result = await this.bulk(operations);
       await this.refresh();
       if (result.failures.length > 0) throw new IngestError(result.failures, result.succeeded.size);
       // The dimension of an index created without one is now fixed by the mapping.
@@ -206,7 +229,7 @@ export class ElasticsearchIndex implements SearchIndex {
       const valid = validateIds(ids);
       if (!this.layout || valid.length === 0) return { deleted: 0 };
       const operations: BulkOperation[] = [...new Set(valid)].map((id) => ({ op: "delete", id }));
-      const result = await bulkWrite(this.client, this.options.index, operations, this.options.bulk);
+      const result = await this.bulk(operations);
       await this.refresh();
       if (result.failures.length > 0) throw new IngestError(result.failures, result.succeeded.size);
       return { deleted: result.deleted.size };
@@ -233,6 +256,8 @@ export class ElasticsearchIndex implements SearchIndex {
     return runSearch(new ElasticsearchLegs(this.client, this.options.index, this.layout, {
       painless: this.server.painless,
       sparseVectorQuery: this.server.sparseVectorQuery && this.options.sparseQuery !== "terms",
+      prune: this.options.prune === true,
+      completeFromHits: this.options.completeFrom === "hits",
     }), resolved);
   }
 
@@ -419,6 +444,35 @@ export class ElasticsearchIndex implements SearchIndex {
     const fields = f.metadata === "" ? Object.fromEntries(Object.entries(source).filter(([k]) => !own.has(k))) : pathValue(source, f.metadata);
     if (fields && typeof fields === "object" && Object.keys(fields).length > 0) doc.fields = fields as Record<string, FieldValue>;
     return doc;
+  }
+
+  /**
+   * Sends a write's operations; a large one with the index's periodic refresh paused, since
+   * refreshing every second while the load runs makes Lucene write and merge many small
+   * segments. The setting found is put back whatever happens; "-1" found (refresh already off,
+   * by the owner or by another large write still running) is left alone. Without the right to
+   * change settings the write runs at the index's own pace.
+   */
+  private async bulk(operations: BulkOperation[]): Promise<BulkWriteResult> {
+    const index = this.options.index;
+    if (operations.length < (this.options.bulk?.pauseRefreshFrom ?? PAUSE_REFRESH_FROM)) return bulkWrite(this.client, index, operations, this.options.bulk);
+    let previous: string | null | undefined;
+    try {
+      const response = await this.client.indices.getSettings({ index, name: "index.refresh_interval", flat_settings: true });
+      const found = Object.values(response)[0]?.settings?.["index.refresh_interval"] as string | undefined;
+      if (found !== "-1" && found !== "-1s") {
+        await this.client.indices.putSettings({ index, settings: { "index.refresh_interval": "-1" } });
+        previous = found ?? null;
+      }
+    } catch {
+      previous = undefined;
+    }
+    try {
+      return await bulkWrite(this.client, index, operations, this.options.bulk);
+    } finally {
+      // null puts the index's default back.
+      if (previous !== undefined) await this.call(() => this.client.indices.putSettings({ index, settings: { "index.refresh_interval": previous } }));
+    }
   }
 
   private async refresh(): Promise<void> {

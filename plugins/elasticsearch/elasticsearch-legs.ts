@@ -9,8 +9,11 @@ import {
   type ResolvedQuery,
   type RetrievedLeg,
   type SparseTokenContribution,
+  wantsCompletion,
+  type CompletionPath,
 } from "../../src/index.js";
 import { compareIds } from "../../src/fusion/fuse.js";
+import { CarriedVectors } from "./carried-vectors.js";
 import { describeError } from "./describe-error.js";
 import type { IndexLayout } from "./index-layout.js";
 import { exactScoreScript, similarityFromScore } from "./similarity.js";
@@ -32,6 +35,8 @@ type SearchBody = Record<string, unknown>;
 interface EsHit {
   _id: string;
   _score: number | null;
+  _source?: Record<string, unknown>;
+  fields?: Record<string, unknown[]>;
 }
 
 /**
@@ -40,22 +45,31 @@ interface EsHit {
  * (8.15+), else a bool of boosted `term` queries on the sparse field (the same exact dot
  * product); the dense leg as `knn` (exhaustive when exactness is asked of an HNSW field); the text
  * leg as `match` (rank-only, like the embedded text leg). Filters go inside every leg. Raw scores
- * are recovered from `_score`.
+ * are recovered from `_score`. When the query will need score completion, each leg's hits also
+ * carry the other legs' vectors and sparse weights (where the mapping lets them), so completion
+ * is computed here, without a second request. One instance serves one query.
  */
 export class ElasticsearchLegs implements LegBackend {
+  private readonly carried: CarriedVectors;
+  private path: CompletionPath = "none";
+
   constructor(
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
-    private readonly server: { painless: boolean; sparseVectorQuery: boolean },
-  ) {}
+    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean; completeFromHits?: boolean },
+  ) {
+    this.carried = new CarriedVectors(layout.metric);
+  }
 
   async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
-    const bodies = legs.map((leg) => this.legBody(leg, query, candidates));
+    const carry = this.server.completeFromHits === true && wantsCompletion(query);
+    const bodies = legs.map((leg) => this.legBody(leg, query, candidates, carry));
     const responses = await this.msearch(bodies.filter((b): b is SearchBody => b !== null));
     let next = 0;
     return legs.map((leg, i): RetrievedLeg => {
       const hits = bodies[i] === null ? [] : responses[next++]!;
+      if (carry) this.keepCarried(leg, query, hits);
       const scored = hits.map((h) => ({ id: h._id, score: leg === "text" ? h._score! : this.rawScore(leg, h._score!) }));
       // Elasticsearch breaks ties by internal doc id; Tandem by id, everywhere.
       scored.sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
@@ -71,14 +85,47 @@ export class ElasticsearchLegs implements LegBackend {
   }
 
   async complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]> {
-    const bodies = requests.map(({ leg, ids }) => this.completionBody(leg, query, ids));
-    const responses = await this.msearch(bodies.filter((b): b is SearchBody => b !== null));
+    // What the hits carried is scored here; the rest (a leg whose field the index cannot return,
+    // ids no leg retrieved) is asked of the cluster.
+    const local = requests.map(({ leg, ids }) => this.carried.has(leg, ids));
+    const bodies = requests.map(({ leg, ids }, i) => (local[i] ? null : this.completionBody(leg, query, ids)));
+    const remote = bodies.filter((b): b is SearchBody => b !== null);
+    this.path = remote.length > 0 ? "second-request" : "hits";
+    const responses = await this.msearch(remote);
     let next = 0;
     return requests.map(({ leg, ids }, i) => {
+      if (local[i]) return this.carried.scores(leg, ids, query);
       if (bodies[i] === null) return ids.map(() => undefined);
       const scores = new Map(responses[next++]!.map((h) => [h._id, this.rawScore(leg, h._score ?? 0)]));
       return ids.map((id) => scores.get(id));
     });
+  }
+
+  completionPath(): CompletionPath {
+    return this.path;
+  }
+
+  /** Records the other legs' data each hit carried (see {@link carriedFields}). */
+  private keepCarried(leg: LegName, query: ResolvedQuery, hits: EsHit[]): void {
+    const { sparse, dense } = this.carriedFields(leg, query);
+    for (const hit of hits) {
+      if (sparse) this.carried.addSparse(hit._id, pathValue(hit._source, this.layout.fields.sparse!), query.sparse ?? {});
+      if (dense === "source") this.carried.addDense(hit._id, pathValue(hit._source, this.layout.fields.dense!));
+      if (dense === "docvalues") this.carried.addDense(hit._id, hit.fields?.[this.layout.fields.dense!]?.[0]);
+    }
+  }
+
+  /**
+   * What a leg's hits carry for completing the other legs: the sparse weights when the sparse leg
+   * runs beside this one and `_source` keeps them; the dense vector when the dense leg runs beside
+   * it, from `_source` or else from the vector index (`docvalue_fields`).
+   */
+  private carriedFields(leg: LegName, query: ResolvedQuery): { sparse: boolean; dense: "source" | "docvalues" | null } {
+    const { carries } = this.layout;
+    return {
+      sparse: leg !== "sparse" && query.legs.includes("sparse") && carries.sparse === "source",
+      dense: leg !== "dense" && query.legs.includes("dense") && query.dense ? carries.dense : null,
+    };
   }
 
   async locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]> {
@@ -123,6 +170,11 @@ export class ElasticsearchLegs implements LegBackend {
     return [translateFilter(query.filter, (f) => prefix + f)];
   }
 
+  /** Whether the sparse leg uses the cluster's token pruning: asked for, not an exact query, a `sparse_vector` query. */
+  private prunes(query: ResolvedQuery): boolean {
+    return this.server.prune === true && !query.exact && this.server.sparseVectorQuery && this.layout.sparseType === "sparse_vector";
+  }
+
   /** Clauses whose summed scores are the sparse dot product; a document must match one of them. */
   private sparseClauses(query: ResolvedQuery): EsQuery[] {
     const field = this.layout.fields.sparse!;
@@ -135,15 +187,40 @@ export class ElasticsearchLegs implements LegBackend {
     return weights.map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
   }
 
-  private legBody(leg: LegName, query: ResolvedQuery, candidates: number): SearchBody | null {
+  private legBody(leg: LegName, query: ResolvedQuery, candidates: number, carry: boolean): SearchBody | null {
     const filter = this.filterClauses(query);
     const size = Math.min(candidates + TIE_MARGIN, MAX_RESULT_WINDOW);
-    const base = { size, _source: false, track_total_hits: false };
+    const base: SearchBody = { size, _source: false, track_total_hits: false };
+    if (carry) {
+      const { sparse, dense } = this.carriedFields(leg, query);
+      const includes = [...(sparse ? [this.layout.fields.sparse!] : []), ...(dense === "source" ? [this.layout.fields.dense!] : [])];
+      if (includes.length > 0) base._source = { includes };
+      if (dense === "docvalues") base.docvalue_fields = [this.layout.fields.dense!];
+    }
     switch (leg) {
       case "sparse": {
         if (!this.layout.fields.sparse) return null;
         const should = this.sparseClauses(query);
         if (should.length === 0) return null;
+        if (this.prunes(query)) {
+          // Token pruning drops frequent, light query tokens from retrieval; a rescore over the
+          // window adds back exactly what they contribute, so returned scores stay exact.
+          const field = this.layout.fields.sparse;
+          const vector = Object.fromEntries(Object.entries(query.sparse ?? {}));
+          return {
+            ...base,
+            query: { bool: { should: [{ sparse_vector: { field, query_vector: vector, prune: true } }], minimum_should_match: 1, filter } },
+            rescore: {
+              window_size: size,
+              query: {
+                rescore_query: { sparse_vector: { field, query_vector: vector, prune: true, pruning_config: { only_score_pruned_tokens: true } } },
+                query_weight: 1,
+                rescore_query_weight: 1,
+                score_mode: "total",
+              },
+            },
+          };
+        }
         return { ...base, query: { bool: { should, minimum_should_match: 1, filter } } };
       }
       case "dense": {

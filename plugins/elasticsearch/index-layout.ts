@@ -32,6 +32,38 @@ export interface IndexLayout {
   similarity: EsSimilarity;
   metric: Metric;
   denseIndexType: DenseIndexType | null;
+  /**
+   * How a hit can carry each vector field for score completion without a second request:
+   * `source` (kept in `_source`), `docvalues` (dense only: read from the vector index through
+   * `docvalue_fields` when `_source` leaves it out), or null (sparse weights left out of
+   * `_source`: completion asks the cluster).
+   */
+  carries: { sparse: "source" | null; dense: "source" | "docvalues" | null };
+}
+
+/** The mapping's `_source` settings, as far as they decide which fields a hit can return. */
+export interface SourceMapping {
+  enabled?: boolean;
+  mode?: string;
+  includes?: string[];
+  excludes?: string[];
+}
+
+/**
+ * Whether `_source` keeps the field at a dotted path: not when `_source` is disabled, when
+ * `includes` is given and no pattern names the field or an object above it, or when an
+ * `excludes` pattern does (patterns as Elasticsearch's source filtering reads them: `*` stands
+ * for any characters, a pattern naming an object covers what is under it).
+ */
+export function sourceKeeps(source: SourceMapping | undefined, path: string): boolean {
+  if (!source) return true;
+  if (source.enabled === false || source.mode === "disabled") return false;
+  const covers = (pattern: string) => {
+    const re = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}(\\..*)?$`);
+    return re.test(path);
+  };
+  if (source.includes && source.includes.length > 0 && !source.includes.some(covers)) return false;
+  return !(source.excludes ?? []).some(covers);
 }
 
 export interface NewIndexOptions {
@@ -95,7 +127,7 @@ function flatten(properties: Properties, prefix = ""): Map<string, Properties[st
  * named are found by type when exactly one field has it (so an index with one `sparse_vector` and
  * one `dense_vector` attaches with no configuration).
  */
-export function layoutFromMapping(index: string, mapping: { properties?: Properties }, requested: Partial<FieldNames>): IndexLayout {
+export function layoutFromMapping(index: string, mapping: { properties?: Properties; _source?: SourceMapping }, requested: Partial<FieldNames>): IndexLayout {
   const leaves = flatten(mapping.properties ?? {});
   const pick = (role: string, name: string | undefined, types: string[]): string | undefined => {
     if (name !== undefined) {
@@ -128,5 +160,10 @@ export function layoutFromMapping(index: string, mapping: { properties?: Propert
     similarity,
     metric: metricOf(similarity),
     denseIndexType: (denseDef?.index_options?.type as DenseIndexType | undefined) ?? null,
+    carries: {
+      sparse: sparse && sourceKeeps(mapping._source, sparse) ? "source" : null,
+      // Doc values, whatever _source keeps: measured faster than filtering _source per hit.
+      dense: dense ? "docvalues" : null,
+    },
   };
 }

@@ -25,7 +25,8 @@ export function validateOpenOptions(client: unknown, raw: unknown): Elasticsearc
   oneOf("metric", ["cosine", "dot", "l2"]);
   oneOf("denseIndexType", DENSE_INDEX_TYPES);
   oneOf("sparseQuery", ["sparse_vector", "terms"]);
-  for (const name of ["refresh", "readOnly", "closeClient"]) {
+  oneOf("completeFrom", ["request", "hits"]);
+  for (const name of ["refresh", "readOnly", "closeClient", "prune"]) {
     if (o[name] !== undefined && typeof o[name] !== "boolean") fail(`${name} must be true or false, got ${describeValue(o[name])}`);
   }
   const positiveInteger = (name: string, value: unknown, min: number) => {
@@ -49,6 +50,7 @@ export function validateOpenOptions(client: unknown, raw: unknown): Elasticsearc
   positiveInteger("hnsw.M", hnsw?.M, 2);
   positiveInteger("hnsw.efConstruction", hnsw?.efConstruction, 1);
   const bulk = object("bulk");
+  positiveInteger("bulk.pauseRefreshFrom", bulk?.pauseRefreshFrom, 1);
   const encoders = object("queryEncoders");
   for (const [leg, encoder] of Object.entries<unknown>(encoders ?? {})) {
     if (!["sparse", "dense"].includes(leg)) fail(`queryEncoders: unknown leg ${describeValue(leg)} (use sparse, dense)`);

@@ -67,7 +67,7 @@ export const SEARCH_HELP = `Search options:
   --relative R               keep hits scoring at least lowest + R × (top − lowest) (0 < R ≤ 1)
   --autocut N                cut the list before the N-th peak of its score curve (Weaviate's autocut)
   --min-hits N / --max-hits N  bounds on the hits kept by relevance filtering
-  --explain                  add per-hit explanations and the dropped hits
+  --explain                  add per-hit explanations, the dropped hits and where score completion got its scores
   --encode-sparse bm25       give queries without "sparse" BM25 weights from their text, with the
                              model stored in the index by "tandem index --encode-sparse bm25"
   --encode-sparse <dir>      ...or SPLADE weights from a masked-LM model directory (transformers.js)

@@ -1,5 +1,5 @@
 import type { RetrievedLeg } from "../fusion/candidate-pool.js";
-import type { LegName, SparseTokenContribution } from "../types.js";
+import type { CompletionPath, LegName, SparseTokenContribution } from "../types.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 
 /**
@@ -29,6 +29,11 @@ export interface LegBackend {
    * a filter), for explaining requested ids. Called only when the query asks for that.
    */
   locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]>;
+  /**
+   * How the last `complete` call got its scores, for `explain` (`hits` or `second-request`);
+   * a backend without this method reads them from its own storage (`stored`).
+   */
+  completionPath?(): CompletionPath;
   /** Matched tokens of the query with each document, for explanations. */
   explainSparse(query: ResolvedQuery, ids: string[]): Promise<SparseTokenContribution[][]>;
 }

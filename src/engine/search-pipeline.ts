@@ -1,13 +1,26 @@
 import { buildCandidatePool, fillCompletedScores, missingScores } from "../fusion/candidate-pool.js";
 import { fuse } from "../fusion/fuse.js";
 import { applyRelevance, type RankedHit } from "../relevance/relevance-filter.js";
-import type { HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
+import type { CompletionPath, HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
 import { explainIds } from "./explain-ids.js";
 import type { LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 
 interface PoolHit extends RankedHit {
   position: number;
+}
+
+/**
+ * Whether the pipeline will complete missing leg scores for this query (when some candidate
+ * lacks one): score completion is on and the scores matter — to score-based fusion or to per-leg
+ * thresholds (RRF alone needs only ranks) — and more than one leg runs. A remote backend uses
+ * it to fetch, with the legs, what completion needs.
+ *
+ * @internal
+ */
+export function wantsCompletion(query: ResolvedQuery): boolean {
+  const needsScores = query.fusion.method !== "rrf" || query.relevance.minSparse !== undefined || query.relevance.minDense !== undefined;
+  return query.fusion.completion && needsScores && query.legs.length > 1;
 }
 
 /**
@@ -18,9 +31,8 @@ interface PoolHit extends RankedHit {
 export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
   const retrieved = await backend.retrieve(query.legs, query, query.candidates);
   const pool = buildCandidatePool(retrieved);
-  // Completion matters to score-based fusion and to per-leg thresholds; RRF alone needs only ranks.
-  const needsScores = query.fusion.method !== "rrf" || query.relevance.minSparse !== undefined || query.relevance.minDense !== undefined;
-  if (query.fusion.completion && needsScores && pool.legs.length > 1) {
+  let completion: CompletionPath = "none";
+  if (wantsCompletion(query) && pool.legs.length > 1) {
     const pending = pool.legs.flatMap((leg) => {
       if (leg.leg === "text") return [];
       const missing = missingScores(leg, pool.ids);
@@ -30,6 +42,7 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
       const requests = pending.map(({ leg, missing }) => ({ leg: leg.leg as "sparse" | "dense", ids: missing.ids }));
       const scores = await backend.complete(requests, query);
       pending.forEach(({ leg, missing }, i) => fillCompletedScores(leg, missing.positions, scores[i]!));
+      completion = backend.completionPath?.() ?? "stored";
     }
   }
   const fused = fuse(pool, query.fusion);
@@ -84,10 +97,10 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
       const explanation: HitExplanation = { method: fused.method, score: h.score, legs };
       hits[n]!.explanation = explanation;
     });
-    if (query.explainIds === undefined) return { hits, dropped, legs: query.legs };
+    if (query.explainIds === undefined) return { hits, dropped, legs: query.legs, completion };
     const onPage = new Set(hits.map((h) => h.id));
     const explained = await explainIds(backend, query, query.explainIds, { pool, fused, page: onPage, dropped });
-    return { hits, dropped, legs: query.legs, explainIds: explained };
+    return { hits, dropped, legs: query.legs, completion, explainIds: explained };
   }
   return { hits, legs: query.legs };
 }

@@ -5,35 +5,18 @@ import { Client } from "@elastic/elasticsearch";
 import { Bm25Encoder } from "../../plugins/encoders/index.js";
 import { ElasticsearchIndex } from "../../plugins/elasticsearch/index.js";
 import { ElasticsearchLegs } from "../../plugins/elasticsearch/elasticsearch-legs.js";
+import { layoutFromMapping } from "../../plugins/elasticsearch/index-layout.js";
+import { serverCapabilities } from "../../plugins/elasticsearch/server-capabilities.js";
+import { percentiles, timedLegs } from "./elasticsearch-scale-bench.js";
 import { readVectorFixture } from "../../examples/read-vector-fixture.js";
 import { fromBeirRecord, readJsonl, readText } from "../../src/cli/read-input.js";
 import { evaluateRun } from "../../src/eval/evaluate-run.js";
 import { parseQrels } from "../../src/eval/qrels.js";
-import { HybridIndex, resolveQuery, runSearch, type Document, type LegBackend, type SearchIndex, type SearchQuery } from "../../src/index.js";
+import { HybridIndex, resolveQuery, runSearch, type Document, type SearchIndex, type SearchQuery } from "../../src/index.js";
 import { fmt, latencySummary, table } from "./stats.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "..", "fixtures", "scifact");
 const BATCH = 1000;
-
-/** Wraps a leg backend, adding up the time spent waiting on it. */
-function timed(backend: LegBackend): LegBackend & { waitedMs: number } {
-  const wrapper = {
-    waitedMs: 0,
-    async wait<T>(call: Promise<T>): Promise<T> {
-      const t = performance.now();
-      try {
-        return await call;
-      } finally {
-        wrapper.waitedMs += performance.now() - t;
-      }
-    },
-    retrieve: (...args: Parameters<LegBackend["retrieve"]>) => wrapper.wait(backend.retrieve(...args)),
-    complete: (...args: Parameters<LegBackend["complete"]>) => wrapper.wait(backend.complete(...args)),
-    locate: (...args: Parameters<LegBackend["locate"]>) => wrapper.wait(backend.locate(...args)),
-    explainSparse: (...args: Parameters<LegBackend["explainSparse"]>) => backend.explainSparse(...args),
-  };
-  return wrapper;
-}
 
 /**
  * `npm run bench -- elasticsearch --es-url URL`: SciFact (BM25 sparse, MiniLM dense, text) on the
@@ -84,25 +67,41 @@ export async function elasticsearchBench(url: string): Promise<void> {
     }
     console.log(table(rows));
 
-    // Client-side share of an Elasticsearch query: everything but waiting on the cluster.
+    // One round trip (completion from the vectors the hits carry) against two (completion asked
+    // of the cluster), alternating per query so both see the same load; plus the client-side share.
+    const server = await serverCapabilities(client);
     const stats = await es.stats();
-    const layout = { fields: stats.fields, sparseType: "sparse_vector" as const, dimension: stats.dimension, similarity: "cosine" as const, metric: stats.metric, denseIndexType: stats.denseIndexType };
-    const own: number[] = [];
-    const waited: number[] = [];
-    for (const q of queries) {
-      const legs = timed(new ElasticsearchLegs(client, name, layout, stats.server));
-      const resolved = resolveQuery(hybrid(q), { dimension: stats.dimension, metric: stats.metric, textLeg: true });
-      const s = performance.now();
-      await runSearch(legs, resolved);
-      const total = performance.now() - s;
-      own.push(total - legs.waitedMs);
-      waited.push(legs.waitedMs);
+    const layout = layoutFromMapping(name, Object.values(await client.indices.getMapping({ index: name }))[0]!.mappings as never, {});
+    const paths = [
+      { label: "one round trip (completion from the hits)", layout, ms: [] as number[], own: [] as number[], waited: [] as number[], trips: 0 },
+      { label: "one round trip, dense vectors from doc values", layout: { ...layout, carries: { ...layout.carries, dense: "docvalues" as const } }, ms: [] as number[], own: [] as number[], waited: [] as number[], trips: 0 },
+      { label: "two round trips (completion by a second request)", layout: { ...layout, carries: { sparse: null, dense: null } }, ms: [] as number[], own: [] as number[], waited: [] as number[], trips: 0 },
+    ];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of pass === 0 ? queries.slice(0, 30) : queries) {
+        for (const path of paths) {
+          const legs = timedLegs(new ElasticsearchLegs(client, name, path.layout, server));
+          const resolved = resolveQuery(hybrid(q), { dimension: stats.dimension, metric: stats.metric, textLeg: true });
+          const s = performance.now();
+          await runSearch(legs, resolved);
+          const total = performance.now() - s;
+          if (pass === 0) continue;
+          path.ms.push(total);
+          path.own.push(total - legs.waitedMs);
+          path.waited.push(legs.waitedMs);
+          path.trips += legs.trips;
+        }
+      }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(
-      `per query: ${fmt(mean(waited))} ms waiting on Elasticsearch (2 round trips: legs, score completion), ` +
-        `${fmt(mean(own) * 1000, 0)} µs client-side (fusion, completion bookkeeping, relevance; p99 ${fmt(latencySummary(own).p99 * 1000, 0)} µs)`,
-    );
+    const rows2: (string | number)[][] = [["convex zscore on Elasticsearch", "p50 ms", "p95 ms", "p99 ms", "waiting ms", "client ms", "round trips"]];
+    for (const path of paths) {
+      const p = percentiles(path.ms);
+      rows2.push([path.label, fmt(p.p50, 1), fmt(p.p95, 1), fmt(p.p99, 1), fmt(mean(path.waited), 1), fmt(mean(path.own), 2), fmt(path.trips / queries.length, 2)]);
+    }
+    console.log(table(rows2));
+    const two = percentiles(paths[paths.length - 1]!.ms).p50;
+    console.log(`one / two round trips, p50: ${fmt(percentiles(paths[0]!.ms).p50 / two, 2)} (vectors from _source), ${fmt(percentiles(paths[1]!.ms).p50 / two, 2)} (from doc values)`);
     await embedded.close();
     await es.close();
   } finally {

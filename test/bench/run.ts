@@ -1,10 +1,12 @@
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
+import { elasticsearchScaleBench } from "./elasticsearch-scale-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
- * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`)
+ * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
+ * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -27,6 +29,15 @@ if (run("dense")) {
 
 if (run("elasticsearch")) {
   await elasticsearchBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"));
+}
+
+if (run("elasticsearch-scale")) {
+  await elasticsearchScaleBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"), {
+    docs: Number(option("docs", "100000")),
+    queries: Number(option("queries", "200")),
+    sweep: args.includes("--sweep"),
+    keep: args.includes("--keep"),
+  });
 }
 
 if (run("fusion")) {

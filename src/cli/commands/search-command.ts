@@ -34,6 +34,7 @@ ${SEARCH_HELP}
         const result = await index.search(q.query);
         const line: Record<string, unknown> = { query: q.id, hits: result.hits, took_ms: elapsed(started) };
         if (result.dropped) line.dropped = result.dropped;
+        if (result.completion) line.completion = result.completion;
         if (result.explainIds) line.explainIds = result.explainIds;
         out(JSON.stringify(line));
       }

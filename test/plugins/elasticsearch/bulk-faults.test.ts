@@ -1,6 +1,7 @@
 import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
+import { DEFAULT_FIELDS, newIndexBody } from "../../../plugins/elasticsearch/index-layout.js";
 import { IngestError, type Document } from "../../../src/index.js";
 import { clientFor, describeServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
 import { startFaultProxy, type BulkFault } from "../../helpers/fault-proxy.js";
@@ -20,13 +21,36 @@ describeServers("bulk ingest under injected faults loses nothing", open ? [open]
   });
 
   /** Writes through a faulty proxy; returns what the index holds afterwards, read directly. */
-  async function ingestThrough(faults: (n: number) => BulkFault | undefined, docs: Document[]) {
+  async function ingestThrough(faults: (n: number) => BulkFault | undefined, docs: Document[], options: { pauseRefreshFrom?: number; refreshInterval?: string } = {}) {
     const proxy = await startFaultProxy(server.url, faults);
     const name = uniqueIndexName("tandem-faults");
     indices.push(name);
     // No transport-level retries: every fault reaches the ingest layer.
     const client = new Client({ node: proxy.url, maxRetries: 0 });
-    const index = await ElasticsearchIndex.open(client, { index: name, replicas: 0, bulk: { backoffMs: 50, flushBytes: 20_000 } });
+    const index = await ElasticsearchIndex.open(client, { index: name, replicas: 0, bulk: { backoffMs: 50, flushBytes: 20_000, pauseRefreshFrom: options.pauseRefreshFrom } });
+    let error: unknown;
+    try {
+      if (options.refreshInterval) {
+        const body = newIndexBody(DEFAULT_FIELDS, { metric: "cosine", dimension: 8, denseIndexType: "hnsw" }) as { settings: object; mappings: object };
+        await admin.indices.create({ index: name, mappings: body.mappings, settings: { number_of_replicas: 0, refresh_interval: options.refreshInterval } });
+        await index.close();
+        return await ingestThroughOpen(await ElasticsearchIndex.open(client, { index: name, bulk: { backoffMs: 50, flushBytes: 20_000, pauseRefreshFrom: options.pauseRefreshFrom } }), docs, name, client, proxy);
+      }
+      await index.upsert(docs);
+    } catch (err) {
+      error = err;
+    } finally {
+      await index.close();
+      await client.close();
+      await proxy.close();
+    }
+    await admin.indices.refresh({ index: name });
+    const stored = await admin.search<Record<string, unknown>>({ index: name, size: 10_000, query: { match_all: {} } });
+    return { error, stored: new Map(stored.hits.hits.map((h) => [h._id!, h._source!])), injected: proxy.injected, name };
+  }
+
+  /** The same as the end of ingestThrough, for an index opened after its settings were made. */
+  async function ingestThroughOpen(index: ElasticsearchIndex, docs: Document[], name: string, client: Client, proxy: Awaited<ReturnType<typeof startFaultProxy>>) {
     let error: unknown;
     try {
       await index.upsert(docs);
@@ -39,8 +63,11 @@ describeServers("bulk ingest under injected faults loses nothing", open ? [open]
     }
     await admin.indices.refresh({ index: name });
     const stored = await admin.search<Record<string, unknown>>({ index: name, size: 10_000, query: { match_all: {} } });
-    return { error, stored: new Map(stored.hits.hits.map((h) => [h._id!, h._source!])), injected: proxy.injected };
+    return { error, stored: new Map(stored.hits.hits.map((h) => [h._id!, h._source!])), injected: proxy.injected, name };
   }
+
+  const refreshInterval = async (index: string) =>
+    Object.values(await admin.indices.getSettings({ index, name: "index.refresh_interval", flat_settings: true }))[0]?.settings?.["index.refresh_interval"];
 
   const { docs } = generateCorpus(31, 300, 8);
 
@@ -83,5 +110,50 @@ describeServers("bulk ingest under injected faults loses nothing", open ? [open]
     expect(error).toBeInstanceOf(IngestError);
     expect((error as IngestError).failures).toHaveLength(50 - stored.size);
     for (const f of (error as IngestError).failures) expect(stored.has(f.id)).toBe(false);
+  });
+
+  it("a large write pauses periodic refresh and puts the setting back, also when it fails", async () => {
+    // Stored despite faults, with refresh paused: the index's own interval is back afterwards.
+    const ok = await ingestThrough((n) => (n % 3 === 1 ? { kind: "reject-items", every: 5, status: 429 } : undefined), docs, { pauseRefreshFrom: 100, refreshInterval: "7s" });
+    expect(ok.error).toBeUndefined();
+    expect(ok.stored.size).toBe(docs.length);
+    expect(await refreshInterval(ok.name)).toBe("7s");
+    // Every bulk request refused: the write fails, and the setting is restored all the same.
+    const failed = await ingestThrough(() => ({ kind: "reject-request", status: 503 }), docs.slice(0, 50), { pauseRefreshFrom: 10, refreshInterval: "3s" });
+    expect(failed.error).toBeInstanceOf(IngestError);
+    expect(await refreshInterval(failed.name)).toBe("3s");
+  });
+
+  it("during a large write the index does not refresh on its own; it refreshes once at the end", async () => {
+    const client = clientFor(server);
+    const name = uniqueIndexName("tandem-pause-refresh");
+    indices.push(name);
+    const seen: string[] = [];
+    let during: unknown;
+    let watching = false;
+    client.diagnostic.on("request", (err, event) => {
+      const { method, path } = event!.meta.request.params;
+      if (!err && /_bulk|_settings|_refresh/.test(path)) seen.push(`${method} ${path.replace(`/${name}`, "")}`);
+    });
+    client.diagnostic.on("response", (err, event) => {
+      if (!err && event?.meta.request.params.path.endsWith("/_bulk") && watching && during === undefined) during = refreshInterval(name);
+    });
+    const index = await ElasticsearchIndex.open(client, { index: name, replicas: 0, bulk: { flushBytes: 20_000, pauseRefreshFrom: 200 } });
+    await index.upsert(docs.slice(0, 10));
+    seen.length = 0;
+    watching = true;
+    await index.upsert(docs);
+    expect(await during).toBe("-1");
+    const bulks = seen.filter((s) => s.endsWith("/_bulk")).length;
+    expect(bulks).toBeGreaterThan(3);
+    expect(seen).toEqual(["GET /_settings/index.refresh_interval", "PUT /_settings", ...Array<string>(bulks).fill("POST /_bulk"), "PUT /_settings", "GET /_refresh"]);
+    expect(await refreshInterval(name)).toBeUndefined();
+    expect((await client.count({ index: name })).count).toBe(docs.length);
+    // A small write leaves the settings alone.
+    seen.length = 0;
+    await index.upsert(docs.slice(0, 20));
+    expect(seen).toEqual(["POST /_bulk", "GET /_refresh"]);
+    await index.close();
+    await client.close();
   });
 });
