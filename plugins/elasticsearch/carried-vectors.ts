@@ -1,6 +1,5 @@
-import { getOwn, isPlainObject, setOwn, type Metric, type ResolvedQuery, type SparseVector } from "../../src/index.js";
-import { VectorStore } from "../../src/dense/vector-store.js";
-import { SparseIndex } from "../../src/sparse/sparse-index.js";
+import { getOwn, isPlainObject, scoreDenseVectors, scoreSparseVectors, setOwn, type ResolvedQuery } from "../../src/backend.js";
+import type { Metric, SparseVector } from "../../src/index.js";
 
 /**
  * A sparse weight as Elasticsearch keeps it: `sparse_vector` and `rank_features` values are
@@ -17,8 +16,8 @@ const featureWords = new Uint32Array(featureBits.buffer);
 
 /**
  * The vectors and sparse weights the legs' hits carried, by id, and the exact leg scores computed
- * from them with the embedded engine's own arithmetic ({@link SparseIndex.score},
- * {@link VectorStore.exactSimilarity}): score completion without a second request. Sparse weights
+ * from them with the embedded engine's own arithmetic (scoreSparseVectors, scoreDenseVectors):
+ * score completion without a second request. Sparse weights
  * are first reduced to the precision the cluster stores (FeatureField), so a completed sparse
  * score equals, up to float32 summation order, the `_score` the cluster gives the same document.
  */
@@ -62,19 +61,12 @@ export class CarriedVectors {
   }
 
   private sparseScores(ids: readonly string[], query: ResolvedQuery): (number | undefined)[] {
-    const index = new SparseIndex();
-    ids.forEach((id, slot) => index.add(slot, this.sparse.get(id) ?? undefined));
-    const compiled = index.compileQuery(query.sparse ?? {});
-    return ids.map((_, slot) => index.score(compiled, slot));
+    return scoreSparseVectors(query.sparse ?? {}, ids.map((id) => this.sparse.get(id) ?? undefined));
   }
 
   private denseScores(ids: readonly string[], query: ResolvedQuery): (number | undefined)[] {
-    const vectors = ids.map((id) => this.dense.get(id) ?? undefined);
     if (!query.dense) return ids.map(() => undefined);
     // Vectors of another length cannot be scored against the query (the mapping fixes dims).
-    const store = new VectorStore(query.dense.length, this.metric);
-    vectors.forEach((v, slot) => store.add(slot, v && v.length === query.dense!.length ? v : undefined));
-    const prepared = store.prepare(query.dense);
-    return vectors.map((_, slot) => (store.has(slot) ? store.exactSimilarity(prepared, slot) : undefined));
+    return scoreDenseVectors(this.metric, query.dense, ids.map((id) => this.dense.get(id) ?? undefined));
   }
 }

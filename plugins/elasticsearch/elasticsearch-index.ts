@@ -1,33 +1,6 @@
 import type { Client } from "@elastic/elasticsearch";
-import {
-  BackendError,
-  IndexClosedError,
-  IngestError,
-  InvalidDocumentError,
-  InvalidOptionError,
-  MissingPluginError,
-  resolveQuery,
-  runSearch,
-  setOwn,
-  validateAttachmentBytes,
-  validateAttachmentName,
-  validateDocuments,
-  validateId,
-  validateIds,
-  validateUpsertOptions,
-  validateWhere,
-  type BackendStats,
-  type DenseEncoder,
-  type Document,
-  type FieldValue,
-  type Metric,
-  type SearchIndex,
-  type SearchQuery,
-  type SearchResult,
-  type SparseEncoder,
-  type ValidDocument,
-  sparseRecord,
-} from "../../src/index.js";
+import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
+import { resolveQuery, runSearch, setOwn, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument, sparseRecord } from "../../src/backend.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
 import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";

@@ -1,18 +1,7 @@
 import type { Client } from "@elastic/elasticsearch";
-import {
-  BackendError,
-  getOwn,
-  isPlainObject,
-  type CompletionRequest,
-  type LegBackend,
-  type LegName,
-  type ResolvedQuery,
-  type RetrievedLeg,
-  type SparseTokenContribution,
-  wantsCompletion,
-  type CompletionPath,
-} from "../../src/index.js";
-import { compareIds } from "../../src/fusion/fuse.js";
+import { BackendError, type LegName, type SparseTokenContribution, type CompletionPath } from "../../src/index.js";
+import { getOwn, isPlainObject, type CompletionRequest, type LegBackend, type ResolvedQuery, type RetrievedLeg, wantsCompletion } from "../../src/backend.js";
+import { compareIds } from "../../src/backend.js";
 import { CarriedVectors } from "./carried-vectors.js";
 import { describeError } from "./describe-error.js";
 import type { IndexLayout } from "./index-layout.js";

@@ -1,4 +1,5 @@
-import { BackendError, InvalidOptionError, setOwn, type Metric } from "../../src/index.js";
+import { BackendError, InvalidOptionError, type Metric } from "../../src/index.js";
+import { setOwn } from "../../src/backend.js";
 import { metricOf, similarityFor, type EsSimilarity } from "./similarity.js";
 
 /** Where each part of a Tandem document lives in the Elasticsearch index. */

@@ -1,4 +1,5 @@
-import { describeValue, InvalidOptionError, isPlainObject, validateOptionsObject } from "../../src/index.js";
+import { InvalidOptionError } from "../../src/index.js";
+import { describeValue, isPlainObject, validateOptionsObject } from "../../src/backend.js";
 import type { ElasticsearchOpenOptions } from "./elasticsearch-index.js";
 
 const DENSE_INDEX_TYPES = ["hnsw", "flat", "int8_hnsw", "int8_flat", "int4_hnsw", "int4_flat", "bbq_hnsw", "bbq_flat"];

@@ -12,7 +12,8 @@ import { readVectorFixture } from "../../examples/read-vector-fixture.js";
 import { fromBeirRecord, readJsonl, readText } from "../../src/cli/read-input.js";
 import { evaluateRun } from "../../src/eval/evaluate-run.js";
 import { parseQrels } from "../../src/eval/qrels.js";
-import { HybridIndex, resolveQuery, runSearch, type Document, type SearchIndex, type SearchQuery } from "../../src/index.js";
+import { HybridIndex, type Document, type SearchIndex, type SearchQuery } from "../../src/index.js";
+import { resolveQuery, runSearch } from "../../src/backend.js";
 import { fmt, latencySummary, table } from "./stats.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "..", "fixtures", "scifact");

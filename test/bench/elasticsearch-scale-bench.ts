@@ -3,7 +3,8 @@ import { ElasticsearchIndex } from "../../plugins/elasticsearch/index.js";
 import { ElasticsearchLegs } from "../../plugins/elasticsearch/elasticsearch-legs.js";
 import { DEFAULT_FIELDS, layoutFromMapping, newIndexBody, type IndexLayout } from "../../plugins/elasticsearch/index-layout.js";
 import { serverCapabilities } from "../../plugins/elasticsearch/server-capabilities.js";
-import { resolveQuery, runSearch, type Document, type LegBackend, type SearchQuery } from "../../src/index.js";
+import { type Document, type SearchQuery } from "../../src/index.js";
+import { resolveQuery, runSearch, type LegBackend } from "../../src/backend.js";
 import { querySparse, SpladeCorpus, toDocuments } from "./splade-corpus.js";
 import { fmt, table } from "./stats.js";
 

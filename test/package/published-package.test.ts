@@ -42,7 +42,7 @@ function runModule(dir: string, source: string): unknown {
 /** Imports an entry point; reports what it exports or the error code it failed with. */
 const IMPORT_ALL = `
 const result = {};
-for (const entry of ["tandem-search", "tandem-search/encoders", "tandem-search/flexsearch", "tandem-search/elasticsearch"]) {
+for (const entry of ["tandem-search", "tandem-search/backend", "tandem-search/encoders", "tandem-search/flexsearch", "tandem-search/elasticsearch"]) {
   try {
     result[entry] = { exports: Object.keys(await import(entry)).sort() };
   } catch (err) {
@@ -96,6 +96,9 @@ describe("the npm package", () => {
     it("loads the core and the encoders; a plugin whose peer is absent fails with MISSING_PLUGIN naming it", () => {
       const result = runModule(dir, IMPORT_ALL) as Record<string, { exports?: string[]; code?: string; message?: string }>;
       expect(result["tandem-search"]!.exports).toEqual(expect.arrayContaining(["HybridIndex", "MissingPluginError", "evaluateRun"]));
+      // What a backend needs is its own entry point, not the users' API.
+      expect(result["tandem-search"]!.exports).not.toContain("runSearch");
+      expect(result["tandem-search/backend"]!.exports).toEqual(expect.arrayContaining(["runSearch", "resolveQuery", "validateDocuments", "scoreSparseVectors", "compareIds"]));
       expect(result["tandem-search/encoders"]!.exports).toEqual(expect.arrayContaining(["Bm25Encoder", "TransformersDenseEncoder"]));
       expect(result["tandem-search/flexsearch"]).toMatchObject({ code: "MISSING_PLUGIN", message: expect.stringMatching(/flexsearch is not installed \(npm install flexsearch/) });
       expect(result["tandem-search/elasticsearch"]).toMatchObject({

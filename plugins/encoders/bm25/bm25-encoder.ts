@@ -1,4 +1,5 @@
-import { describeValue, InvalidInputError, InvalidOptionError, isPlainObject, setOwn, type SparseEncoder, type SparseVector } from "../../../src/index.js";
+import { InvalidInputError, InvalidOptionError, type SparseEncoder, type SparseVector } from "../../../src/index.js";
+import { describeValue, isPlainObject, setOwn } from "../../../src/backend.js";
 import { createEnglishAnalyzer } from "./english-analyzer.js";
 import { luceneQuantizedLength } from "./lucene-length.js";
 
