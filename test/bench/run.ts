@@ -1,10 +1,12 @@
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
+import { storageBench } from "./storage-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`)
+ * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep]`
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -31,4 +33,15 @@ if (run("elasticsearch")) {
 
 if (run("fusion")) {
   await fusionBench(option("collections", DEFAULT_COLLECTIONS.join(",")).split(","), option("splits", "test").split(","));
+}
+
+if (run("storage")) {
+  await storageBench({
+    sizes: option("sizes", "100000,300000,1000000").split(",").map(Number),
+    denseSize: Number(option("dense-size", "100000")),
+    queries: Number(option("queries", "200")),
+    seed: Number(option("seed", "42")),
+    dir: args.includes("--dir") ? option("dir", "") : undefined,
+    keep: args.includes("--keep"),
+  });
 }
