@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
 import { HybridIndex, type Document } from "../../src/index.js";
 import type { ProbeResult } from "./storage-probe.js";
-import { SpladeCorpus, toDocuments, writeQueriesJsonl, type DocumentParts } from "./splade-corpus.js";
+import { SpladeCorpus, toDocuments, writeCorpusJsonl, writeQueriesJsonl, type DocumentParts } from "./splade-corpus.js";
 import { fmt, latencySummary, markdownTable } from "./stats.js";
 
 const BATCH = 10_000;
@@ -51,7 +51,10 @@ export async function storageBench(options: StorageBenchOptions): Promise<void> 
   try {
     for (const [i, n] of options.sizes.entries()) {
       figures.push(await measureSize(root, n, options));
-      if (i === 0) await denseAndTextIngest(root, n, options.seed);
+      if (i === 0) {
+        await denseAndTextIngest(root, n, options.seed);
+        await cliIngest(root, n, options.seed);
+      }
     }
     printTable(figures);
     if (options.denseSize > 0) await denseCompaction(root, options.denseSize, options.seed, Math.min(options.queries, 200));
@@ -116,6 +119,33 @@ async function denseAndTextIngest(root: string, n: number, seed: number): Promis
   const bytes = await bytesOnDisk(dir);
   console.log(`with 384-d dense vectors, text and fields: ingest ${fmt(seconds, 1)} s, ${fmt(n / seconds, 0)} documents/s; ${fmt(bytes / MB, 1)} MB on disk`);
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * `tandem index` on a JSONL file of the same documents, as a fresh process, and what its first
+ * pass (checking the whole file before anything is stored) costs: the same file with one bad line
+ * at its end is refused only after that pass has read everything, having stored nothing.
+ */
+async function cliIngest(root: string, n: number, seed: number): Promise<void> {
+  const file = join(root, `docs-${n}.jsonl`);
+  await writeCorpusJsonl(file, new SpladeCorpus({ seed }), n);
+  const size = (await stat(file)).size;
+  const dir = join(root, `cli-${n}`);
+  let t = performance.now();
+  const indexed = spawnSync(process.execPath, [BIN, "index", file, "--index", dir], { encoding: "utf8", maxBuffer: 64 * MB });
+  const total = (performance.now() - t) / 1000;
+  if (indexed.status !== 0) throw new Error(`tandem index exited with ${indexed.status}: ${indexed.stderr}`);
+  await appendFile(file, '{"id":"bad","sparse":{"a":-1}}\n');
+  t = performance.now();
+  const refused = spawnSync(process.execPath, [BIN, "index", file, "--index", join(root, `cli-refused-${n}`)], { encoding: "utf8", maxBuffer: 64 * MB });
+  const check = (performance.now() - t) / 1000;
+  if (refused.status !== 2) throw new Error(`tandem index of a file with a bad last line exited with ${refused.status}: ${refused.stderr}`);
+  console.log(
+    `tandem index of ${fmt(size / MB, 0)} MB of JSONL, fresh process: ${fmt(total, 1)} s wall, ${fmt(n / total, 0)} documents/s; ` +
+      `checking the whole file first (a run refused at its last line): ${fmt(check, 1)} s (${fmt((100 * check) / total, 0)}% of the run)`,
+  );
+  await rm(dir, { recursive: true, force: true });
+  await rm(file, { force: true });
 }
 
 function runProbe(dir: string, queryFile: string): ProbeResult {
