@@ -3,7 +3,7 @@
  *
  * @module tandem-search/encoders
  */
-export { Bm25Encoder, type Bm25Model, type Bm25Options } from "./bm25/bm25-encoder.js";
+export { Bm25Encoder, type Bm25Fitter, type Bm25Model, type Bm25Options } from "./bm25/bm25-encoder.js";
 export { createEnglishAnalyzer, ENGLISH_STOP_WORDS } from "./bm25/english-analyzer.js";
 export { OpenAiEmbeddingsEncoder, type OpenAiEncoderOptions } from "./http/openai-encoder.js";
 export { TeiDenseEncoder, TeiSparseEncoder, type TeiOptions } from "./http/tei-encoders.js";

@@ -7,18 +7,21 @@ import { loadEncoders } from "./plugins.js";
 const BM25_ATTACHMENT = "bm25-model";
 
 /**
- * BM25 for documents: the model stored in the index, or, the first time, one fitted on these
- * texts (so later batches keep earlier weights valid). `save` stores a newly fitted model: call it
- * once the documents are stored.
+ * BM25 for documents: the model stored in the index, or, the first time, the one `fitted` (so
+ * later batches keep earlier weights valid). `save` stores a newly fitted model: call it once
+ * documents encoded with it are stored.
  */
-export async function bm25DocumentEncoder(index: SearchIndex, texts: string[]): Promise<{ encoder: SparseEncoder; save: () => Promise<void> }> {
+export async function bm25DocumentEncoder(index: SearchIndex, fitted: () => SparseEncoder & { model: unknown }): Promise<{ encoder: SparseEncoder; save: () => Promise<void> }> {
   const { Bm25Encoder } = await loadEncoders();
   const saved = await index.getAttachment(BM25_ATTACHMENT);
-  const encoder = saved ? Bm25Encoder.fromModel(JSON.parse(new TextDecoder().decode(saved))) : Bm25Encoder.fit(texts);
+  const encoder = saved ? Bm25Encoder.fromModel(JSON.parse(new TextDecoder().decode(saved))) : fitted();
+  let stored = saved !== undefined;
   return {
     encoder,
     save: async () => {
-      if (!saved) await index.putAttachment(BM25_ATTACHMENT, new TextEncoder().encode(JSON.stringify(encoder.model)));
+      if (stored) return;
+      await index.putAttachment(BM25_ATTACHMENT, new TextEncoder().encode(JSON.stringify(encoder.model)));
+      stored = true;
     },
   };
 }

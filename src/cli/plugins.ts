@@ -31,7 +31,11 @@ export interface Bm25 extends SparseEncoder {
 }
 
 export interface EncodersPlugin {
-  Bm25Encoder: { fit(texts: readonly string[]): Bm25 & { model: unknown }; fromModel(model: unknown): Bm25 & { model: unknown } };
+  Bm25Encoder: {
+    fit(texts: readonly string[]): Bm25 & { model: unknown };
+    fitter(): { add(text: string): void; finish(): Bm25 & { model: unknown } };
+    fromModel(model: unknown): Bm25 & { model: unknown };
+  };
   TransformersDenseEncoder: { load(model: string): Promise<DenseEncoder> };
   TransformersSparseEncoder: { load(model: string): Promise<SparseEncoder> };
 }

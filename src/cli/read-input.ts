@@ -8,30 +8,53 @@ import { InvalidInputError } from "../errors.js";
 export interface JsonlRecord {
   value: Record<string, unknown>;
   where: string;
+  /** 1-based line number. */
+  line: number;
 }
 
 /** Reads a JSONL file; a line that is not a JSON object fails with `file:line: …`. Blank lines are skipped. */
 export async function readJsonl(path: string): Promise<JsonlRecord[]> {
-  await assertReadableFile(path);
   const out: JsonlRecord[] = [];
-  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === "") continue;
-    const where = `${path}:${n}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new InvalidInputError(`${where}: malformed JSON (${(err as Error).message})`);
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new InvalidInputError(`${where}: expected a JSON object, got ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`);
-    }
-    out.push({ value: value as Record<string, unknown>, where });
-  }
+  for await (const record of streamJsonl(path)) out.push(record);
   return out;
+}
+
+/**
+ * Reads a JSONL file one record at a time, holding one line: for files of any size. Fails as
+ * {@link readJsonl} does; `bytesRead` reports how far the file has been read, for progress.
+ */
+export async function* streamJsonl(path: string, bytesRead?: (bytes: number) => void): AsyncGenerator<JsonlRecord> {
+  await assertReadableFile(path);
+  const input = createReadStream(path, "utf8");
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      bytesRead?.(input.bytesRead);
+      if (line.trim() === "") continue;
+      const where = `${path}:${n}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (err) {
+        throw new InvalidInputError(`${where}: malformed JSON (${(err as Error).message})`);
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new InvalidInputError(`${where}: expected a JSON object, got ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`);
+      }
+      yield { value: value as Record<string, unknown>, where, line: n };
+    }
+  } finally {
+    // A consumer that stops early (an error in a document) must not leave the file open.
+    lines.close();
+    input.destroy();
+  }
+}
+
+/** Size of a file in bytes (0 when it cannot be read: the reader then reports the problem). */
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path).catch(() => null))?.size ?? 0;
 }
 
 /** Reads a text file, turning a missing or unreadable file into an input error. */

@@ -58,31 +58,67 @@ export async function queryEncoders(index: SearchIndex, options: EncodeOptions):
 }
 
 /**
- * Gives documents with text the vectors they lack, from the chosen encoders. Returns a function
- * that stores a newly fitted BM25 model with the index: call it once the documents are stored.
+ * Gives documents with text the vectors they lack, batch after batch of one input. With BM25, the
+ * model is the one stored in the index or, the first time, one fitted on every document of the
+ * input: feed each document's text to `fitText` (an input is read once to check it before any
+ * batch), then `ready` picks the model.
  */
-export async function encodeDocuments(
-  index: SearchIndex,
-  docs: Record<string, unknown>[],
-  options: EncodeOptions,
-  progress: ProgressOptions = { quiet: true },
-): Promise<() => Promise<void>> {
-  const encoders = await modelEncoders(options);
-  let save = async () => {};
-  if (options.sparse === "bm25") {
-    const texts = docs.map((d) => (typeof d.text === "string" ? d.text : ""));
-    const bm25 = await bm25DocumentEncoder(index, texts);
-    encoders.sparse = bm25.encoder;
-    save = bm25.save;
+export class DocumentEncoding {
+  private save = async () => {};
+
+  private constructor(
+    private readonly options: EncodeOptions,
+    private readonly encoders: TextEncoders,
+    private readonly bm25Fit: { add(text: string): void; finish(): SparseEncoder & { model: unknown } } | undefined,
+  ) {}
+
+  /** The encoders `options` ask for (models are loaded here), or undefined when none is asked for. */
+  static async start(options: EncodeOptions): Promise<DocumentEncoding | undefined> {
+    if (!options.sparse && !options.dense) return undefined;
+    const encoders = await modelEncoders(options);
+    const fit = options.sparse === "bm25" ? (await loadEncoders()).Bm25Encoder.fitter() : undefined;
+    return new DocumentEncoding(options, encoders, fit);
   }
-  for (const leg of ["sparse", "dense"] as const) {
-    const encoder = encoders[leg];
-    if (!encoder) continue;
-    const missing = docs.filter((d) => (d[leg] === undefined || d[leg] === null) && typeof d.text === "string");
-    const vectors = await encodeWithProgress(`encoding ${leg}`, "documents", missing.map((d) => d.text as string), (texts): Promise<unknown[]> => encoder.encodeDocuments(texts), progress);
-    missing.forEach((d, i) => (d[leg] = vectors[i]));
+
+  /** Which legs are encoded, for the progress label ("sparse", "dense", "sparse and dense"). */
+  get legs(): string {
+    return [this.options.sparse && "sparse", this.options.dense && "dense"].filter(Boolean).join(" and ");
   }
-  return save;
+
+  /** Counts one document for the BM25 fit: its text, or "" without one (as it counts toward the average length). */
+  fitText(doc: Record<string, unknown>): void {
+    this.bm25Fit?.add(typeof doc.text === "string" ? doc.text : "");
+  }
+
+  /** Picks the BM25 model: the index's, else the fit. */
+  async ready(index: SearchIndex): Promise<void> {
+    if (!this.bm25Fit) return;
+    const fit = this.bm25Fit;
+    const bm25 = await bm25DocumentEncoder(index, () => fit.finish());
+    this.encoders.sparse = bm25.encoder;
+    this.save = bm25.save;
+  }
+
+  /** Fills in missing vectors, `PROGRESS_CHUNK` documents at a time, calling `advance` after each chunk. */
+  async encode(docs: Record<string, unknown>[], advance: (count: number) => void): Promise<void> {
+    for (let start = 0; start < docs.length; start += PROGRESS_CHUNK) {
+      const chunk = docs.slice(start, start + PROGRESS_CHUNK);
+      for (const leg of ["sparse", "dense"] as const) {
+        const encoder = this.encoders[leg];
+        if (!encoder) continue;
+        const missing = chunk.filter((d) => (d[leg] === undefined || d[leg] === null) && typeof d.text === "string");
+        if (missing.length === 0) continue;
+        const vectors: unknown[] = await encoder.encodeDocuments(missing.map((d) => d.text as string));
+        missing.forEach((d, i) => (d[leg] = vectors[i]));
+      }
+      advance(chunk.length);
+    }
+  }
+
+  /** Stores a newly fitted BM25 model with the index (once): call it when documents encoded with it are stored. */
+  saveModel(): Promise<void> {
+    return this.save();
+  }
 }
 
 /** Encodes texts in chunks, advancing a progress bar between them. */

@@ -2,11 +2,16 @@ import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { elasticsearchScaleBench } from "./elasticsearch-scale-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
+import { SpladeCorpus, writeCorpusJsonl, writeQueriesJsonl } from "./splade-corpus.js";
+import { storageBench } from "./storage-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
  * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
+ * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep]`
+ * `npm run bench -- corpus --size 1000000 --out docs.jsonl [--queries-out queries.jsonl] [--queries 200] [--seed 42] [--with dense,text,fields]`
+ *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -42,4 +47,24 @@ if (run("elasticsearch-scale")) {
 
 if (run("fusion")) {
   await fusionBench(option("collections", DEFAULT_COLLECTIONS.join(",")).split(","), option("splits", "test").split(","));
+}
+
+if (run("storage")) {
+  await storageBench({
+    sizes: option("sizes", "100000,300000,1000000").split(",").map(Number),
+    denseSize: Number(option("dense-size", "100000")),
+    queries: Number(option("queries", "200")),
+    seed: Number(option("seed", "42")),
+    dir: args.includes("--dir") ? option("dir", "") : undefined,
+    keep: args.includes("--keep"),
+  });
+}
+
+if (run("corpus")) {
+  const parts = option("with", "").split(",");
+  const corpus = new SpladeCorpus({ seed: Number(option("seed", "42")) });
+  const started = performance.now();
+  await writeCorpusJsonl(option("out", "docs.jsonl"), corpus, Number(option("size", "100000")), { dense: parts.includes("dense"), text: parts.includes("text"), fields: parts.includes("fields") });
+  if (args.includes("--queries-out")) await writeQueriesJsonl(option("queries-out", "queries.jsonl"), corpus.queries(Number(option("queries", "200")), parts.includes("dense")));
+  console.log(`wrote ${option("size", "100000")} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,9 +1,9 @@
 /** Latency percentiles and QPS from per-query milliseconds. */
-export function latencySummary(ms: number[]): { p50: number; p99: number; qps: number } {
+export function latencySummary(ms: number[]): { p50: number; p95: number; p99: number; qps: number } {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const total = ms.reduce((s, x) => s + x, 0);
-  return { p50: at(0.5), p99: at(0.99), qps: (1000 * ms.length) / total };
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), qps: (1000 * ms.length) / total };
 }
 
 export function fmt(n: number, digits = 2): string {

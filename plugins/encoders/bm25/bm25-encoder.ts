@@ -35,6 +35,14 @@ export interface Bm25Model {
   documentFrequency: Record<string, number>;
 }
 
+/** Statistics of a BM25 fit in progress ({@link Bm25Encoder.fitter}). */
+export interface Bm25Fitter {
+  /** Counts one document's text. */
+  add(text: string): void;
+  /** The encoder fitted on every text added so far. */
+  finish(): Bm25Encoder;
+}
+
 /**
  * BM25 as sparse vectors: a document's weight for term t is
  *   idf(t) · tf / (tf + k1 · (1 − b + b · len / avgLen)),  idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)),
@@ -62,6 +70,18 @@ export class Bm25Encoder implements SparseEncoder {
    * @throws {@link tandem-search!InvalidOptionError} when `k1` is not a finite number ≥ 0 or `b` is not in [0, 1].
    */
   static fit(texts: readonly string[], options: Bm25Options = {}): Bm25Encoder {
+    const fitting = Bm25Encoder.fitter(options);
+    for (const text of texts) fitting.add(text);
+    return fitting.finish();
+  }
+
+  /**
+   * Fits from texts given one at a time (e.g. while streaming a file), holding only the
+   * statistics: the same model as {@link Bm25Encoder.fit} on the same texts in the same order.
+   *
+   * @throws {@link tandem-search!InvalidOptionError} when `k1` is not a finite number ≥ 0 or `b` is not in [0, 1].
+   */
+  static fitter(options: Bm25Options = {}): Bm25Fitter {
     const k1 = options.k1 ?? 0.9;
     const b = options.b ?? 0.4;
     if (!(typeof k1 === "number" && k1 >= 0 && Number.isFinite(k1)) || !(typeof b === "number" && b >= 0 && b <= 1)) {
@@ -70,23 +90,29 @@ export class Bm25Encoder implements SparseEncoder {
     const analyze = options.analyze ?? createEnglishAnalyzer();
     const frequency = new Map<string, number>();
     let totalLength = 0;
-    for (const text of texts) {
-      const terms = analyze(text);
-      totalLength += terms.length;
-      for (const term of new Set(terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
-    }
-    const model: Bm25Model = {
-      kind: "bm25",
-      version: 1,
-      k1,
-      b,
-      luceneLengths: options.luceneLengths ?? true,
-      documents: texts.length,
-      averageLength: texts.length === 0 ? 0 : totalLength / texts.length,
-      // fromEntries defines own properties: every term survives JSON, "__proto__" included.
-      documentFrequency: Object.fromEntries(frequency),
+    let documents = 0;
+    return {
+      add(text) {
+        const terms = analyze(text);
+        documents++;
+        totalLength += terms.length;
+        for (const term of new Set(terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+      },
+      finish() {
+        const model: Bm25Model = {
+          kind: "bm25",
+          version: 1,
+          k1,
+          b,
+          luceneLengths: options.luceneLengths ?? true,
+          documents,
+          averageLength: documents === 0 ? 0 : totalLength / documents,
+          // fromEntries defines own properties: every term survives JSON, "__proto__" included.
+          documentFrequency: Object.fromEntries(frequency),
+        };
+        return new Bm25Encoder(model, analyze);
+      },
     };
-    return new Bm25Encoder(model, analyze);
   }
 
   /**

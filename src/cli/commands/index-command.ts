@@ -1,29 +1,51 @@
+import type { SearchIndex } from "../../engine/search-index.js";
 import type { DenseQuantization, Metric } from "../../types.js";
-import { encodeDocuments, encodeOptions } from "../text-encoders.js";
+import { checkDocumentsFile } from "../check-documents-file.js";
+import { DocumentEncoding, encodeOptions } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, numberOption, type ParsedValues } from "../options.js";
-import { fromBeirRecord, readJsonl, resolveBeirPath } from "../read-input.js";
+import { startProgress, type ProgressOptions } from "../progress.js";
+import { fromBeirRecord, resolveBeirPath, streamJsonl } from "../read-input.js";
 import { UsageError } from "../usage-error.js";
 import type { Command } from "./command.js";
+
+/** Documents per upsert (one atomic commit each) unless --batch-size says otherwise. */
+const DEFAULT_BATCH_SIZE = 10_000;
 
 export const indexCommand: Command = {
   name: "index",
   summary: "create an index or upsert documents into it",
   usage: `tandem index <docs.jsonl | beir-folder> --index <dir> [--metric cosine|dot|l2]
 
-Reads one document per line ({"id","text","sparse","dense","fields"}; BEIR's "_id"/"title" too)
-and upserts them all in one atomic commit. A bad line rejects the whole file: nothing is stored.
+Reads one document per line ({"id","text","sparse","dense","fields"}; BEIR's "_id"/"title" too).
+The whole file is checked first, as a stream: a bad line rejects the whole file and nothing is
+stored. Then the documents are upserted in batches, one atomic commit each, reading the file
+again (memory stays bounded whatever its size). A failure while storing (a full disk, a vector
+from an encoder the index refuses) leaves the earlier batches stored, and the message says how
+many documents they hold.
   --metric cosine|dot|l2   dense metric of a new index (default cosine)
+  --batch-size N           documents per commit (default ${DEFAULT_BATCH_SIZE.toLocaleString("en")})
   --encode-sparse bm25     give documents without "sparse" BM25 weights from their text (fitted on
-                           the first batch indexed this way, then stored with the index and reused)
+                           the first file indexed this way, then stored with the index and reused)
   --encode-sparse <dir>    ...or SPLADE weights from a masked-LM model directory (transformers.js)
   --encode-dense <dir>     give documents without "dense" a sentence embedding from a model directory
   --m N                    HNSW links per node of a new index (default 16)
   --ef-construction N      HNSW build candidate list size of a new index (default 200)
   --quantization none|int8 dense vectors of a new index in memory as float32 (default) or int8
                            codes (a quarter of the memory; the ef best are rescored exactly)
-  --quiet                  no progress bar (it is shown on stderr only when stderr is a terminal)`,
-  options: { ...BACKEND_OPTIONS, metric: { type: "string" }, m: { type: "string" }, "ef-construction": { type: "string" }, quantization: { type: "string" }, "encode-sparse": { type: "string" }, "encode-dense": { type: "string" }, quiet: { type: "boolean" } },
+  --quiet                  no progress bars (shown on stderr only when stderr is a terminal:
+                           megabytes checked, then documents indexed, per second, elapsed, ETA)`,
+  options: {
+    ...BACKEND_OPTIONS,
+    metric: { type: "string" },
+    m: { type: "string" },
+    "ef-construction": { type: "string" },
+    quantization: { type: "string" },
+    "encode-sparse": { type: "string" },
+    "encode-dense": { type: "string" },
+    "batch-size": { type: "string" },
+    quiet: { type: "boolean" },
+  },
   async run(values: ParsedValues, positionals: string[], _out, warn) {
     const [input, ...extra] = positionals;
     if (!input) throw new UsageError("index: missing <docs.jsonl>");
@@ -32,16 +54,24 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
     if (metric !== undefined && !["cosine", "dot", "l2"].includes(metric)) throw new UsageError(`--metric: expected cosine, dot or l2, got "${metric}"`);
     const quantization = values.quantization as string | undefined;
     if (quantization !== undefined && !["none", "int8"].includes(quantization)) throw new UsageError(`--quantization: expected none or int8, got "${quantization}"`);
+    const batchSize = numberOption(values, "batch-size", true) ?? DEFAULT_BATCH_SIZE;
+    if (batchSize < 1) throw new UsageError(`--batch-size: expected a positive integer, got "${values["batch-size"] as string}"`);
     const encode = encodeOptions(values);
+    const progress: ProgressOptions = { quiet: values.quiet === true };
     const started = performance.now();
-    const records = await readJsonl(await resolveBeirPath(input, "corpus"));
+    const path = await resolveBeirPath(input, "corpus");
+    const encoding = await DocumentEncoding.start(encode);
+    // Checked before the index is opened, so a bad file leaves no trace. Dense vectors are checked
+    // as for a new index; an index with its own dimension or metric gets them checked again below.
+    const assumed = (metric ?? "cosine") as Metric;
+    let check = await checkDocumentsFile(path, null, assumed, progress, encoding && ((doc) => encoding.fitText(doc)));
     const hnsw = { M: numberOption(values, "m", true), efConstruction: numberOption(values, "ef-construction", true) };
     const index = await openIndex(values, { readOnly: false, metric: metric as Metric | undefined, hnsw, quantization: quantization as DenseQuantization | undefined, warn });
     try {
-      const docs = records.map((r) => fromBeirRecord(r.value));
-      const saveModel = await encodeDocuments(index, docs, encode, { quiet: values.quiet === true });
-      const { upserted } = await index.upsert(docs as never, { where: (i) => records[i]!.where });
-      await saveModel?.();
+      const config = await index.stats();
+      if (check.dense && (config.dimension !== null || config.metric !== assumed)) check = await checkDocumentsFile(path, config.dimension, config.metric, progress);
+      await encoding?.ready(index);
+      const upserted = await upsertInBatches(index, path, batchSize, check.documents, encoding, progress);
       const stats = await index.stats();
       return { upserted, documents: stats.documents, dimension: stats.dimension, metric: stats.metric, took_ms: elapsed(started) };
     } finally {
@@ -49,6 +79,61 @@ and upserts them all in one atomic commit. A bad line rejects the whole file: no
     }
   },
 };
+
+/**
+ * Streams the (checked) file into the index, `batchSize` documents per upsert. A failure after
+ * some batches names how many documents they stored.
+ */
+async function upsertInBatches(index: SearchIndex, path: string, batchSize: number, total: number, encoding: DocumentEncoding | undefined, options: ProgressOptions): Promise<number> {
+  const progress = startProgress(encoding ? `indexing, encoding ${encoding.legs}` : "indexing", total, "documents", options);
+  let docs: Record<string, unknown>[] = [];
+  let wheres: string[] = [];
+  let upserted = 0;
+  let committed = 0;
+  let lastCommitted = "";
+  let batches = 0;
+  const flush = async () => {
+    try {
+      if (encoding) await encoding.encode(docs, (count) => progress.advance(count));
+      upserted += (await index.upsert(docs as never, { where: (i) => wheres[i]! })).upserted;
+      await encoding?.saveModel();
+    } catch (err) {
+      if (committed > 0) addCommitted(err, committed, lastCommitted, batches);
+      throw err;
+    }
+    if (!encoding) progress.advance(docs.length);
+    committed += docs.length;
+    lastCommitted = wheres[wheres.length - 1] ?? lastCommitted;
+    batches++;
+    docs = [];
+    wheres = [];
+  };
+  try {
+    for await (const record of streamJsonl(path)) {
+      docs.push(fromBeirRecord(record.value));
+      wheres.push(record.where);
+      if (docs.length >= batchSize) await flush();
+    }
+    // An empty file still opens (and so creates) the index, as an upsert of nothing.
+    if (docs.length > 0 || batches === 0) await flush();
+  } catch (err) {
+    // E.g. the file changed between the check and this pass.
+    if (committed > 0) addCommitted(err, committed, lastCommitted, batches);
+    throw err;
+  } finally {
+    progress.stop();
+  }
+  return upserted;
+}
+
+const NOTED = Symbol("committed noted");
+
+/** Says in the error's message what earlier batches stored: the documents stay, so a rerun of the file upserts them again. */
+function addCommitted(err: unknown, committed: number, lastWhere: string, batches: number): void {
+  if (!(err instanceof Error) || (err as { [NOTED]?: boolean })[NOTED]) return;
+  err.message += ` (${committed.toLocaleString("en")} documents, through ${lastWhere}, were stored by ${batches} earlier ${batches === 1 ? "commit" : "commits"} and remain; running the same file again upserts them again)`;
+  (err as { [NOTED]?: boolean })[NOTED] = true;
+}
 
 export function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Bm25Encoder, createEnglishAnalyzer } from "../../../plugins/encoders/index.js";
 import { luceneQuantizedLength } from "../../../plugins/encoders/bm25/lucene-length.js";
@@ -67,5 +68,31 @@ describe("BM25 as sparse vectors", () => {
     // Equal to four decimals up to ties broken in another order (0.67883 here).
     expect(Math.abs(summary["ndcg@10"] - 0.6789)).toBeLessThanOrEqual(0.0002);
     expect(Math.abs(summary["recall@100"] - 0.9253)).toBeLessThanOrEqual(0.00005);
+  });
+});
+
+describe("BM25 fitted from texts one at a time", () => {
+  it("learns the document frequencies and average length counted directly from the analyzed texts", () => {
+    const words = ["bone", "bones", "fracture", "the", "density", "protein", "folding", "cell", "cells", "of"];
+    const analyze = createEnglishAnalyzer();
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.constantFrom(...words), { maxLength: 12 }).map((w) => w.join(" ")), { maxLength: 30 }), (texts) => {
+        const fitting = Bm25Encoder.fitter();
+        for (const text of texts) fitting.add(text);
+        const model = fitting.finish().model;
+        const df = new Map<string, number>();
+        let length = 0;
+        for (const text of texts) {
+          const terms = analyze(text);
+          length += terms.length;
+          for (const term of new Set(terms)) df.set(term, (df.get(term) ?? 0) + 1);
+        }
+        expect(model.documents).toBe(texts.length);
+        expect(model.averageLength).toBeCloseTo(texts.length === 0 ? 0 : length / texts.length, 12);
+        expect(model.documentFrequency).toEqual(Object.fromEntries(df));
+        expect(Bm25Encoder.fit(texts).model).toEqual(model);
+      }),
+      { seed: 20240611, numRuns: 200 },
+    );
   });
 });
