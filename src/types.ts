@@ -1,7 +1,5 @@
 /** Shared types of the public API. Everything here is plain data. */
 
-import type { HnswParams } from "./legs/dense/hnsw-index.js";
-import type { BackendStats } from "./engine/search-index.js";
 
 /** How the dense leg compares vectors. Higher similarity is always better. */
 export type Metric = "cosine" | "dot" | "l2";
@@ -395,6 +393,28 @@ export interface SearchResult {
 }
 
 /** What the embedded index's `stats()` reports. Counts are numbers of items, sizes are in bytes. */
+/** What every backend reports in `stats()`; each adds its own details. */
+export interface BackendStats {
+  /** Number of live (stored, not deleted) documents. */
+  documents: number;
+  /** Dense dimension, or null while no dense vector has fixed it. */
+  dimension: number | null;
+  /** The dense leg's metric. */
+  metric: Metric;
+  /** Whether the index can run the text leg. */
+  textLeg: boolean;
+}
+
+/** HNSW build parameters. */
+export interface HnswParams {
+  /** Links per node on upper levels (level 0 keeps 2M). Default 16, range 2–100. */
+  M: number;
+  /** Candidate list size while inserting. Default 200. */
+  efConstruction: number;
+  /** Seed of the level generator: the same inserts in the same order build the same graph. Default 42. */
+  seed: number;
+}
+
 export interface IndexStats extends BackendStats {
   /** Number of distinct sparse tokens held by the sparse leg's inverted index. */
   vocabulary: number;

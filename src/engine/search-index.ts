@@ -1,16 +1,6 @@
-import type { Document, Metric, SearchQuery, SearchResult } from "../types.js";
+import type { BackendStats, Document, SearchQuery, SearchResult } from "../types.js";
 
-/** What every backend reports in `stats()`; each adds its own details. */
-export interface BackendStats {
-  /** Number of live (stored, not deleted) documents. */
-  documents: number;
-  /** Dense dimension, or null while no dense vector has fixed it. */
-  dimension: number | null;
-  /** The dense leg's metric. */
-  metric: Metric;
-  /** Whether the index can run the text leg. */
-  textLeg: boolean;
-}
+export type { BackendStats } from "../types.js";
 
 /**
  * The API shared by the embedded index (`HybridIndex`) and the Elasticsearch backend

@@ -3,22 +3,12 @@ import { InvalidDocumentError } from "../errors.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { setOwn } from "../own-property.js";
 import type { FieldValue, Metric } from "../types.js";
-import { validateDense, validateSparseEntries, type SparseEntries } from "./validate-vector.js";
+import type { ValidDocument } from "../valid-document.js";
+import { validateDense, validateSparseEntries } from "./validate-vector.js";
 
-export { sparseRecord, validateDense, validateSparse, type SparseEntries } from "./validate-vector.js";
+export { sparseRecord, validateDense, validateSparse } from "./validate-vector.js";
+export type { SparseEntries, ValidDocument } from "../valid-document.js";
 
-/**
- * A document after validation: zero weights dropped, weights and dense as float32, fields copied.
- * Nothing in it is shared with the caller's objects. @internal
- */
-export interface ValidDocument {
-  id: string;
-  text?: string;
-  /** Tokens and weights; `sparseRecord` makes the record. */
-  sparse?: SparseEntries;
-  dense?: Float32Array;
-  fields?: Record<string, FieldValue>;
-}
 
 /**
  * Validates one document. `where` names it in errors (`docs.jsonl:17`, `docs[3]`);

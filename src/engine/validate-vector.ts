@@ -1,10 +1,10 @@
 import { describeValue } from "../describe-value.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { setOwn } from "../own-property.js";
-import type { SparseEntries } from "../legs/sparse/sparse-entries.js";
+import type { SparseEntries } from "../valid-document.js";
 import type { Metric, SparseVector } from "../types.js";
 
-export type { SparseEntries } from "../legs/sparse/sparse-entries.js";
+export type { SparseEntries } from "../valid-document.js";
 
 /*
  * Vectors are validated in the type they are stored and scored in: float32. Every bound below is

@@ -1,6 +1,6 @@
 import { CorruptIndexError } from "../errors.js";
 import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
-import type { ValidDocument } from "../engine/validate-document.js";
+import type { ValidDocument } from "../valid-document.js";
 import type { FieldValue } from "../types.js";
 
 /**

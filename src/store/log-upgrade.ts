@@ -1,4 +1,4 @@
-import type { ValidDocument } from "../engine/validate-document.js";
+import type { ValidDocument } from "../valid-document.js";
 import type { LogSegment } from "./log-segment-codec.js";
 
 /**

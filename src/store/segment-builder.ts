@@ -1,4 +1,4 @@
-import type { ValidDocument } from "../engine/validate-document.js";
+import type { ValidDocument } from "../valid-document.js";
 import { buildColumnPart } from "../filter/column-part.js";
 import { buildDensePart } from "../legs/dense/dense-part.js";
 import { buildSparsePart } from "../legs/sparse/sparse-part.js";

@@ -1,5 +1,5 @@
 import { compareStrings } from "../compare.js";
-import type { ValidDocument } from "../engine/validate-document.js";
+import type { ValidDocument } from "../valid-document.js";
 import { checkRuns, type Corrupt, type SectionList } from "../typed-arrays.js";
 
 /**

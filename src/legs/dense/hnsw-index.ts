@@ -3,15 +3,8 @@ import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
 import { VisitedSet } from "./visited-set.js";
 
-/** HNSW build parameters. */
-export interface HnswParams {
-  /** Links per node on upper levels (level 0 keeps 2M). Default 16, range 2–100. */
-  M: number;
-  /** Candidate list size while inserting. Default 200. */
-  efConstruction: number;
-  /** Seed of the level generator: the same inserts in the same order build the same graph. Default 42. */
-  seed: number;
-}
+export type { HnswParams } from "../../types.js";
+import type { HnswParams } from "../../types.js";
 
 export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, seed: 42 };
 

@@ -1,5 +1,5 @@
 import type { SparseVector } from "../../types.js";
-import type { SparseEntries } from "./sparse-entries.js";
+import type { SparseEntries } from "../../valid-document.js";
 import { buildSparsePart } from "./sparse-part.js";
 import { SparseSegment } from "./sparse-segment.js";
 

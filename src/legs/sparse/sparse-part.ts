@@ -1,6 +1,6 @@
 import { compareStrings } from "../../compare.js";
 import { checkRuns, type Corrupt, type SectionList } from "../../typed-arrays.js";
-import type { SparseEntries } from "./sparse-entries.js";
+import type { SparseEntries } from "../../valid-document.js";
 
 /**
  * A segment's sparse leg: `tokens` sorted as strings, so a term's number is its rank and
