@@ -7,13 +7,15 @@ export interface RankedHit {
   score: number;
   sparse?: number;
   dense?: number;
+  /** Calibrated P(relevant), when a model ran. */
+  probability?: number;
 }
 
 type Drop = Omit<DroppedHit, "id" | "score">;
 
 /**
  * Applies relevance filtering to fused hits (sorted best first). Rules run in this order:
- * absolute thresholds (`minScore`, `minSparse`, `minDense`), then `relative`, then `autocut`,
+ * absolute thresholds (`minScore`, `minSparse`, `minDense`, `minProbability`), then `relative`, then `autocut`,
  * then `minHits` restores the best dropped hits and `maxHits` caps. Every hit removed is returned
  * in `dropped` with the first rule that removed it, its threshold and the hit's value.
  */
@@ -22,7 +24,7 @@ export function applyRelevance<T extends RankedHit>(hits: readonly T[], options:
   const drop = (hit: T, rule: RelevanceRule, threshold: number, value: number | null, reason: string) => {
     if (!drops.has(hit)) drops.set(hit, { rule, threshold, value, reason });
   };
-  const { minScore, minSparse, minDense } = options;
+  const { minScore, minSparse, minDense, minProbability } = options;
   for (const hit of hits) {
     if (minScore !== undefined && !(hit.score >= minScore)) drop(hit, "minScore", minScore, hit.score, `score ${hit.score} < minScore ${minScore}`);
     if (minSparse !== undefined && !(hit.sparse !== undefined && hit.sparse >= minSparse)) {
@@ -32,6 +34,10 @@ export function applyRelevance<T extends RankedHit>(hits: readonly T[], options:
     if (minDense !== undefined && !(hit.dense !== undefined && hit.dense >= minDense)) {
       const reason = hit.dense === undefined ? `no dense score (minDense ${minDense})` : `dense ${hit.dense} < minDense ${minDense}`;
       drop(hit, "minDense", minDense, hit.dense ?? null, reason);
+    }
+    if (minProbability !== undefined && !(hit.probability !== undefined && hit.probability >= minProbability)) {
+      const reason = hit.probability === undefined ? `no probability (minProbability ${minProbability})` : `probability ${hit.probability} < minProbability ${minProbability}`;
+      drop(hit, "minProbability", minProbability, hit.probability ?? null, reason);
     }
   }
   let survivors = hits.filter((h) => !drops.has(h));

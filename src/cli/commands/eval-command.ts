@@ -1,8 +1,9 @@
 import type { SearchIndex } from "../../engine/search-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
 import { keptSetMetrics } from "../../eval/kept-set.js";
+import { calibrationError } from "../../relevance/calibration-error.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
-import type { FusionMethod, LegName, RelevanceOptions, SearchQuery } from "../../types.js";
+import type { FusionMethod, LegName, RelevanceOptions, SearchHit, SearchQuery } from "../../types.js";
 import { encodeOptions, queryEncoders } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, checkPageWindow, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
@@ -24,8 +25,10 @@ object: {"ndcg@10","recall@100","mrr@10","map","queries","ties"}. Metrics follow
 judged query with no hits scores 0. Hits of equal score are ranked as the search returns them, by
 id ascending ("ties"); trec_eval would re-sort them by document id descending, which can move
 nDCG@10 by about 0.001. With relevance filtering (--min-score, --min-sparse, --min-dense,
---relative, --autocut, --max-hits), every metric is computed on the hits kept, and "kept" adds
-their set precision, recall and F1 and the mean number kept per query.
+--relative, --autocut, --max-hits, --min-probability), every metric is computed on the hits kept,
+and "kept" adds their set precision, recall and F1 and the mean number kept per query. With a
+calibration model (--calibration, or one stored in the index), "calibration" adds the expected
+calibration error (10 equal-width bins) and Brier score of the returned hits' probabilities.
   --compare                  add "legs" (each leg alone) and "fusion" (rrf, convex, dbsf)
 
 ${SEARCH_HELP}`,
@@ -44,9 +47,22 @@ ${SEARCH_HELP}`,
     const index = await openIndex(values, { readOnly: true });
     try {
       const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode), { quiet: values.quiet === true })).filter((q) => qrels.has(q.id));
-      const run = await runQueries(index, queries, {});
+      const probabilities: number[] = [];
+      const labels: number[] = [];
+      const run = await runQueries(index, queries, {}, (qid, hits) => {
+        const judged = qrels.get(qid);
+        for (const h of hits) {
+          if (h.probability === undefined) continue;
+          probabilities.push(h.probability);
+          labels.push((judged?.get(h.id) ?? 0) > 0 ? 1 : 0);
+        }
+      });
       const summary: Record<string, unknown> = { ...score(run, qrels), ties: "id ascending" };
       if (filtersRelevance(defaults.relevance)) summary.kept = keptSetMetrics(run, judgedIn(run, qrels));
+      if (probabilities.length > 0) {
+        const { ece, brier, hits, relevant } = calibrationError(probabilities, labels);
+        summary.calibration = { ece, brier, hits, relevant };
+      }
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};
         for (const leg of ["sparse", "dense", "text"] as LegName[]) {
@@ -79,11 +95,17 @@ export async function evaluate(index: SearchIndex, queries: QueryLine[], qrels: 
   return score(await runQueries(index, queries, override), qrels);
 }
 
-async function runQueries(index: SearchIndex, queries: QueryLine[], override: Partial<SearchQuery>): Promise<Map<string, string[]>> {
+async function runQueries(
+  index: SearchIndex,
+  queries: QueryLine[],
+  override: Partial<SearchQuery>,
+  onHits?: (qid: string, hits: SearchHit[]) => void,
+): Promise<Map<string, string[]>> {
   const run = new Map<string, string[]>();
   for (const q of queries) {
     const result = await index.search({ ...q.query, ...override });
     run.set(q.id, result.hits.map((h) => h.id));
+    onHits?.(q.id, result.hits);
   }
   return run;
 }
@@ -96,5 +118,5 @@ const score = (run: Map<string, string[]>, qrels: Qrels): EvaluationSummary => e
 /** Whether any rule can drop hits, so the kept set differs from the plain top k. */
 function filtersRelevance(r: RelevanceOptions | undefined): boolean {
   if (!r) return false;
-  return [r.minScore, r.minSparse, r.minDense, r.relative, r.autocut, r.maxHits].some((v) => v !== undefined);
+  return [r.minScore, r.minSparse, r.minDense, r.minProbability, r.relative, r.autocut, r.maxHits].some((v) => v !== undefined);
 }
