@@ -33,5 +33,6 @@ export { CalibrationModel, CALIBRATION_ATTACHMENT, CALIBRATION_FORMAT, CALIBRATI
 export { CALIBRATION_FEATURES, type CalibrationFeature } from "./relevance/calibration-features.js";
 export { calibrationError, type CalibrationError } from "./relevance/calibration-error.js";
 export { StoredCalibration } from "./relevance/stored-calibration.js";
+export { parseSearchConfig, queryOptions, CONFIG_FORMAT, type SearchConfig } from "./eval/search-config.js";
 export * from "./errors.js";
 export type * from "./types.js";

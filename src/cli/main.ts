@@ -7,11 +7,12 @@ import { evalCommand } from "./commands/eval-command.js";
 import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
+import { tuneCommand } from "./commands/tune-command.js";
 import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/storage-failure.js";
 
-const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, calibrateCommand, infoCommand];
+const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, calibrateCommand, tuneCommand, infoCommand];
 
 const MAIN_HELP = `tandem — sparse-dense hybrid search
 

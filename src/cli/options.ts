@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_CANDIDATES, MAX_HITS, resolveQuery } from "../engine/resolve-query.js";
 import { InvalidInputError, TandemError } from "../errors.js";
+import { parseSearchConfig, type SearchConfig } from "../eval/search-config.js";
 import { CalibrationModel } from "../relevance/calibration-model.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
@@ -45,6 +46,7 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   calibration: { type: "string" },
   "no-calibration": { type: "boolean" },
   "min-probability": { type: "string" },
+  config: { type: "string" },
   explain: { type: "boolean" },
   "encode-sparse": { type: "string" },
   "encode-dense": { type: "string" },
@@ -64,6 +66,8 @@ export const SEARCH_HELP = `Search options:
   --weights sparse=1,dense=1 per-leg weights (default 1 each)
   --normalize minmax|zscore|tmm|l2|none   normalizer for convex (default zscore)
   --no-completion            do not complete missing leg scores from the other legs
+  --config <file>            fusion settings written by "tandem tune" (method, normalizer, weights,
+                             RRF constant, candidates); the options above override them
   --filter '<json>'          filter applied to every query, ANDed with the query's own
   --min-score X              drop hits whose fused score is below X
   --min-sparse X             drop hits whose raw sparse score is below X
@@ -135,11 +139,14 @@ export function filterOption(values: ParsedValues): Filter | undefined {
 /** The query options the command line sets for every query. */
 export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" | "sparse" | "dense" | "filter"> & { filter?: Filter } {
   const calibration = calibrationOption(values);
+  const configFile = str(values, "config");
+  const config: SearchConfig | undefined = configFile === undefined ? undefined : parseSearchConfig(readOptionFile(configFile, "--config"), configFile);
+  const tuned = config?.fusion ?? {};
   const legs = str(values, "legs");
   const weights = str(values, "weights");
   const k = numberOption(values, "k", true);
   const from = numberOption(values, "from", true);
-  const candidates = numberOption(values, "candidates", true);
+  const candidates = numberOption(values, "candidates", true) ?? config?.candidates;
   checkPageWindow(from ?? 0, k ?? 10, candidates);
   const defaults = {
     k,
@@ -150,11 +157,11 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
     candidates,
     filter: filterOption(values),
     fusion: {
-      method: str(values, "fusion") as FusionMethod | undefined,
-      rankConstant: numberOption(values, "rank-constant"),
-      weights: weights === undefined ? undefined : parseWeights(weights),
-      normalize: str(values, "normalize") as Normalizer | undefined,
-      completion: values["no-completion"] !== true,
+      method: (str(values, "fusion") as FusionMethod | undefined) ?? tuned.method,
+      rankConstant: numberOption(values, "rank-constant") ?? tuned.rankConstant,
+      weights: weights === undefined ? tuned.weights : parseWeights(weights),
+      normalize: (str(values, "normalize") as Normalizer | undefined) ?? tuned.normalize,
+      completion: values["no-completion"] !== true && tuned.completion !== false,
     },
     relevance: {
       minScore: numberOption(values, "min-score"),
