@@ -44,7 +44,7 @@ export function parseSearchConfig(text: string, source: string): SearchConfig {
     throw new InvalidModelError(`${source}: field "${field}": ${problem}`);
   };
   if (!isPlainObject(value)) throw new InvalidModelError(`${source}: not a search configuration: expected a JSON object, got ${describeValue(value)}`);
-  const v = value as Record<string, unknown>;
+  const v = value;
   if (v.format !== CONFIG_FORMAT) fail("format", `expected "${CONFIG_FORMAT}", got ${describeValue(v.format)}`);
   if (v.version !== 1) fail("version", `this build reads version 1, got ${describeValue(v.version)}`);
   if (!isPlainObject(v.fusion)) fail("fusion", `expected an object such as {"method":"convex","normalize":"zscore"}, got ${describeValue(v.fusion)}`);

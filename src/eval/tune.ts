@@ -2,7 +2,7 @@ import { DEFAULT_CANDIDATES } from "../engine/resolve-query.js";
 import type { SearchIndex } from "../engine/search-index.js";
 import { buildCandidatePool, fillCompletedScores, missingScores, type RetrievedLeg } from "../fusion/candidate-pool.js";
 import { fuse, type ResolvedFusion } from "../fusion/fuse.js";
-import type { FusionMethod, FusionOptions, LegName, Normalizer } from "../types.js";
+import type { FusionOptions, LegName, Normalizer } from "../types.js";
 import type { LabelledQuery } from "./calibrate.js";
 import { ndcgAt, type Judged } from "./metrics.js";
 import type { Qrels } from "./qrels.js";
@@ -146,7 +146,7 @@ function queryNdcg(q: TuningQuery, config: TuningConfig): number {
   const legs = q.legs.map((l) => ({ ...l, hits: l.hits.slice(0, c) }));
   const pool = buildCandidatePool(legs);
   const fusion: ResolvedFusion = {
-    method: config.fusion.method as FusionMethod,
+    method: config.fusion.method,
     normalize: config.fusion.normalize ?? "zscore",
     rankConstant: config.fusion.rankConstant ?? 60,
     weights: { sparse: 1, dense: 1, text: 1, ...config.fusion.weights },
