@@ -2,6 +2,9 @@ import type { SearchIndex } from "../../engine/search-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
 import { keptSetMetrics } from "../../eval/kept-set.js";
 import { calibrationError } from "../../relevance/calibration-error.js";
+import { writeFile } from "node:fs/promises";
+import { renderHtmlReport, type ReportRun } from "../../eval/html-report.js";
+import { legScores, reportRun, thresholdPoints } from "../../eval/report-data.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
 import type { FusionMethod, LegName, RelevanceOptions, SearchHit, SearchQuery } from "../../types.js";
 import { encodeOptions, queryEncoders } from "../text-encoders.js";
@@ -30,9 +33,15 @@ and "kept" adds their set precision, recall and F1 and the mean number kept per 
 calibration model (--calibration, or one stored in the index), "calibration" adds the expected
 calibration error (10 equal-width bins) and Brier score of the returned hits' probabilities.
   --compare                  add "legs" (each leg alone) and "fusion" (rrf, convex, dbsf)
+  --report <out.html>        also write one self-contained HTML file with SVG charts and tables:
+                             nDCG@10 per run with 95% bootstrap intervals (each leg and method with
+                             --compare), kept-set precision, recall and F1 against the threshold
+                             (the calibrated probability when a model runs, else the relative
+                             score), and each leg's score distribution for relevant and
+                             non-relevant hits
 
 ${SEARCH_HELP}`,
-  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" }, qrels: { type: "string" }, compare: { type: "boolean" } },
+  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" }, qrels: { type: "string" }, compare: { type: "boolean" }, report: { type: "string" } },
   async run(values, positionals) {
     if (positionals.length > 0) throw new UsageError(`eval: unexpected argument "${positionals[0]}"`);
     const queriesPath = values.queries as string | undefined;
@@ -49,7 +58,11 @@ ${SEARCH_HELP}`,
       const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode), { quiet: values.quiet === true })).filter((q) => qrels.has(q.id));
       const probabilities: number[] = [];
       const labels: number[] = [];
+      const reportPath = typeof values.report === "string" ? values.report : undefined;
+      const hitsOf = new Map<string, SearchHit[]>();
+      const reportRuns: ReportRun[] = [];
       const run = await runQueries(index, queries, {}, (qid, hits) => {
+        if (reportPath !== undefined) hitsOf.set(qid, hits);
         const judged = qrels.get(qid);
         for (const h of hits) {
           if (h.probability === undefined) continue;
@@ -63,18 +76,36 @@ ${SEARCH_HELP}`,
         const { ece, brier, hits, relevant } = calibrationError(probabilities, labels);
         summary.calibration = { ece, brier, hits, relevant };
       }
+      if (reportPath !== undefined) reportRuns.push(reportRun("as configured", run, qrels));
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};
         for (const leg of ["sparse", "dense", "text"] as LegName[]) {
           const runnable = queries.filter((q) => legHasData(q.query, leg));
-          if (runnable.length > 0) legs[leg] = await evaluate(index, runnable, qrels, { legs: [leg] });
+          if (runnable.length === 0) continue;
+          const legRun = await runQueries(index, runnable, { legs: [leg] });
+          legs[leg] = score(legRun, qrels);
+          if (reportPath !== undefined) reportRuns.push(reportRun(`${leg} alone`, legRun, qrels));
         }
         const fusion: Partial<Record<FusionMethod, EvaluationSummary>> = {};
         for (const method of ["rrf", "convex", "dbsf"] as FusionMethod[]) {
-          fusion[method] = await evaluate(index, queries, qrels, { fusion: { ...defaults.fusion, method } });
+          const methodRun = await runQueries(index, queries, { fusion: { ...defaults.fusion, method } });
+          fusion[method] = score(methodRun, qrels);
+          if (reportPath !== undefined) reportRuns.push(reportRun(method, methodRun, qrels));
         }
         summary.legs = legs;
         summary.fusion = fusion;
+      }
+      if (reportPath !== undefined) {
+        const html = await renderHtmlReport({
+          title: "Tandem evaluation",
+          created: new Date().toISOString(),
+          setup: { index: String(values.index ?? values["es-index"] ?? ""), queries: queriesPath, qrels: qrelsFile, "judged queries": String(queries.length) },
+          runs: reportRuns,
+          thresholds: thresholdPoints(hitsOf, judgedIn(run, qrels)),
+          scores: legScores(hitsOf, qrels),
+          ...(summary.calibration ? { calibration: summary.calibration as { ece: number; brier: number; hits: number } } : {}),
+        });
+        await writeFile(reportPath, html);
       }
       return summary;
     } finally {
