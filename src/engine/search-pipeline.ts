@@ -47,7 +47,7 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
     if (probability) hit.probability = probability[n]!;
     return hit;
   });
-  const { kept, dropped } = applyRelevance(ranked, query.relevance);
+  const { kept, dropped } = applyRelevance(ranked, query.relevance, query.explain);
   const page = kept.slice(query.from, query.from + query.k);
 
   const hits: SearchHit[] = page.map((h) => {

@@ -93,8 +93,16 @@ export function parseSearchConfig(text: string, source: string): SearchConfig {
   return config;
 }
 
+/** The query options a configuration sets: spread them into a query. */
+export interface ConfiguredQueryOptions {
+  /** The fusion options. */
+  fusion: FusionOptions;
+  /** The fusion window, when the configuration sets one. */
+  candidates?: number;
+}
+
 /** The query options a configuration sets, to spread into a query. */
-export function queryOptions(config: SearchConfig): { fusion: FusionOptions; candidates?: number } {
+export function queryOptions(config: SearchConfig): ConfiguredQueryOptions {
   const fusion = structuredClone(config.fusion);
   return config.candidates === undefined ? { fusion } : { fusion, candidates: config.candidates };
 }

@@ -10,7 +10,7 @@ import { foldAssignment, seededRandom } from "./seeded-random.js";
 import type { SearchConfig } from "./search-config.js";
 
 /** One query's legs, retrieved once at the largest `candidates`, with exact scores for every candidate. */
-interface TuningQuery {
+export interface TuningQuery {
   id: string;
   judged: Judged;
   legs: RetrievedLeg[];
@@ -165,6 +165,11 @@ function queryNdcg(q: TuningQuery, config: TuningConfig): number {
   return ndcgAt(fused.order.slice(0, 10).map((i) => pool.ids[i]!), q.judged, 10);
 }
 
+/** nDCG@10 of every query (columns) under every configuration (rows). */
+export function gridScores(queries: readonly TuningQuery[], grid: readonly TuningConfig[]): Float64Array[] {
+  return grid.map((config) => Float64Array.from(queries, (q) => queryNdcg(q, config)));
+}
+
 /**
  * Searches fusion method, normalizer, weights, RRF constant and window on judged queries: every
  * configuration's mean nDCG@10 with a bootstrap confidence interval, k-fold cross-validation of
@@ -174,7 +179,7 @@ export function tune(collected: { queries: TuningQuery[]; legs: LegName[] }, opt
   const queries = collected.queries.filter((q) => [...q.judged.values()].some((g) => g > 0));
   const n = queries.length;
   const grid = tuningGrid(collected.legs, options);
-  const scores = grid.map((config) => Float64Array.from(queries, (q) => queryNdcg(q, config)));
+  const scores = gridScores(queries, grid);
   const mean = (s: Float64Array, pick?: (i: number) => boolean) => {
     let sum = 0;
     let count = 0;

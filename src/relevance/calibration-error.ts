@@ -12,8 +12,22 @@ export interface CalibrationError {
   hits: number;
   /** Share of them that are relevant. */
   relevant: number;
-  /** Per bin: hits, mean probability and share relevant (NaN for an empty bin). */
-  bins: { from: number; to: number; hits: number; meanProbability: number; shareRelevant: number }[];
+  /** Per bin: its range, hits, mean probability and share relevant (NaN for an empty bin). */
+  bins: CalibrationBin[];
+}
+
+/** One bin of {@link CalibrationError.bins}. */
+export interface CalibrationBin {
+  /** Lowest probability of the bin. */
+  from: number;
+  /** Upper end of the bin (excluded, except 1 in the last bin). */
+  to: number;
+  /** Hits whose probability falls in the bin. */
+  hits: number;
+  /** Their mean probability (NaN when the bin is empty). */
+  meanProbability: number;
+  /** The share of them that is relevant (NaN when the bin is empty). */
+  shareRelevant: number;
 }
 
 /** ECE (equal-width bins, default 10) and Brier score of probabilities against 0/1 labels. */
@@ -35,7 +49,7 @@ export function calibrationError(probabilities: ArrayLike<number>, labels: Array
     relevant += y;
   }
   let ece = 0;
-  const table = [];
+  const table: CalibrationBin[] = [];
   for (let b = 0; b < bins; b++) {
     const c = count[b]!;
     if (c > 0) ece += (c / n) * Math.abs(sumY[b]! / c - sumP[b]! / c);

@@ -2,11 +2,13 @@ import { calibrationBench } from "./calibration-bench.js";
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
+import { overheadBench } from "./overhead-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`)
  * `npm run bench -- calibration [--collection <beir-folder>]` (default fixtures/scifact: train queries fit, test queries measure)
+ * `npm run bench -- overhead [--rounds 5]` (what fusion, completion, calibration and filtering add to a hybrid query on SciFact)
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -37,4 +39,8 @@ if (run("fusion")) {
 
 if (run("calibration")) {
   await calibrationBench(option("collection", "") || undefined);
+}
+
+if (run("overhead")) {
+  await overheadBench(Number(option("rounds", "5")));
 }
