@@ -18,16 +18,22 @@ export function calibratePool(
 ): Float64Array {
   const n = order.length;
   const input: CalibrationInput = { sparse: query.sparse, text: query.text, legs: query.legs, count: n, window: query.candidates, scores: {}, ranks: {} };
+  const positions = Int32Array.from(order);
   for (const leg of pool.legs) {
     const scores = new Float64Array(n);
     const ranks = new Int32Array(n);
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      scores[k] = leg.scores[i]!;
-      ranks[k] = leg.ranks[i]!;
-    }
+    gather(leg.scores, leg.ranks, positions, scores, ranks);
     input.scores[leg.leg] = scores;
     input.ranks[leg.leg] = ranks;
   }
   return model.probabilities(calibrationFeatures(input), n);
+}
+
+/** Copies a leg's scores and ranks into fused order. */
+function gather(scores: Float64Array, ranks: Int32Array, positions: Int32Array, outScores: Float64Array, outRanks: Int32Array): void {
+  for (let k = 0; k < positions.length; k++) {
+    const i = positions[k]!;
+    outScores[k] = scores[i]!;
+    outRanks[k] = ranks[i]!;
+  }
 }

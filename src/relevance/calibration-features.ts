@@ -72,14 +72,20 @@ export function calibrationFeatures(input: CalibrationInput): Float64Array {
   const words = input.text === undefined ? 0 : input.text.split(/\s+/).filter((w) => w !== "").length;
   const q = [Math.sqrt(sparseNorm), Math.log1p(sparseTokens), Math.log1p(words)];
   const ran = input.legs.length;
+  const legRanks: Int32Array[] = [];
+  for (const leg of input.legs) {
+    const r = input.ranks[leg];
+    if (r) legRanks.push(r);
+  }
+  const [q0, q1, q2] = q as [number, number, number];
   for (let i = 0; i < n; i++) {
     const row = i * d;
-    out[row] = q[0]!;
-    out[row + 1] = q[1]!;
-    out[row + 2] = q[2]!;
+    out[row] = q0;
+    out[row + 1] = q1;
+    out[row + 2] = q2;
     out[row + 3] = Math.log1p(i + 1);
     let agree = 0;
-    for (const leg of input.legs) if ((input.ranks[leg]?.[i] ?? 0) > 0) agree++;
+    for (let l = 0; l < legRanks.length; l++) if (legRanks[l]![i]! > 0) agree++;
     out[row + 4] = ran === 0 ? 0 : agree / ran;
   }
   let column = 5;
