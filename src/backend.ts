@@ -28,3 +28,5 @@ export { isPlainObject } from "./is-plain-object.js";
 export { getOwn, setOwn } from "./own-property.js";
 export { scoreSparseVectors } from "./legs/sparse/score-vectors.js";
 export { scoreDenseVectors } from "./legs/dense/score-vectors.js";
+export { StoredCalibration } from "./relevance/stored-calibration.js";
+export { CALIBRATION_ATTACHMENT } from "./relevance/calibration-model.js";

@@ -7,6 +7,7 @@ export type ErrorCode =
   | "INVALID_FILTER"
   | "INVALID_OPTION"
   | "INVALID_INPUT"
+  | "INVALID_MODEL"
   | "NOT_AN_INDEX"
   | "CORRUPT_INDEX"
   | "UNSUPPORTED_VERSION"
@@ -55,6 +56,15 @@ export class InvalidOptionError extends TandemError {
 /** An input file cannot be read as what it should be (JSONL, qrels, BEIR folder). */
 export class InvalidInputError extends TandemError {
   readonly code = "INVALID_INPUT";
+}
+
+/**
+ * A calibration model or a tuned search configuration (`tandem calibrate`, `tandem tune`) that
+ * cannot be used: the message names the file (or attachment) and the field, e.g.
+ * `model.json: field "weights[3]": expected a finite number, got "x"`.
+ */
+export class InvalidModelError extends TandemError {
+  readonly code = "INVALID_MODEL";
 }
 
 /** A directory that holds something other than a Tandem index. */

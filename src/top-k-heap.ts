@@ -21,6 +21,14 @@ export class TopKHeap {
     return this.size;
   }
 
+  /**
+   * The score a new entry must reach to have a chance of entering: the k-th best score once the
+   * heap is full (an entry scoring exactly that enters only if it wins the tie), −∞ before.
+   */
+  get threshold(): number {
+    return this.size < this.k || this.k === 0 ? (this.k === 0 ? Infinity : -Infinity) : this.scores[0]!;
+  }
+
   /** True when (score, slot) ranks strictly below (worse than) entry i. */
   private worse(score: number, slot: number, i: number): boolean {
     const s = this.scores[i]!;

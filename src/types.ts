@@ -1,5 +1,6 @@
 /** Shared types of the public API. Everything here is plain data. */
 
+import type { CalibrationModel, CalibrationModelJson } from "./relevance/calibration-model.js";
 
 /** How the dense leg compares vectors. Higher similarity is always better. */
 export type Metric = "cosine" | "dot" | "l2";
@@ -132,6 +133,11 @@ export interface RelevanceOptions {
   /** Drop hits whose raw dense similarity is below this (hits with no dense score are dropped). */
   minDense?: number;
   /**
+   * Drop hits whose calibrated probability of relevance is below this (0 to 1). Needs a
+   * calibration model: the query's `calibration`, or the one stored in the index.
+   */
+  minProbability?: number;
+  /**
    * Keep hits whose fused score is at least lowest + relative × (top − lowest), top and lowest
    * taken over the hits the absolute thresholds kept (0 < relative ≤ 1). Measured from the
    * lowest score, so it means the same on every score scale (negative similarities, z-scores)
@@ -180,6 +186,13 @@ export interface SearchQuery {
   fusion?: FusionOptions;
   /** Relevance filtering after fusion. Default: none. */
   relevance?: RelevanceOptions;
+  /**
+   * A calibration model (from `tandem calibrate`, read with `CalibrationModel.parse`, or its
+   * parsed JSON): every hit then carries `probability`, P(relevant), and
+   * `relevance.minProbability` can filter on it. Default: the model stored in the index (the
+   * `calibration` attachment), if any; `false` turns that off.
+   */
+  calibration?: CalibrationModel | CalibrationModelJson | false;
   /**
    * Attach an explanation to every hit and list the hits relevance filtering dropped. With
    * `{ ids }`, also explain those documents, retrieved or not ("why not this document?"), in
@@ -281,12 +294,14 @@ export interface SearchHit {
   score: number;
   /** Per leg that ran and found or completed the hit: its raw score and rank. */
   legs: Partial<Record<LegName, HitLeg>>;
+  /** With a calibration model: the hit's probability of being relevant, from 0 to 1. */
+  probability?: number;
   /** With `explain`: how the score was made. */
   explanation?: HitExplanation;
 }
 
 /** A relevance-filtering rule, in the order the rules run. */
-export type RelevanceRule = "minScore" | "minSparse" | "minDense" | "relative" | "autocut" | "maxHits";
+export type RelevanceRule = "minScore" | "minSparse" | "minDense" | "minProbability" | "relative" | "autocut" | "maxHits";
 
 /** A hit relevance filtering removed, and why. */
 export interface DroppedHit {
@@ -298,13 +313,14 @@ export interface DroppedHit {
   rule: RelevanceRule;
   /**
    * The bar the hit missed, on the scale of `value`: the option's value for `minScore`,
-   * `minSparse`, `minDense` and `maxHits`; for `relative` the fused score
+   * `minSparse`, `minDense`, `minProbability` and `maxHits`; for `relative` the fused score
    * lowest + relative × (top − lowest); for `autocut` the fused score of the last hit kept.
    */
   threshold: number;
   /**
    * What was compared with `threshold`: the fused score (`minScore`, `relative`, `autocut`), the
-   * raw leg score (`minSparse`, `minDense`; null when the hit has no score in that leg), or the
+   * raw leg score (`minSparse`, `minDense`; null when the hit has no score in that leg), the
+   * calibrated probability (`minProbability`), or the
    * hit's 1-based position among the hits the earlier rules kept (`maxHits`).
    */
   value: number | null;

@@ -1,6 +1,6 @@
 import type { Client } from "@elastic/elasticsearch";
 import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
-import { resolveQuery, runSearch, setOwn, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument, sparseRecord } from "../../src/backend.js";
+import { resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
 import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";
@@ -122,6 +122,9 @@ export class ElasticsearchIndex implements SearchIndex {
     readonly server: ServerCapabilities,
   ) {}
 
+  /** The `calibration` attachment: the default model of queries that name none (read at `open`). */
+  private calibration = new StoredCalibration();
+
   /**
    * Connects: probes the server, and reads the index's mapping when the index exists. A missing
    * index is created by the first write.
@@ -143,7 +146,9 @@ export class ElasticsearchIndex implements SearchIndex {
     if (layout && options.dimension !== undefined && layout.dimension !== null && layout.dimension !== options.dimension) {
       throw new InvalidOptionError(`index "${options.index}": its dense field has dimension ${layout.dimension}, not ${options.dimension}`);
     }
-    return new ElasticsearchIndex(client, options, layout, server);
+    const index = new ElasticsearchIndex(client, options, layout, server);
+    index.calibration = await StoredCalibration.load((name) => index.getAttachment(name));
+    return index;
   }
 
   private get metric(): Metric {
@@ -258,7 +263,7 @@ export class ElasticsearchIndex implements SearchIndex {
 
   private resolve(query: SearchQuery, where: string) {
     const textLeg = this.hasTextLeg;
-    const resolved = resolveQuery(query, { dimension: this.layout?.dimension ?? null, metric: this.metric, textLeg }, where);
+    const resolved = resolveQuery(query, { dimension: this.layout?.dimension ?? null, metric: this.metric, textLeg, defaultCalibration: () => this.calibration.get() }, where);
     if (resolved.legs.includes("text") && !textLeg) throw new MissingPluginError(`${where}: index "${this.options.index}" has no text field for the text leg`);
     if (resolved.legs.includes("sparse") && this.layout && !this.layout.fields.sparse) {
       throw new InvalidOptionError(`${where}: index "${this.options.index}" has no sparse_vector field for the sparse leg`);
@@ -312,7 +317,8 @@ export class ElasticsearchIndex implements SearchIndex {
 
   /**
    * Stores bytes beside the index (in `<index>-tandem-attachments`, base64), e.g. a fitted
-   * encoder model; an attachment of that name is replaced.
+   * encoder model; an attachment of that name is replaced. The attachment `calibration` holds
+   * the index's calibration model, used by every query that names none; it is checked first.
    *
    * @throws {@link tandem-search!InvalidOptionError} when `name` is not 1 to 64 lower-case letters, digits and
    *   dashes, `bytes` is not a Uint8Array, or the index was opened read-only.
@@ -322,12 +328,14 @@ export class ElasticsearchIndex implements SearchIndex {
   async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
     validateAttachmentName(name);
     bytes = validateAttachmentBytes(bytes);
+    const model = name === CALIBRATION_ATTACHMENT ? StoredCalibration.check(bytes) : undefined;
     await this.write(async () => {
       const index = this.attachmentIndex;
       const exists = await this.call(() => this.client.indices.exists({ index }));
       if (!exists) await this.call(() => this.client.indices.create({ index, mappings: { dynamic: "strict", properties: { data: { type: "binary" } } } }));
       await this.call(() => this.client.index({ index, id: name, document: { data: Buffer.from(bytes).toString("base64") }, refresh: true }));
     });
+    if (model) this.calibration.replace(model);
   }
 
   /**

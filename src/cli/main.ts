@@ -1,23 +1,25 @@
 import { parseArgs } from "node:util";
 import { BackendError, IngestError, StorageError, TandemError } from "../errors.js";
 import type { Command } from "./commands/command.js";
+import { calibrateCommand } from "./commands/calibrate-command.js";
 import { deleteCommand } from "./commands/delete-command.js";
 import { evalCommand } from "./commands/eval-command.js";
 import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
+import { tuneCommand } from "./commands/tune-command.js";
 import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/storage-failure.js";
 
-const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand];
+const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, calibrateCommand, tuneCommand, infoCommand];
 
 const MAIN_HELP = `tandem — sparse-dense hybrid search
 
 Usage: tandem <command> [options]     (tandem <command> --help for its options)
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join("\n")}
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
 
 Every command takes --backend embedded|elasticsearch (default embedded) and --index <dir>.
 Exit codes: 0 success, 2 bad input or usage, 1 anything else.`;

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import { DEFAULT_CANDIDATES, MAX_HITS, resolveQuery } from "../engine/resolve-query.js";
-import { TandemError } from "../errors.js";
+import { InvalidInputError, TandemError } from "../errors.js";
+import { parseSearchConfig, type SearchConfig } from "../eval/search-config.js";
+import { CalibrationModel } from "../relevance/calibration-model.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
 import { UsageError } from "./usage-error.js";
@@ -41,6 +44,9 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   "min-hits": { type: "string" },
   "max-hits": { type: "string" },
   calibration: { type: "string" },
+  "no-calibration": { type: "boolean" },
+  "min-probability": { type: "string" },
+  config: { type: "string" },
   explain: { type: "boolean" },
   "encode-sparse": { type: "string" },
   "encode-dense": { type: "string" },
@@ -60,12 +66,18 @@ export const SEARCH_HELP = `Search options:
   --weights sparse=1,dense=1 per-leg weights (default 1 each)
   --normalize minmax|zscore|tmm|l2|none   normalizer for convex (default zscore)
   --no-completion            do not complete missing leg scores from the other legs
+  --config <file>            fusion settings written by "tandem tune" (method, normalizer, weights,
+                             RRF constant, candidates); the options above override them
   --filter '<json>'          filter applied to every query, ANDed with the query's own
   --min-score X              drop hits whose fused score is below X
   --min-sparse X             drop hits whose raw sparse score is below X
   --min-dense X              drop hits whose raw dense similarity is below X
   --relative R               keep hits scoring at least lowest + R × (top − lowest) (0 < R ≤ 1)
   --autocut N                cut the list before the N-th peak of its score curve (Weaviate's autocut)
+  --calibration <model.json> a calibration model from "tandem calibrate": every hit gets
+                             "probability", P(relevant) (default: the model stored in the index, if any)
+  --no-calibration           ignore the model stored in the index
+  --min-probability P        drop hits whose calibrated probability is below P (0 to 1)
   --min-hits N / --max-hits N  bounds on the hits kept by relevance filtering
   --explain                  add per-hit explanations, the dropped hits and where score completion got its scores
   --encode-sparse bm25       give queries without "sparse" BM25 weights from their text, with the
@@ -126,14 +138,15 @@ export function filterOption(values: ParsedValues): Filter | undefined {
 
 /** The query options the command line sets for every query. */
 export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" | "sparse" | "dense" | "filter"> & { filter?: Filter } {
-  if (str(values, "calibration") !== undefined) {
-    throw new UsageError("--calibration: calibrated relevance filtering is not available in this version");
-  }
+  const calibration = calibrationOption(values);
+  const configFile = str(values, "config");
+  const config: SearchConfig | undefined = configFile === undefined ? undefined : parseSearchConfig(readOptionFile(configFile, "--config"), configFile);
+  const tuned = config?.fusion ?? {};
   const legs = str(values, "legs");
   const weights = str(values, "weights");
   const k = numberOption(values, "k", true);
   const from = numberOption(values, "from", true);
-  const candidates = numberOption(values, "candidates", true);
+  const candidates = numberOption(values, "candidates", true) ?? config?.candidates;
   checkPageWindow(from ?? 0, k ?? 10, candidates);
   const defaults = {
     k,
@@ -144,11 +157,11 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
     candidates,
     filter: filterOption(values),
     fusion: {
-      method: str(values, "fusion") as FusionMethod | undefined,
-      rankConstant: numberOption(values, "rank-constant"),
-      weights: weights === undefined ? undefined : parseWeights(weights),
-      normalize: str(values, "normalize") as Normalizer | undefined,
-      completion: values["no-completion"] !== true,
+      method: (str(values, "fusion") as FusionMethod | undefined) ?? tuned.method,
+      rankConstant: numberOption(values, "rank-constant") ?? tuned.rankConstant,
+      weights: weights === undefined ? tuned.weights : parseWeights(weights),
+      normalize: (str(values, "normalize") as Normalizer | undefined) ?? tuned.normalize,
+      completion: values["no-completion"] !== true && tuned.completion !== false,
     },
     relevance: {
       minScore: numberOption(values, "min-score"),
@@ -158,7 +171,9 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
       autocut: numberOption(values, "autocut", true),
       minHits: numberOption(values, "min-hits", true),
       maxHits: numberOption(values, "max-hits", true),
+      minProbability: numberOption(values, "min-probability"),
     },
+    ...(calibration === undefined ? {} : { calibration }),
     explain: values.explain === true,
   };
   checkOptions(defaults);
@@ -166,17 +181,46 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
 }
 
 /**
+ * `--calibration <file>` read as a model, `--no-calibration` as false (the index's stored model
+ * is not used), else undefined (the index's stored model, if any).
+ */
+function calibrationOption(values: ParsedValues): CalibrationModel | false | undefined {
+  const file = str(values, "calibration");
+  if (values["no-calibration"] === true) {
+    if (file !== undefined) throw new UsageError("--calibration and --no-calibration exclude each other");
+    if (str(values, "min-probability") !== undefined) throw new UsageError("--min-probability needs a calibration model, and --no-calibration turns it off");
+    return false;
+  }
+  if (file === undefined) return undefined;
+  return CalibrationModel.parse(readOptionFile(file, "--calibration"), file);
+}
+
+/** A file an option names, as text; a missing or unreadable file is an input error naming both. */
+export function readOptionFile(file: string, option: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InvalidInputError(`${option} ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/**
  * Checks the options once, on a stand-in query, so a bad value is reported as the option's
  * mistake rather than as one of every query line.
  */
 function checkOptions(defaults: Omit<SearchQuery, "text" | "sparse" | "dense">): void {
+  // Without --calibration, a model stored in the index may serve --min-probability: the index's
+  // own check of each query decides.
+  const stored = defaults.calibration === undefined ? () => STAND_IN_MODEL : undefined;
   try {
-    resolveQuery({ ...defaults, text: "options", sparse: { options: 1 } }, { dimension: null, metric: "cosine", textLeg: true }, "command-line options");
+    resolveQuery({ ...defaults, text: "options", sparse: { options: 1 } }, { dimension: null, metric: "cosine", textLeg: true, defaultCalibration: stored }, "command-line options");
   } catch (err) {
     if (err instanceof TandemError) throw new UsageError(err.message);
     throw err;
   }
 }
+
+const STAND_IN_MODEL = CalibrationModel.from({ format: "tandem-calibration", version: 1, features: [], mean: [], scale: [], weights: [], intercept: 0 }, "stand-in");
 
 /**
  * Refuses a page that reaches past the fusion window, naming the options: every page must be a

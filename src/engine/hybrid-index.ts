@@ -10,6 +10,8 @@ import { findMerge } from "../store/merge-policy.js";
 import { buildSegment } from "../store/segment-builder.js";
 import type { DenseQuantization, Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
+import { CALIBRATION_ATTACHMENT } from "../relevance/calibration-model.js";
+import { StoredCalibration } from "../relevance/stored-calibration.js";
 import { resolveQuery } from "./resolve-query.js";
 import { runSearch } from "./search-pipeline.js";
 import type { SearchIndex } from "./search-index.js";
@@ -83,6 +85,8 @@ export class HybridIndex implements SearchIndex {
   private savedGraphNodes = 0;
   /** Serializes writes so commits land in call order. */
   private writes: Promise<unknown> = Promise.resolve();
+  /** The `calibration` attachment: the default model of queries that name none. */
+  private calibration = new StoredCalibration();
 
   private constructor(
     private readonly store: IndexStore,
@@ -158,6 +162,7 @@ export class HybridIndex implements SearchIndex {
       engine.finishLoading(graph);
       const index = new HybridIndex(store, engine, options.readOnly ?? false, options.onMaintenanceError);
       index.savedGraphNodes = graph?.nodeCount ?? 0;
+      index.calibration = await StoredCalibration.load((name) => store.loadAttachment(name));
       return index;
     } catch (err) {
       engine?.close();
@@ -248,7 +253,7 @@ export class HybridIndex implements SearchIndex {
   }
 
   private resolve(query: SearchQuery, where: string) {
-    const caps = { dimension: this.engine.denseDimension, metric: this.engine.metric, textLeg: this.engine.hasTextLeg };
+    const caps = { dimension: this.engine.denseDimension, metric: this.engine.metric, textLeg: this.engine.hasTextLeg, defaultCalibration: () => this.calibration.get() };
     const resolved = resolveQuery(query, caps, where);
     if (resolved.legs.includes("text") && !caps.textLeg) {
       throw new MissingPluginError(`${where}: the text leg needs a text index (open with textIndex, e.g. from tandem-search/flexsearch)`);
@@ -259,17 +264,22 @@ export class HybridIndex implements SearchIndex {
   /**
    * Stores bytes that travel with the index under `name` (lower-case letters, digits, dashes),
    * e.g. a fitted encoder model, checksummed like every index file. One atomic commit; an
-   * existing attachment of that name is replaced.
+   * existing attachment of that name is replaced. The attachment `calibration` holds the index's
+   * calibration model (a model file's JSON), used by every query that names none; it is checked
+   * before it is stored.
    *
    * @throws {@link InvalidOptionError} when `name` is not 1 to 64 lower-case letters, digits and
    *   dashes, `bytes` is not a Uint8Array, or the index was opened read-only.
+   * @throws {@link InvalidModelError} when `name` is `calibration` and `bytes` is not a calibration model.
    * @throws {@link StorageError} when the attachment cannot be written.
  * @throws {@link IndexClosedError} (as a rejection) after `close`.
    */
   async putAttachment(name: string, bytes: Uint8Array): Promise<void> {
     const valid = validateAttachmentName(name);
     const copy = validateAttachmentBytes(bytes);
+    const model = valid === CALIBRATION_ATTACHMENT ? StoredCalibration.check(copy) : undefined;
     await this.write(() => this.store.saveAttachment(valid, copy));
+    if (model) this.calibration.replace(model);
   }
 
   /**

@@ -2,6 +2,7 @@ import { InvalidQueryError } from "../errors.js";
 import type { ResolvedFusion } from "../fusion/fuse.js";
 import { DEFAULT_FUSION_METHOD, DEFAULT_NORMALIZER, defaultWeights } from "../fusion/fusion-defaults.js";
 import { validateFilter } from "../filter/validate-filter.js";
+import { CalibrationModel } from "../relevance/calibration-model.js";
 import type { Filter, LegName, Metric, RelevanceOptions, SearchQuery, SparseVector } from "../types.js";
 import { validateDense, validateSparse } from "./validate-document.js";
 import { validateQueryShape } from "./validate-query-shape.js";
@@ -33,6 +34,8 @@ export interface ResolvedQuery {
   ef?: number;
   fusion: ResolvedFusion;
   relevance: RelevanceOptions;
+  /** The calibration model giving every hit a probability (the query's, else the index's default). */
+  calibration?: CalibrationModel;
   explain: boolean;
   /** Distinct ids to explain whether retrieved or not (`explain: { ids }`), in request order. */
   explainIds?: string[];
@@ -43,6 +46,11 @@ export interface IndexCapabilities {
   dimension: number | null;
   metric: Metric;
   textLeg: boolean;
+  /**
+   * The index's stored calibration model, used when a query names none; throws
+   * InvalidModelError when the stored model cannot be read.
+   */
+  defaultCalibration?: () => CalibrationModel | undefined;
 }
 
 /**
@@ -102,6 +110,12 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     weights[leg as LegName] = w;
   }
 
+  const calibration = resolveCalibration(query.calibration, caps, where, fail);
+  const relevance = validateRelevance(query.relevance ?? {}, fail);
+  if (relevance.minProbability !== undefined && calibration === undefined) {
+    fail(`relevance.minProbability needs a calibration model: give "calibration" (a model from tandem calibrate) or store one in the index`);
+  }
+
   return {
     text,
     sparse,
@@ -114,7 +128,8 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     exact: query.exact ?? false,
     ef: query.ef === undefined || query.ef === null ? undefined : integer(query.ef, 0, 1, MAX_HITS, "ef", fail),
     fusion: { method, normalize, rankConstant, weights, completion: f.completion ?? true },
-    relevance: validateRelevance(query.relevance ?? {}, fail),
+    relevance,
+    ...(calibration ? { calibration } : {}),
     explain: query.explain !== undefined && query.explain !== null && query.explain !== false,
     explainIds: typeof query.explain === "object" && query.explain !== null ? [...new Set(query.explain.ids)] : undefined,
   };
@@ -126,10 +141,20 @@ function integer(v: unknown, fallback: number, min: number, max: number, name: s
   return v;
 }
 
+function resolveCalibration(given: SearchQuery["calibration"], caps: IndexCapabilities, where: string, fail: (p: string) => never): CalibrationModel | undefined {
+  if (given === false) return undefined;
+  if (given === undefined || given === null) return caps.defaultCalibration?.();
+  if (typeof given !== "object") fail(`"calibration" must be a calibration model or false, got ${JSON.stringify(given)}`);
+  return CalibrationModel.from(given, `${where}: calibration`);
+}
+
 function validateRelevance(r: RelevanceOptions, fail: (p: string) => never): RelevanceOptions {
   for (const key of ["minScore", "minSparse", "minDense"] as const) {
     const v = r[key];
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v))) fail(`${key} must be a finite number, got ${v}`);
+  }
+  if (r.minProbability !== undefined && !(typeof r.minProbability === "number" && r.minProbability >= 0 && r.minProbability <= 1)) {
+    fail(`minProbability must be a probability from 0 to 1, got ${r.minProbability}`);
   }
   if (r.relative !== undefined && !(typeof r.relative === "number" && r.relative > 0 && r.relative <= 1)) {
     fail(`relative must be a number in (0, 1], got ${r.relative}`);

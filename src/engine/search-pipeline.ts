@@ -1,5 +1,6 @@
 import { buildCandidatePool, fillCompletedScores, missingScores } from "../fusion/candidate-pool.js";
 import { fuse } from "../fusion/fuse.js";
+import { calibratePool } from "../relevance/calibrate-pool.js";
 import { applyRelevance, type RankedHit } from "../relevance/relevance-filter.js";
 import type { CompletionPath, HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
 import { explainIds } from "./explain-ids.js";
@@ -52,14 +53,14 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
     const s = leg?.scores[i];
     return s === undefined || Number.isNaN(s) ? undefined : s;
   };
-  const ranked: PoolHit[] = fused.order.map((i) => ({
-    position: i,
-    id: pool.ids[i]!,
-    score: fused.scores[i]!,
-    sparse: legScore(sparseLeg, i),
-    dense: legScore(denseLeg, i),
-  }));
-  const { kept, dropped } = applyRelevance(ranked, query.relevance);
+  // P(relevant) per hit in fused order, when a calibration model applies.
+  const probability = query.calibration ? calibratePool(query.calibration, query, pool, fused.order) : undefined;
+  const ranked: PoolHit[] = fused.order.map((i, n) => {
+    const hit: PoolHit = { position: i, id: pool.ids[i]!, score: fused.scores[i]!, sparse: legScore(sparseLeg, i), dense: legScore(denseLeg, i) };
+    if (probability) hit.probability = probability[n]!;
+    return hit;
+  });
+  const { kept, dropped } = applyRelevance(ranked, query.relevance, query.explain);
   const page = kept.slice(query.from, query.from + query.k);
 
   const hits: SearchHit[] = page.map((h) => {
@@ -74,7 +75,9 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
       else entry.completed = true;
       legs[leg.leg] = entry;
     }
-    return { id: h.id, score: h.score, legs };
+    const hit: SearchHit = { id: h.id, score: h.score, legs };
+    if (h.probability !== undefined) hit.probability = h.probability;
+    return hit;
   });
 
   if (query.explain) {

@@ -40,7 +40,8 @@ export function fuse(pool: CandidatePool, options: ResolvedFusion): FusionOutcom
   const legs = pool.legs.map((leg) => contribution(leg, options, single, n));
   const scores = new Float64Array(n);
   for (const leg of legs) for (let i = 0; i < n; i++) scores[i]! += leg.contribution[i]!;
-  const order = Array.from({ length: n }, (_, i) => i);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(i);
   order.sort((a, b) => scores[b]! - scores[a]! || compareIds(pool.ids[a]!, pool.ids[b]!));
   return { scores, legs, order, method: single ? "single-leg" : options.method };
 }
@@ -64,7 +65,7 @@ export function fuseOutsider(pool: CandidatePool, options: ResolvedFusion, legSc
       total += 0;
     } else {
       const method = options.method === "dbsf" ? "dbsf" : options.normalize;
-      const pooled = leg.kind === "rank-only" ? Float64Array.from(leg.ranks, (r) => (r > 0 ? rankToScore(r) : NaN)) : usableScores(leg, options.completion);
+      const pooled = leg.kind === "rank-only" ? rankScores(leg.ranks) : usableScores(leg, options.completion);
       const values = leg.kind === "rank-only" ? pooled : normalizeScores(method, pooled, leg.theoreticalMin);
       // Without completion, a score the leg did not retrieve is not used, as for pool members.
       const v = raw === undefined || !options.completion ? NaN : normalizeScore(method, scoreStatistics(pooled), raw, leg.theoreticalMin);
@@ -94,7 +95,7 @@ function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n:
     // Score-based fusion. A rank-only leg has no scores: its rank maps onto (0, 1] by DCG's discount.
     const values =
       leg.kind === "rank-only"
-        ? Float64Array.from(leg.ranks, (r) => (r > 0 ? rankToScore(r) : NaN))
+        ? rankScores(leg.ranks)
         : normalizeScores(options.method === "dbsf" ? "dbsf" : options.normalize, usableScores(leg, options.completion), leg.theoreticalMin);
     const floor = missingScoreFloor(values);
     for (let i = 0; i < n; i++) {
@@ -120,6 +121,13 @@ export function missingScoreFloor(values: Float64Array): number {
     if (v < floor) floor = v;
   }
   return floor;
+}
+
+/** A rank-only leg's ranks mapped to scores (NaN where it did not retrieve the candidate). */
+function rankScores(ranks: Int32Array): Float64Array {
+  const out = new Float64Array(ranks.length);
+  for (let i = 0; i < ranks.length; i++) out[i] = ranks[i]! > 0 ? rankToScore(ranks[i]!) : NaN;
+  return out;
 }
 
 /** The leg's scores, dropping completed ones when completion is off. */

@@ -7,31 +7,40 @@ export interface RankedHit {
   score: number;
   sparse?: number;
   dense?: number;
+  /** Calibrated P(relevant), when a model ran. */
+  probability?: number;
 }
 
 type Drop = Omit<DroppedHit, "id" | "score">;
 
 /**
  * Applies relevance filtering to fused hits (sorted best first). Rules run in this order:
- * absolute thresholds (`minScore`, `minSparse`, `minDense`), then `relative`, then `autocut`,
+ * absolute thresholds (`minScore`, `minSparse`, `minDense`, `minProbability`), then `relative`, then `autocut`,
  * then `minHits` restores the best dropped hits and `maxHits` caps. Every hit removed is returned
- * in `dropped` with the first rule that removed it, its threshold and the hit's value.
+ * in `dropped` with the first rule that removed it, its threshold and the hit's value (unless
+ * `record` is false: then `dropped` is empty).
  */
-export function applyRelevance<T extends RankedHit>(hits: readonly T[], options: RelevanceOptions): { kept: T[]; dropped: DroppedHit[] } {
-  const drops = new Map<T, Drop>();
-  const drop = (hit: T, rule: RelevanceRule, threshold: number, value: number | null, reason: string) => {
-    if (!drops.has(hit)) drops.set(hit, { rule, threshold, value, reason });
+export function applyRelevance<T extends RankedHit>(hits: readonly T[], options: RelevanceOptions, record = true): { kept: T[]; dropped: DroppedHit[] } {
+  const drops = new Map<T, Drop | null>();
+  // The reason is written only when the dropped hits are reported (with explain): formatting a
+  // sentence for each of hundreds of dropped candidates cost more than the filtering itself.
+  const drop = (hit: T, rule: RelevanceRule, threshold: number, value: number | null, reason: () => string) => {
+    if (!drops.has(hit)) drops.set(hit, record ? { rule, threshold, value, reason: reason() } : null);
   };
-  const { minScore, minSparse, minDense } = options;
+  const { minScore, minSparse, minDense, minProbability } = options;
   for (const hit of hits) {
-    if (minScore !== undefined && !(hit.score >= minScore)) drop(hit, "minScore", minScore, hit.score, `score ${hit.score} < minScore ${minScore}`);
+    if (minScore !== undefined && !(hit.score >= minScore)) drop(hit, "minScore", minScore, hit.score, () => `score ${hit.score} < minScore ${minScore}`);
     if (minSparse !== undefined && !(hit.sparse !== undefined && hit.sparse >= minSparse)) {
-      const reason = hit.sparse === undefined ? `no sparse score (minSparse ${minSparse})` : `sparse ${hit.sparse} < minSparse ${minSparse}`;
+      const reason = () => (hit.sparse === undefined ? `no sparse score (minSparse ${minSparse})` : `sparse ${hit.sparse} < minSparse ${minSparse}`);
       drop(hit, "minSparse", minSparse, hit.sparse ?? null, reason);
     }
     if (minDense !== undefined && !(hit.dense !== undefined && hit.dense >= minDense)) {
-      const reason = hit.dense === undefined ? `no dense score (minDense ${minDense})` : `dense ${hit.dense} < minDense ${minDense}`;
+      const reason = () => (hit.dense === undefined ? `no dense score (minDense ${minDense})` : `dense ${hit.dense} < minDense ${minDense}`);
       drop(hit, "minDense", minDense, hit.dense ?? null, reason);
+    }
+    if (minProbability !== undefined && !(hit.probability !== undefined && hit.probability >= minProbability)) {
+      const reason = () => (hit.probability === undefined ? `no probability (minProbability ${minProbability})` : `probability ${hit.probability} < minProbability ${minProbability}`);
+      drop(hit, "minProbability", minProbability, hit.probability ?? null, reason);
     }
   }
   let survivors = hits.filter((h) => !drops.has(h));
@@ -45,14 +54,14 @@ export function applyRelevance<T extends RankedHit>(hits: readonly T[], options:
     const span = top - bottom;
     const bar = bottom + r * span;
     for (const hit of survivors) {
-      if (!(hit.score - bottom >= r * span)) drop(hit, "relative", bar, hit.score, `score ${hit.score} < relative bar ${bar} (lowest ${bottom} + ${r} × (top ${top} − lowest))`);
+      if (!(hit.score - bottom >= r * span)) drop(hit, "relative", bar, hit.score, () => `score ${hit.score} < relative bar ${bar} (lowest ${bottom} + ${r} × (top ${top} − lowest))`);
     }
     survivors = survivors.filter((h) => !drops.has(h));
   }
   if (options.autocut !== undefined) {
     const keep = autocut(survivors.map((h) => h.score), options.autocut);
     const last = survivors[keep - 1]?.score ?? NaN;
-    for (const hit of survivors.slice(keep)) drop(hit, "autocut", last, hit.score, `autocut ${options.autocut}: after the score gap at rank ${keep} (score ${last})`);
+    for (const hit of survivors.slice(keep)) drop(hit, "autocut", last, hit.score, () => `autocut ${options.autocut}: after the score gap at rank ${keep} (score ${last})`);
     survivors = survivors.slice(0, keep);
   }
   const minHits = options.minHits ?? 0;
@@ -63,9 +72,9 @@ export function applyRelevance<T extends RankedHit>(hits: readonly T[], options:
   }
   if (options.maxHits !== undefined) {
     const max = options.maxHits;
-    survivors.slice(max).forEach((hit, i) => drop(hit, "maxHits", max, max + i + 1, `maxHits ${max}`));
+    survivors.slice(max).forEach((hit, i) => drop(hit, "maxHits", max, max + i + 1, () => `maxHits ${max}`));
     survivors = survivors.slice(0, max);
   }
-  const dropped = hits.filter((h) => drops.has(h)).map((h) => ({ id: h.id, score: h.score, ...drops.get(h)! }));
+  const dropped = record ? hits.filter((h) => drops.has(h)).map((h) => ({ id: h.id, score: h.score, ...drops.get(h)! })) : [];
   return { kept: survivors, dropped };
 }

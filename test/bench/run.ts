@@ -1,9 +1,11 @@
+import { calibrationBench } from "./calibration-bench.js";
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { elasticsearchScaleBench } from "./elasticsearch-scale-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
 import { SpladeCorpus, writeCorpusJsonl, writeQueriesJsonl } from "./splade-corpus.js";
 import { storageBench } from "./storage-bench.js";
+import { overheadBench } from "./overhead-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
@@ -12,6 +14,8 @@ import { storageBench } from "./storage-bench.js";
  * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep]`
  * `npm run bench -- corpus --size 1000000 --out docs.jsonl [--queries-out queries.jsonl] [--queries 200] [--seed 42] [--with dense,text,fields]`
  *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
+ * `npm run bench -- calibration [--collection <beir-folder>]` (default fixtures/scifact: train queries fit, test queries measure)
+ * `npm run bench -- overhead [--rounds 5]` (what fusion, completion, calibration and filtering add to a hybrid query on SciFact)
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -67,4 +71,12 @@ if (run("corpus")) {
   await writeCorpusJsonl(option("out", "docs.jsonl"), corpus, Number(option("size", "100000")), { dense: parts.includes("dense"), text: parts.includes("text"), fields: parts.includes("fields") });
   if (args.includes("--queries-out")) await writeQueriesJsonl(option("queries-out", "queries.jsonl"), corpus.queries(Number(option("queries", "200")), parts.includes("dense")));
   console.log(`wrote ${option("size", "100000")} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (run("calibration")) {
+  await calibrationBench(option("collection", "") || undefined);
+}
+
+if (run("overhead")) {
+  await overheadBench(Number(option("rounds", "5")));
 }

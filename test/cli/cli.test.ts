@@ -215,7 +215,7 @@ describe("tandem CLI (CONTRACT.md)", () => {
   it("offers exactly the contract's commands (the SciFact demo is an example, not a command)", () => {
     const help = tandem(["--help"], work);
     const listed = [...help.stdout.matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]);
-    expect(listed).toEqual(["index", "delete", "search", "eval", "info"]);
+    expect(listed).toEqual(["index", "delete", "search", "eval", "calibrate", "tune", "info"]);
     expect(tandem(["demo"], work)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "demo"/) });
   });
 });

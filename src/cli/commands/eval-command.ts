@@ -1,8 +1,12 @@
 import type { SearchIndex } from "../../engine/search-index.js";
 import { evaluateRun, type EvaluationSummary } from "../../eval/evaluate-run.js";
 import { keptSetMetrics } from "../../eval/kept-set.js";
+import { calibrationError } from "../../relevance/calibration-error.js";
+import { writeFile } from "node:fs/promises";
+import { renderHtmlReport, type ReportRun } from "../../eval/html-report.js";
+import { legScores, reportRun, thresholdPoints } from "../../eval/report-data.js";
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
-import type { FusionMethod, LegName, RelevanceOptions, SearchQuery } from "../../types.js";
+import type { FusionMethod, LegName, RelevanceOptions, SearchHit, SearchQuery } from "../../types.js";
 import { encodeOptions, queryEncoders } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, checkPageWindow, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
@@ -24,12 +28,20 @@ object: {"ndcg@10","recall@100","mrr@10","map","queries","ties"}. Metrics follow
 judged query with no hits scores 0. Hits of equal score are ranked as the search returns them, by
 id ascending ("ties"); trec_eval would re-sort them by document id descending, which can move
 nDCG@10 by about 0.001. With relevance filtering (--min-score, --min-sparse, --min-dense,
---relative, --autocut, --max-hits), every metric is computed on the hits kept, and "kept" adds
-their set precision, recall and F1 and the mean number kept per query.
+--relative, --autocut, --max-hits, --min-probability), every metric is computed on the hits kept,
+and "kept" adds their set precision, recall and F1 and the mean number kept per query. With a
+calibration model (--calibration, or one stored in the index), "calibration" adds the expected
+calibration error (10 equal-width bins) and Brier score of the returned hits' probabilities.
   --compare                  add "legs" (each leg alone) and "fusion" (rrf, convex, dbsf)
+  --report <out.html>        also write one self-contained HTML file with SVG charts and tables:
+                             nDCG@10 per run with 95% bootstrap intervals (each leg and method with
+                             --compare), kept-set precision, recall and F1 against the threshold
+                             (the calibrated probability when a model runs, else the relative
+                             score), and each leg's score distribution for relevant and
+                             non-relevant hits
 
 ${SEARCH_HELP}`,
-  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" }, qrels: { type: "string" }, compare: { type: "boolean" } },
+  options: { ...BACKEND_OPTIONS, ...SEARCH_OPTIONS, queries: { type: "string" }, qrels: { type: "string" }, compare: { type: "boolean" }, report: { type: "string" } },
   async run(values, positionals) {
     if (positionals.length > 0) throw new UsageError(`eval: unexpected argument "${positionals[0]}"`);
     const queriesPath = values.queries as string | undefined;
@@ -44,21 +56,56 @@ ${SEARCH_HELP}`,
     const index = await openIndex(values, { readOnly: true });
     try {
       const queries = (await readQueries(queriesPath, defaults, index, await queryEncoders(index, encode), { quiet: values.quiet === true })).filter((q) => qrels.has(q.id));
-      const run = await runQueries(index, queries, {});
+      const probabilities: number[] = [];
+      const labels: number[] = [];
+      const reportPath = typeof values.report === "string" ? values.report : undefined;
+      const hitsOf = new Map<string, SearchHit[]>();
+      const reportRuns: ReportRun[] = [];
+      const run = await runQueries(index, queries, {}, (qid, hits) => {
+        if (reportPath !== undefined) hitsOf.set(qid, hits);
+        const judged = qrels.get(qid);
+        for (const h of hits) {
+          if (h.probability === undefined) continue;
+          probabilities.push(h.probability);
+          labels.push((judged?.get(h.id) ?? 0) > 0 ? 1 : 0);
+        }
+      });
       const summary: Record<string, unknown> = { ...score(run, qrels), ties: "id ascending" };
       if (filtersRelevance(defaults.relevance)) summary.kept = keptSetMetrics(run, judgedIn(run, qrels));
+      if (probabilities.length > 0) {
+        const { ece, brier, hits, relevant } = calibrationError(probabilities, labels);
+        summary.calibration = { ece, brier, hits, relevant };
+      }
+      if (reportPath !== undefined) reportRuns.push(reportRun("as configured", run, qrels));
       if (values.compare === true) {
         const legs: Partial<Record<LegName, EvaluationSummary>> = {};
         for (const leg of ["sparse", "dense", "text"] as LegName[]) {
           const runnable = queries.filter((q) => legHasData(q.query, leg));
-          if (runnable.length > 0) legs[leg] = await evaluate(index, runnable, qrels, { legs: [leg] });
+          if (runnable.length === 0) continue;
+          const legRun = await runQueries(index, runnable, { legs: [leg] });
+          legs[leg] = score(legRun, qrels);
+          if (reportPath !== undefined) reportRuns.push(reportRun(`${leg} alone`, legRun, qrels));
         }
         const fusion: Partial<Record<FusionMethod, EvaluationSummary>> = {};
         for (const method of ["rrf", "convex", "dbsf"] as FusionMethod[]) {
-          fusion[method] = await evaluate(index, queries, qrels, { fusion: { ...defaults.fusion, method } });
+          const methodRun = await runQueries(index, queries, { fusion: { ...defaults.fusion, method } });
+          fusion[method] = score(methodRun, qrels);
+          if (reportPath !== undefined) reportRuns.push(reportRun(method, methodRun, qrels));
         }
         summary.legs = legs;
         summary.fusion = fusion;
+      }
+      if (reportPath !== undefined) {
+        const html = await renderHtmlReport({
+          title: "Tandem evaluation",
+          created: new Date().toISOString(),
+          setup: { index: String(values.index ?? values["es-index"] ?? ""), queries: queriesPath, qrels: qrelsFile, "judged queries": String(queries.length) },
+          runs: reportRuns,
+          thresholds: thresholdPoints(hitsOf, judgedIn(run, qrels)),
+          scores: legScores(hitsOf, qrels),
+          ...(summary.calibration ? { calibration: summary.calibration as { ece: number; brier: number; hits: number } } : {}),
+        });
+        await writeFile(reportPath, html);
       }
       return summary;
     } finally {
@@ -79,11 +126,17 @@ export async function evaluate(index: SearchIndex, queries: QueryLine[], qrels: 
   return score(await runQueries(index, queries, override), qrels);
 }
 
-async function runQueries(index: SearchIndex, queries: QueryLine[], override: Partial<SearchQuery>): Promise<Map<string, string[]>> {
+async function runQueries(
+  index: SearchIndex,
+  queries: QueryLine[],
+  override: Partial<SearchQuery>,
+  onHits?: (qid: string, hits: SearchHit[]) => void,
+): Promise<Map<string, string[]>> {
   const run = new Map<string, string[]>();
   for (const q of queries) {
     const result = await index.search({ ...q.query, ...override });
     run.set(q.id, result.hits.map((h) => h.id));
+    onHits?.(q.id, result.hits);
   }
   return run;
 }
@@ -96,5 +149,5 @@ const score = (run: Map<string, string[]>, qrels: Qrels): EvaluationSummary => e
 /** Whether any rule can drop hits, so the kept set differs from the plain top k. */
 function filtersRelevance(r: RelevanceOptions | undefined): boolean {
   if (!r) return false;
-  return [r.minScore, r.minSparse, r.minDense, r.relative, r.autocut, r.maxHits].some((v) => v !== undefined);
+  return [r.minScore, r.minSparse, r.minDense, r.minProbability, r.relative, r.autocut, r.maxHits].some((v) => v !== undefined);
 }

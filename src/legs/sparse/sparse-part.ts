@@ -15,6 +15,8 @@ export interface SparsePart {
   postingStarts: Uint32Array;
   postingDocs: Uint32Array;
   postingWeights: Float32Array;
+  /** Per term, its largest weight: the bound dynamic pruning (MaxScore and the like) works with. */
+  termMaxWeights: Float32Array;
   termCounts: Uint32Array;
 }
 
@@ -22,6 +24,7 @@ export const SPARSE_SECTIONS: SectionList<Exclude<keyof SparsePart, "tokens">> =
   ["postingStarts", "u32"],
   ["postingDocs", "u32"],
   ["postingWeights", "f32"],
+  ["termMaxWeights", "f32"],
   ["termCounts", "u32"],
 ];
 
@@ -74,7 +77,7 @@ export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[])
       postingWeights[at] = weights[p]!;
     }
   }
-  return { tokens: Array.from(byToken, (t) => firstSeen[t]!), postingStarts, postingDocs, postingWeights, termCounts };
+  return { tokens: Array.from(byToken, (t) => firstSeen[t]!), postingStarts, postingDocs, postingWeights, termMaxWeights: maxWeights(postingStarts, postingWeights), termCounts };
 }
 
 /**
@@ -127,7 +130,18 @@ export function mergeSparseParts(inputs: readonly SparsePart[], newNumber: reado
     const map = newNumber[s]!;
     for (let i = 0; i < map.length; i++) if (map[i]! >= 0) termCounts[map[i]!] = part.termCounts[i]!;
   });
-  return { tokens, postingStarts: Uint32Array.from(starts), postingDocs, postingWeights, termCounts };
+  const postingStarts = Uint32Array.from(starts);
+  return { tokens, postingStarts, postingDocs, postingWeights, termMaxWeights: maxWeights(postingStarts, postingWeights), termCounts };
+}
+
+function maxWeights(starts: Uint32Array, weights: Float32Array): Float32Array {
+  const out = new Float32Array(starts.length - 1);
+  for (let t = 0; t < out.length; t++) {
+    let max = 0;
+    for (let p = starts[t]!; p < starts[t + 1]!; p++) if (weights[p]! > max) max = weights[p]!;
+    out[t] = max;
+  }
+  return out;
 }
 
 /**
@@ -140,5 +154,6 @@ export function checkSparsePart(p: SparsePart, docCount: number, corrupt: Corrup
   checkRuns(p.postingStarts, p.tokens.length, p.postingDocs.length, "posting", corrupt);
   if (p.postingWeights.length !== p.postingDocs.length) corrupt("posting weights do not match the postings");
   if (p.termCounts.length !== docCount) corrupt("per-document arrays do not match the document count");
+  if (p.termMaxWeights.length !== p.tokens.length) corrupt("per-term maxima do not match the vocabulary");
   for (let t = 1; t < p.tokens.length; t++) if (!(typeof p.tokens[t] === "string" && p.tokens[t - 1]! < p.tokens[t]!)) corrupt("tokens are not sorted");
 }

@@ -15,6 +15,7 @@ export class SparseSegment {
   readonly postingStarts: Uint32Array;
   readonly postingDocs: Uint32Array;
   readonly postingWeights: Float32Array;
+  readonly termMaxWeights: Float32Array;
   private readonly termCounts: Uint32Array;
 
   constructor(data: SparsePart) {
@@ -22,6 +23,7 @@ export class SparseSegment {
     this.postingStarts = data.postingStarts;
     this.postingDocs = data.postingDocs;
     this.postingWeights = data.postingWeights;
+    this.termMaxWeights = data.termMaxWeights;
     this.termCounts = data.termCounts;
   }
 

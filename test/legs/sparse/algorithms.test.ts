@@ -1,0 +1,52 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { exhaustiveSearch, TermAtATimeScratch } from "../../../src/legs/sparse/algorithms/exhaustive.js";
+import { maxScoreSearch } from "../../../src/legs/sparse/algorithms/maxscore.js";
+import { buildSparsePart } from "../../../src/legs/sparse/sparse-part.js";
+import { SparseSegment } from "../../../src/legs/sparse/sparse-segment.js";
+import { TopKHeap } from "../../../src/top-k-heap.js";
+import type { SparseEntries } from "../../../src/valid-document.js";
+
+const TOKENS = Array.from({ length: 40 }, (_, i) => `t${i}`);
+/** Weights in quarters half the time, so equal scores (ties) are common. */
+const weight = fc.oneof(fc.integer({ min: 1, max: 12 }).map((q) => q / 4), fc.float({ min: Math.fround(0.01), max: 3, noNaN: true }));
+/** Skewed token choice, so posting lists differ in length as in real collections. */
+const token = fc.integer({ min: 0, max: 999 }).map((r) => TOKENS[Math.floor(TOKENS.length * (r / 1000) ** 2)]!);
+const vector = fc.dictionary(token, weight, { maxKeys: 12 });
+const entries = (v: Record<string, number>): SparseEntries | undefined => {
+  const tokens = Object.keys(v);
+  return tokens.length === 0 ? undefined : { tokens, weights: Float32Array.from(tokens, (t) => v[t]!) };
+};
+
+describe("sparse query algorithms return exactly exhaustive scoring's top k", () => {
+  it("MaxScore: same slots and scores as term-at-a-time, over several segments sharing one heap, with any accepted set, k and ties", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.option(vector, { nil: undefined }), { maxLength: 60 }), { minLength: 1, maxLength: 3 }),
+        vector,
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (segments, query, k, seed) => {
+          const parts = segments.map((docs) => ({ docs: docs.length, segment: new SparseSegment(buildSparsePart(docs.map((d) => (d ? entries(d) : undefined)))) }));
+          const total = parts.reduce((n, p) => n + p.docs, 0);
+          // A pseudo-random accepted set and tie order from the seed.
+          const accept = Uint8Array.from({ length: total }, (_, i) => ((Math.imul(i + 1, 2654435761) ^ seed) >>> 7) % 5 === 0 ? 0 : 1);
+          const rank = Uint32Array.from({ length: total }, (_, i) => Math.imul(i ^ seed, 0x9e3779b1) >>> 0);
+          const tieBreak = (a: number, b: number) => rank[a]! - rank[b]! || a - b;
+          const exhaustive = new TopKHeap(k, tieBreak);
+          const pruned = new TopKHeap(k, tieBreak);
+          const scratch = new TermAtATimeScratch();
+          let base = 0;
+          for (const { docs, segment } of parts) {
+            const q = segment.compileQuery(query);
+            exhaustiveSearch(segment, docs, base, q, accept, exhaustive, scratch);
+            maxScoreSearch(segment, base, q, accept, pruned);
+            base += docs;
+          }
+          expect(pruned.drain()).toEqual(exhaustive.drain());
+        },
+      ),
+      { numRuns: 1500, seed: 31 },
+    );
+  });
+});
