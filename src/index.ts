@@ -4,6 +4,8 @@
  * @module tandem-search
  */
 export { HybridIndex, type OpenOptions, type UpsertOptions } from "./engine/hybrid-index.js";
+export type { Storage, StorageFile, StorageLock } from "./store/storage.js";
+export { MemoryStorage } from "./store/memory-storage.js";
 export type { TextIndex, TextIndexFactory } from "./engine/text-index.js";
 export type { HnswParams } from "./dense/hnsw-index.js";
 export type { CompletionRequest, LegBackend } from "./engine/leg-backend.js";

@@ -8,7 +8,7 @@ import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
 import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
-import { isSystemError } from "../store/storage-failure.js";
+import { isSystemError } from "../store/node-storage.js";
 
 const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, infoCommand];
 
