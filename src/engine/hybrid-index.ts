@@ -99,9 +99,9 @@ export class HybridIndex implements SearchIndex {
    * Opens the index kept at `location`, creating it when absent, unless `readOnly`. Unless
    * `readOnly`, takes the index's write lock until `close`.
    *
-   * @param location A directory path (the directory is created when absent; Node.js only), or a
-   *   {@link Storage}: a {@link MemoryStorage}, a {@link NodeStorage}, or one of your own. Opening
-   *   the same storage again opens the same index.
+   * @param location A directory path (Node.js only: the directory is created when absent, and
+   *   the Node file-system storage is loaded only then), or a {@link Storage}: a
+   *   {@link MemoryStorage}, or one of your own. Opening the same storage again opens the same index.
    * @throws {@link InvalidOptionError} when `location` is neither a non-empty path nor a Storage,
    *   an option is invalid, or `metric`, `dimension` or `quantization` differ from those of the
    *   existing index.

@@ -12,11 +12,8 @@ import type { Storage, StorageFile, StorageLock } from "./storage.js";
  * the file and the directory before returning; `replace` writes a temporary file beside the
  * target, fsyncs it and renames it over the target. The write lock is a directory holding its
  * owner's pid, shared by every process on the machine; a lock whose process is gone is taken over.
- * Checksums use Node's native SHA-256.
- *
- * ```ts
- * const index = await HybridIndex.open(new NodeStorage("./my-index"));  // same as HybridIndex.open("./my-index")
- * ```
+ * Checksums use Node's native SHA-256. `HybridIndex.open(path)` opens an index through it; no
+ * other module of the core imports it, so a browser bundle leaves it out. @internal
  */
 export class NodeStorage implements Storage {
   /** @param dir The index's directory (created by a writer's open when absent). */

@@ -1,8 +1,10 @@
 /**
  * Where an index keeps its files: a flat set of named byte files, with the few operations the
- * index's crash safety rests on. {@link NodeStorage} keeps them in a directory;
- * {@link MemoryStorage} in memory. A storage is a handle to a place, not an open index: the same
- * place may be opened by several indexes (one writer, any number of readers).
+ * index's crash safety rests on. Tandem has two: the Node.js one, used when
+ * {@link HybridIndex.open} is given a directory path, and {@link MemoryStorage}. A storage is a
+ * handle to a place, not an open index: the same place may be opened by several indexes (one
+ * writer, any number of readers). Implement it to keep an index elsewhere (e.g. a browser's
+ * origin-private file system); the guarantees each method states are what crash safety needs.
  *
  * Names are plain file names (no separators). Unless a method says otherwise, a failure to read
  * or write is a {@link StorageError} naming the file.
