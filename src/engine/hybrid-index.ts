@@ -407,7 +407,7 @@ async function storageAt(location: unknown): Promise<Storage> {
     return new NodeStorage(location);
   }
   const storage = location as Partial<Storage> | null;
-  const methods = ["pathOf", "prepare", "read", "openFile", "exists", "list", "writeNew", "replace", "remove", "lock", "removeLeftovers"] as const;
+  const methods = ["pathOf", "prepare", "read", "openFile", "exists", "list", "writeNew", "replace", "remove", "lock"] as const;
   if (typeof storage !== "object" || storage === null || typeof storage.location !== "string" || methods.some((m) => typeof storage[m] !== "function")) {
     throw badLocation(location);
   }

@@ -455,7 +455,7 @@ export class IndexStore {
     const referenced = new Set([MANIFEST_FILE, ...this.manifest.segments.map((s) => s.file), ...deletions, this.manifest.graph?.file, ...attachments]);
     const orphans = (await this.storage.list()).filter((name) => fileGeneration(name) !== undefined && !referenced.has(name));
     if (orphans.length > 0) await this.remove(orphans);
-    await this.storage.removeLeftovers(isStoreFile).catch(() => undefined);
+    await this.storage.removeLeftovers?.(isStoreFile).catch(() => undefined);
   }
 
   /** Files the manifest does not name may still hold a generation (e.g. an older build's manifest was rolled back); new names go above them. */

@@ -71,9 +71,6 @@ export class MemoryStorage implements Storage {
     this.holder = lock;
     return lock;
   }
-
-  /** Nothing to remove: a replace is never interrupted halfway. */
-  async removeLeftovers(): Promise<void> {}
 }
 
 /**

@@ -69,9 +69,10 @@ export interface Storage {
 
   /**
    * Removes what interrupted `replace` calls left behind (e.g. temporary files of a crashed
-   * process) for the targets `owns` accepts. Called by a writer holding the lock.
+   * process) for the targets `owns` accepts. Called by a writer holding the lock. A storage
+   * whose `replace` leaves nothing behind has none.
    */
-  removeLeftovers(owns: (name: string) => boolean): Promise<void>;
+  removeLeftovers?(owns: (name: string) => boolean): Promise<void>;
 
   /**
    * SHA-256 of `data` as lowercase hex, when the storage has a faster one than the portable
