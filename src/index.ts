@@ -6,6 +6,8 @@
 export { HybridIndex, type OpenOptions, type UpsertOptions } from "./engine/hybrid-index.js";
 export type { TextIndex, TextIndexFactory } from "./legs/text/text-index.js";
 export type { HnswParams } from "./legs/dense/hnsw-index.js";
+export type { Storage, StorageFile, StorageLock } from "./store/storage.js";
+export { MemoryStorage } from "./store/memory-storage.js";
 export type { BackendStats, SearchIndex } from "./engine/search-index.js";
 export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";
 export { MAX_VECTOR_NORM, MAX_VECTOR_VALUE, MIN_COSINE_SQUARED_NORM, MIN_SPARSE_WEIGHT } from "./engine/validate-vector.js";

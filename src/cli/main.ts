@@ -10,7 +10,7 @@ import { searchCommand } from "./commands/search-command.js";
 import { tuneCommand } from "./commands/tune-command.js";
 import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
-import { isSystemError } from "../store/storage-failure.js";
+import { isSystemError } from "../store/node-storage.js";
 
 const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, calibrateCommand, tuneCommand, infoCommand];
 

@@ -8,6 +8,7 @@ import { replayLog } from "../store/log-upgrade.js";
 import { FORMAT_VERSION } from "../store/manifest.js";
 import { findMerge } from "../store/merge-policy.js";
 import { buildSegment } from "../store/segment-builder.js";
+import type { Storage } from "../store/storage.js";
 import type { DenseQuantization, Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
 import { CALIBRATION_ATTACHMENT } from "../relevance/calibration-model.js";
@@ -78,6 +79,8 @@ const COMPACT_RETIRED_FRACTION = 0.3;
  * const { hits } = await index.search({ sparse: { tok: 1 }, dense: [0.1, 0.2], k: 10 });
  * await index.close();
  * ```
+ *
+ * Kept in memory instead (no file system needed, e.g. in a browser): `HybridIndex.open(new MemoryStorage())`.
  */
 export class HybridIndex implements SearchIndex {
   private closed = false;
@@ -97,27 +100,31 @@ export class HybridIndex implements SearchIndex {
   ) {}
 
   /**
-   * Opens the index in `dir`, creating it (and the directory) when absent, unless `readOnly`.
-   * Unless `readOnly`, takes the index's write lock until `close`.
+   * Opens the index kept at `location`, creating it when absent, unless `readOnly`. Unless
+   * `readOnly`, takes the index's write lock until `close`.
    *
-   * @throws {@link InvalidOptionError} when `dir` or an option is invalid, or `metric`,
-   *   `dimension` or `quantization` differ from those of the existing index.
-   * @throws {@link NotAnIndexError} when `dir` holds something other than a Tandem index (or, read-only, no index).
+   * @param location A directory path (Node.js only: the directory is created when absent, and
+   *   the Node file-system storage is loaded only then), or a {@link Storage}: a
+   *   {@link MemoryStorage}, or one of your own. Opening the same storage again opens the same index.
+   * @throws {@link InvalidOptionError} when `location` is neither a non-empty path nor a Storage,
+   *   an option is invalid, or `metric`, `dimension` or `quantization` differ from those of the
+   *   existing index.
+   * @throws {@link NotAnIndexError} when `location` holds something other than a Tandem index (or, read-only, no index).
    * @throws {@link CorruptIndexError} when the index's files fail their checksums or cannot be decoded.
    * @throws {@link UnsupportedVersionError} when the index was written in a format this build does not read.
-   * @throws {@link IndexLockedError} when another live process holds the write lock.
+   * @throws {@link IndexLockedError} when another live process (or, for a MemoryStorage, another
+   *   open index) holds the write lock.
    * @throws {@link StorageError} when a file cannot be read or written (permissions, full disk, I/O).
    */
-  static async open(dir: string, options: OpenOptions = {}): Promise<HybridIndex> {
-    if (typeof dir !== "string" || dir.length === 0 || dir.includes("\0")) {
-      throw new InvalidOptionError(`open: dir must be a directory path (a non-empty string), got ${describeValue(dir)}`);
-    }
+  static async open(location: string | Storage, options: OpenOptions = {}): Promise<HybridIndex> {
+    const storage = await storageAt(location);
+    const where = storage.location;
     const checked = validateOpenOptions(options);
     options = checked.options;
     const { metric, hnsw } = checked;
     // A factory that fails should fail before a new index is created on disk.
     checked.textIndex?.();
-    const { store, segments, log } = await IndexStore.open(dir, {
+    const { store, segments, log } = await IndexStore.open(storage, {
       readOnly: options.readOnly ?? false,
       config: { dimension: options.dimension ?? null, metric, hnsw, ...(options.quantization === "int8" ? { quantization: "int8" as const } : {}) },
     });
@@ -127,14 +134,14 @@ export class HybridIndex implements SearchIndex {
     try {
       const config = store.config;
       if (options.metric !== undefined && options.metric !== config.metric) {
-        throw new InvalidOptionError(`${dir}: the index uses metric ${config.metric}; it cannot be reopened as ${options.metric}`);
+        throw new InvalidOptionError(`${where}: the index uses metric ${config.metric}; it cannot be reopened as ${options.metric}`);
       }
       if (options.dimension !== undefined && config.dimension !== null && options.dimension !== config.dimension) {
-        throw new InvalidOptionError(`${dir}: the index has dimension ${config.dimension}, not ${options.dimension}`);
+        throw new InvalidOptionError(`${where}: the index has dimension ${config.dimension}, not ${options.dimension}`);
       }
       const quantization = config.quantization ?? "none";
       if (options.quantization !== undefined && options.quantization !== quantization) {
-        throw new InvalidOptionError(`${dir}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
+        throw new InvalidOptionError(`${where}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
       }
       engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization);
       engine.deferGraph();
@@ -357,7 +364,7 @@ export class HybridIndex implements SearchIndex {
 
   private write<T>(op: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    if (this.readOnly) return Promise.reject(new InvalidOptionError(`${this.store.dir}: the index was opened read-only`));
+    if (this.readOnly) return Promise.reject(new InvalidOptionError(`${this.store.location}: the index was opened read-only`));
     const result = this.writes.then(op, op);
     this.writes = result.catch(() => undefined);
     return result;
@@ -397,6 +404,28 @@ export class HybridIndex implements SearchIndex {
   private assertOpen(): void {
     if (this.closed) throw new IndexClosedError("the index is closed");
   }
+}
+
+/**
+ * The storage `open` was given, or a NodeStorage for a path. NodeStorage is loaded only then, so a
+ * bundle for a browser can leave it (and every Node built-in) out.
+ */
+async function storageAt(location: unknown): Promise<Storage> {
+  if (typeof location === "string") {
+    if (location.length === 0 || location.includes("\0")) throw badLocation(location);
+    const { NodeStorage } = await import("../store/node-storage.js");
+    return new NodeStorage(location);
+  }
+  const storage = location as Partial<Storage> | null;
+  const methods = ["pathOf", "prepare", "read", "openFile", "exists", "list", "writeNew", "replace", "remove", "lock"] as const;
+  if (typeof storage !== "object" || storage === null || typeof storage.location !== "string" || methods.some((m) => typeof storage[m] !== "function")) {
+    throw badLocation(location);
+  }
+  return storage as Storage;
+}
+
+function badLocation(location: unknown): InvalidOptionError {
+  return new InvalidOptionError(`open: the index location must be a directory path (a non-empty string) or a Storage (e.g. new MemoryStorage()), got ${describeValue(location)}`);
 }
 
 /** Checks `open`'s options (any JavaScript value may arrive here) and picks out what it uses. */

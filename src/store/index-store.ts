@@ -1,9 +1,5 @@
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
 import { CorruptIndexError, NotAnIndexError } from "../errors.js";
 import { getOwn } from "../own-property.js";
-import { syncDirectory, TEMP_FILE, writeFileAtomic, writeNewFile } from "./atomic-file.js";
 import { sha256Hex } from "./checksum.js";
 import {
   fileGeneration,
@@ -22,9 +18,7 @@ import { decodeLogSegment, type LogSegment } from "./log-segment-codec.js";
 import { decodeDeletions, encodeDeletions } from "./deletions-codec.js";
 import { decodeSegment, encodeSegment, type DenseRowsLayout, type SegmentData } from "./segment-codec.js";
 import { SegmentFloatRows } from "./segment-float-rows.js";
-import { storageFailure } from "./storage-failure.js";
-import { isLockFile, WriteLock } from "./write-lock.js";
-import { processAlive } from "./process-alive.js";
+import type { Storage, StorageFile, StorageLock } from "./storage.js";
 
 export interface StoreOpenOptions {
   readOnly: boolean;
@@ -55,14 +49,19 @@ const MAX_READ_ATTEMPTS = 100;
 
 const padGeneration = (generation: number) => String(generation).padStart(8, "0");
 
-/** A system error's own path when it has one (the file it failed on), else `fallback`. */
-const failure = (err: unknown, fallback: string, action: Parameters<typeof storageFailure>[2]) =>
-  storageFailure(err, (err as NodeJS.ErrnoException | undefined)?.path ?? fallback, action);
+/** A file the manifest names is not in the storage (removed by a writer's commit, or lost). */
+class MissingFile extends Error {
+  constructor(readonly path: string) {
+    super(`${path}: missing`);
+  }
+}
 
-const isMissing = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+/** Whether `name` is one of the store's own files, so a leftover of it is the store's to remove. */
+const isStoreFile = (name: string) => name === MANIFEST_FILE || fileGeneration(name) !== undefined;
 
 /**
- * The on-disk index: a manifest listing immutable segment files, each with its SHA-256.
+ * The stored index: a manifest listing immutable segment files, each with its SHA-256, in a
+ * {@link Storage} (which does every read and write).
  * A commit writes a new segment, then swaps the manifest atomically, so a crash at any point
  * leaves the previous manifest and every file it names intact.
  *
@@ -76,12 +75,17 @@ export class IndexStore {
   private generationFloor: number;
 
   private constructor(
-    readonly dir: string,
+    readonly storage: Storage,
     private manifest: Manifest,
-    private readonly lock: WriteLock | null,
+    private readonly lock: StorageLock | null,
     private graph: { bytes: Uint8Array; nodes: number; file: string } | undefined,
   ) {
     this.generationFloor = manifest.generation;
+  }
+
+  /** Where the index lives, as messages name it. */
+  get location(): string {
+    return this.storage.location;
   }
 
   get config(): Manifest["config"] {
@@ -102,38 +106,28 @@ export class IndexStore {
   }
 
   /**
-   * Opens (or, when writable, creates) the index in `dir` and reads every segment. An index of
+   * Opens (or, when writable, creates) the index in `storage` and reads every segment. An index of
    * format version 1 or 2 (segments that are logs of commits) comes back as `log`, its commits in
    * order, for the caller to upgrade; `segments` is then empty.
    */
-  static async open(dir: string, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: OpenedSegment[]; log?: LogSegment[] }> {
-    const info = await stat(dir).catch((err) => {
-      if (isMissing(err)) return null;
-      throw failure(err, dir, "read");
-    });
-    if (info && !info.isDirectory()) throw new NotAnIndexError(`${dir}: not a directory, so not a Tandem index`);
-    if (!info) {
-      if (options.readOnly) throw new NotAnIndexError(`${dir}: no index here (the directory does not exist)`);
-      await mkdir(dir, { recursive: true }).catch((err) => {
-        throw failure(err, dir, "create");
-      });
-    }
-    const manifestPath = join(dir, MANIFEST_FILE);
-    const hasManifest = () => stat(manifestPath).then(() => true, (err) => (isMissing(err) ? false : Promise.reject(failure(err, manifestPath, "read"))));
-    if (!(await hasManifest())) {
-      const entries = (await readdir(dir).catch((err) => Promise.reject(failure(err, dir, "read")))).filter((name) => !isLockFile(name) && !name.startsWith("."));
+  static async open(storage: Storage, options: StoreOpenOptions): Promise<{ store: IndexStore; segments: OpenedSegment[]; log?: LogSegment[] }> {
+    await storage.prepare(!options.readOnly);
+    const where = storage.location;
+    if (!(await storage.exists(MANIFEST_FILE))) {
+      // Hidden files (an editor's, the storage's own) are not index content.
+      const entries = (await storage.list()).filter((name) => !name.startsWith("."));
       // Checked again after listing: a writer may have created the index meanwhile.
-      if (!(await hasManifest())) {
+      if (!(await storage.exists(MANIFEST_FILE))) {
         if (entries.length > 0) {
-          throw new NotAnIndexError(`${dir}: not a Tandem index (no ${MANIFEST_FILE}, and the directory holds other files: ${entries.slice(0, 3).join(", ")})`);
+          throw new NotAnIndexError(`${where}: not a Tandem index (no ${MANIFEST_FILE}, and the directory holds other files: ${entries.slice(0, 3).join(", ")})`);
         }
-        if (options.readOnly) throw new NotAnIndexError(`${dir}: no index here (no ${MANIFEST_FILE})`);
+        if (options.readOnly) throw new NotAnIndexError(`${where}: no index here (no ${MANIFEST_FILE})`);
       }
     }
-    const lock = options.readOnly ? null : await WriteLock.acquire(dir);
+    const lock = options.readOnly ? null : await storage.lock();
     try {
       // Checked again under the lock: another writer may have created the index meanwhile.
-      if (lock && !(await hasManifest())) {
+      if (lock && !(await storage.exists(MANIFEST_FILE))) {
         const manifest: Manifest = {
           format: INDEX_FORMAT,
           formatVersion: FORMAT_VERSION,
@@ -142,11 +136,11 @@ export class IndexStore {
           segments: [],
           updatedAt: new Date().toISOString(),
         };
-        await writeFileAtomic(manifestPath, serializeManifest(manifest));
-        return { store: new IndexStore(dir, manifest, lock, undefined), segments: [] };
+        await storage.replace(MANIFEST_FILE, serializeManifest(manifest, hasher(storage)));
+        return { store: new IndexStore(storage, manifest, lock, undefined), segments: [] };
       }
-      const { manifest, verified, segments, log, graph } = await IndexStore.load(dir);
-      const store = new IndexStore(dir, manifest, lock, graph);
+      const { manifest, verified, segments, log, graph } = await IndexStore.load(storage);
+      const store = new IndexStore(storage, manifest, lock, graph);
       if (lock) {
         // Only a manifest whose checksum held can say what is unreferenced.
         if (verified) await store.removeUnreferenced();
@@ -155,7 +149,7 @@ export class IndexStore {
       return { store, segments, log };
     } catch (err) {
       await lock?.release();
-      throw failure(err, dir, "read");
+      throw err;
     }
   }
 
@@ -170,7 +164,7 @@ export class IndexStore {
   async saveGraph(bytes: Uint8Array, nodes: number): Promise<void> {
     const { generation, file } = await this.createFile((g) => `graph-${padGeneration(g)}.hnsw`, bytes);
     const old = this.manifest.graph;
-    await this.swapManifestOrRemove({ ...this.manifest, generation, graph: { file, sha256: sha256Hex(bytes), bytes: bytes.length, nodes } }, file);
+    await this.swapManifestOrRemove({ ...this.manifest, generation, graph: { file, sha256: this.sha256(bytes), bytes: bytes.length, nodes } }, file);
     if (old) await this.remove([old.file]);
   }
 
@@ -179,28 +173,25 @@ export class IndexStore {
    * A read-only index opened before a writer replaced the attachment reads the replacement.
    */
   async loadAttachment(name: string): Promise<Uint8Array | undefined> {
-    const manifestPath = join(this.dir, MANIFEST_FILE);
     let manifest = this.manifest;
     for (let attempt = 0; ; attempt++) {
       const entry = manifest.attachments && getOwn(manifest.attachments, name);
       if (!entry) return undefined;
-      const file = join(this.dir, entry.file);
-      try {
-        const bytes = await readFile(file);
-        verify(bytes, entry, file);
-        return bytes;
-      } catch (err) {
-        if (!isMissing(err)) throw failure(err, file, "read");
-        if (this.lock === null && attempt < MAX_READ_ATTEMPTS) {
-          // Generations only grow, so a different one means a writer has committed since.
-          const current = parseManifest(await readFile(manifestPath).catch((e) => Promise.reject(failure(e, manifestPath, "read"))), manifestPath).manifest;
-          if (current.generation !== manifest.generation) {
-            manifest = current;
-            continue;
-          }
-        }
-        throw new CorruptIndexError(`${file}: attachment "${name}" named in ${MANIFEST_FILE} is missing`);
+      const bytes = await this.storage.read(entry.file);
+      if (bytes) {
+        verify(bytes, entry, this.storage.pathOf(entry.file), hasher(this.storage));
+        // A copy the caller owns: the storage's bytes may be its own.
+        return bytes.slice();
       }
+      if (this.lock === null && attempt < MAX_READ_ATTEMPTS) {
+        // Generations only grow, so a different one means a writer has committed since.
+        const current = parseManifest(await readManifest(this.storage), this.storage.pathOf(MANIFEST_FILE), hasher(this.storage)).manifest;
+        if (current.generation !== manifest.generation) {
+          manifest = current;
+          continue;
+        }
+      }
+      throw new CorruptIndexError(`${this.storage.pathOf(entry.file)}: attachment "${name}" named in ${MANIFEST_FILE} is missing`);
     }
   }
 
@@ -208,7 +199,7 @@ export class IndexStore {
   async saveAttachment(name: string, bytes: Uint8Array): Promise<void> {
     const { generation, file } = await this.createFile((g) => `att-${name}-${padGeneration(g)}.bin`, bytes);
     const old = this.manifest.attachments && getOwn(this.manifest.attachments, name);
-    const attachments = { ...this.manifest.attachments, [name]: { file, sha256: sha256Hex(bytes), bytes: bytes.length } };
+    const attachments = { ...this.manifest.attachments, [name]: { file, sha256: this.sha256(bytes), bytes: bytes.length } };
     await this.swapManifestOrRemove({ ...this.manifest, generation, attachments }, file);
     if (old) await this.remove([old.file]);
   }
@@ -220,61 +211,62 @@ export class IndexStore {
    * manifest, it is damage. A quantized index keeps each segment with dense rows open (opened
    * before it is read, so the rows read back later are those of the bytes verified now).
    */
-  private static async load(dir: string) {
-    const manifestPath = join(dir, MANIFEST_FILE);
+  private static async load(storage: Storage) {
+    const manifestPath = storage.pathOf(MANIFEST_FILE);
+    const hash = hasher(storage);
     for (let attempt = 0; ; attempt++) {
-      const manifestBytes = await readFile(manifestPath);
-      const { manifest, verified } = parseManifest(manifestBytes, manifestPath);
+      const manifestBytes = await readManifest(storage);
+      const { manifest, verified } = parseManifest(manifestBytes, manifestPath, hash);
       const keepRows = manifest.config.quantization === "int8";
       const segments: OpenedSegment[] = [];
       try {
         let log: LogSegment[] | undefined;
         if (manifest.formatVersion <= LAST_LOG_FORMAT_VERSION) {
           log = [];
-          for (const entry of manifest.segments) log.push(decodeLogSegment(await readVerified(dir, entry), join(dir, entry.file)));
+          for (const entry of manifest.segments) log.push(decodeLogSegment(await readVerified(storage, entry), storage.pathOf(entry.file)));
         } else {
-          for (const entry of manifest.segments) segments.push(await IndexStore.loadSegment(dir, entry, keepRows));
+          for (const entry of manifest.segments) segments.push(await IndexStore.loadSegment(storage, entry, keepRows));
         }
         let graph: { bytes: Uint8Array; nodes: number; file: string } | undefined;
-        if (manifest.graph) graph = { bytes: await readVerified(dir, manifest.graph), nodes: manifest.graph.nodes, file: join(dir, manifest.graph.file) };
+        if (manifest.graph) graph = { bytes: await readVerified(storage, manifest.graph), nodes: manifest.graph.nodes, file: storage.pathOf(manifest.graph.file) };
         return { manifest, verified, segments, log, graph };
       } catch (err) {
         for (const segment of segments) segment.rows?.close();
-        if (!isMissing(err)) throw err;
-        const now = await readFile(manifestPath).catch(() => undefined);
-        if (now && !now.equals(manifestBytes) && attempt < MAX_READ_ATTEMPTS) continue;
-        const missing = (err as NodeJS.ErrnoException).path ?? dir;
-        throw new CorruptIndexError(`${missing}: a file named in ${MANIFEST_FILE} is missing`);
+        if (!(err instanceof MissingFile)) throw err;
+        const now = await storage.read(MANIFEST_FILE);
+        if (now && !sameBytes(now, manifestBytes) && attempt < MAX_READ_ATTEMPTS) continue;
+        throw new CorruptIndexError(`${err.path}: a file named in ${MANIFEST_FILE} is missing`);
       }
     }
   }
 
-  private static async loadSegment(dir: string, entry: SegmentEntry, keepRows: boolean): Promise<OpenedSegment> {
-    const file = join(dir, entry.file);
-    let fd: number | undefined;
+  private static async loadSegment(storage: Storage, entry: SegmentEntry, keepRows: boolean): Promise<OpenedSegment> {
+    const file = storage.pathOf(entry.file);
+    let handle: StorageFile | undefined;
     let bytes: Uint8Array;
     if (keepRows) {
-      fd = openSync(file, "r");
+      handle = await storage.openFile(entry.file);
+      if (!handle) throw new MissingFile(file);
       try {
-        bytes = readFileSync(fd);
-        verify(bytes, entry, file);
+        bytes = await handle.readAll();
+        verify(bytes, entry, file, hasher(storage));
       } catch (err) {
-        closeSync(fd);
+        handle.close();
         throw err;
       }
     } else {
-      bytes = await readVerified(dir, entry);
+      bytes = await readVerified(storage, entry);
     }
     try {
       const data = decodeSegment(bytes, file);
       if (data.docCount !== entry.docs) throw new CorruptIndexError(`${file}: holds ${data.docCount} documents, the manifest says ${entry.docs}`);
-      const deleted = entry.deletions ? decodeDeletions(await readVerified(dir, entry.deletions), data.docCount, join(dir, entry.deletions.file)) : new Uint32Array(0);
-      if (deleted.length !== (entry.deletions?.count ?? 0)) throw new CorruptIndexError(`${join(dir, entry.deletions!.file)}: holds ${deleted.length} deletions, the manifest says ${entry.deletions!.count}`);
-      const rows = fd !== undefined && data.dense.denseRows.length > 0 ? new SegmentFloatRows(file, fd, data) : undefined;
-      if (fd !== undefined && !rows) closeSync(fd);
+      const deleted = entry.deletions ? decodeDeletions(await readVerified(storage, entry.deletions), data.docCount, storage.pathOf(entry.deletions.file)) : new Uint32Array(0);
+      if (deleted.length !== (entry.deletions?.count ?? 0)) throw new CorruptIndexError(`${storage.pathOf(entry.deletions!.file)}: holds ${deleted.length} deletions, the manifest says ${entry.deletions!.count}`);
+      const rows = handle !== undefined && data.dense.denseRows.length > 0 ? new SegmentFloatRows(file, handle, data) : undefined;
+      if (handle !== undefined && !rows) handle.close();
       return { file: entry.file, data, deleted, rows };
     } catch (err) {
-      if (fd !== undefined) closeSync(fd);
+      handle?.close();
       throw err;
     }
   }
@@ -345,7 +337,7 @@ export class IndexStore {
       if (graph) {
         const saved = await this.createFile((g) => `graph-${padGeneration(g)}.hnsw`, graph.bytes);
         written.push(saved.file);
-        graphEntry = { file: saved.file, sha256: sha256Hex(graph.bytes), bytes: graph.bytes.length, nodes: graph.nodes };
+        graphEntry = { file: saved.file, sha256: this.sha256(graph.bytes), bytes: graph.bytes.length, nodes: graph.nodes };
       }
       const old = segments.slice(start, start + files.length).flatMap((s) => [s.file, ...(s.deletions ? [s.deletions.file] : [])]);
       if (graph && this.manifest.graph) old.push(this.manifest.graph.file);
@@ -390,21 +382,26 @@ export class IndexStore {
   private async writeSegment(data: SegmentData): Promise<{ entry: SegmentEntry; rows?: FloatRows }> {
     const { bytes, ...layout } = encodeSegment(data);
     const { file } = await this.createFile((g) => `seg-${padGeneration(g)}.tseg`, bytes);
-    const path = join(this.dir, file);
     let rows: FloatRows | undefined;
     try {
-      rows = this.config.quantization === "int8" && data.dense.denseRows.length > 0 ? SegmentFloatRows.open(path, layout) : undefined;
+      rows = this.config.quantization === "int8" && data.dense.denseRows.length > 0 ? await this.openRows(file, layout) : undefined;
     } catch (err) {
       await this.remove([file]);
-      throw failure(err, path, "read");
+      throw err;
     }
-    return { entry: { file, sha256: sha256Hex(bytes), bytes: bytes.length, docs: data.docCount }, rows };
+    return { entry: { file, sha256: this.sha256(bytes), bytes: bytes.length, docs: data.docCount }, rows };
+  }
+
+  private async openRows(file: string, layout: DenseRowsLayout): Promise<FloatRows> {
+    const handle = await this.storage.openFile(file);
+    if (!handle) throw new CorruptIndexError(`${this.storage.pathOf(file)}: missing right after it was written`);
+    return new SegmentFloatRows(this.storage.pathOf(file), handle, layout);
   }
 
   private async writeDeletions(deleted: Uint32Array, docCount: number): Promise<FileEntry & { count: number }> {
     const bytes = encodeDeletions(deleted, docCount);
     const { file } = await this.createFile((g) => `del-${padGeneration(g)}.del`, bytes);
-    return { file, sha256: sha256Hex(bytes), bytes: bytes.length, count: deleted.length };
+    return { file, sha256: this.sha256(bytes), bytes: bytes.length, count: deleted.length };
   }
 
   /** Creates a new file under the next generation whose name is free; an existing file is never overwritten. */
@@ -413,7 +410,7 @@ export class IndexStore {
       const generation = Math.max(this.manifest.generation, this.generationFloor) + 1;
       const file = name(generation);
       this.generationFloor = generation;
-      if (await writeNewFile(join(this.dir, file), bytes)) return { generation, file };
+      if (await this.storage.writeNew(file, bytes)) return { generation, file };
     }
   }
 
@@ -434,50 +431,67 @@ export class IndexStore {
   private async swapManifest(next: Manifest): Promise<void> {
     next.updatedAt = new Date().toISOString();
     next.formatVersion = FORMAT_VERSION;
-    await writeFileAtomic(join(this.dir, MANIFEST_FILE), serializeManifest(next));
+    await this.storage.replace(MANIFEST_FILE, serializeManifest(next, hasher(this.storage)));
     this.manifest = next;
   }
 
   /** Removes files no manifest names any more; one left behind is removed by the next writer's open. */
   private async remove(files: string[]): Promise<void> {
-    for (const file of files) await unlink(join(this.dir, file)).catch(() => undefined);
-    await syncDirectory(this.dir);
+    await this.storage.remove(files).catch(() => undefined);
+  }
+
+  private sha256(bytes: Uint8Array): string {
+    return hasher(this.storage)(bytes);
   }
 
   /**
    * What a crashed writer left behind: the store's own files (by their naming) that the verified
-   * manifest does not name, and its own temporary files of processes that no longer run.
-   * Anything else in the directory is not ours to remove.
+   * manifest does not name, and what its interrupted manifest swaps left in the storage.
+   * Anything else in the storage is not ours to remove.
    */
   private async removeUnreferenced(): Promise<void> {
     const attachments = Object.values(this.manifest.attachments ?? {}).map((a) => a.file);
     const deletions = this.manifest.segments.flatMap((s) => (s.deletions ? [s.deletions.file] : []));
     const referenced = new Set([MANIFEST_FILE, ...this.manifest.segments.map((s) => s.file), ...deletions, this.manifest.graph?.file, ...attachments]);
-    const orphans: string[] = [];
-    for (const name of await readdir(this.dir)) {
-      const temp = TEMP_FILE.exec(name);
-      const ownTemp = temp !== null && (temp[1] === MANIFEST_FILE || fileGeneration(temp[1]!) !== undefined) && (Number(temp[2]) === process.pid || !processAlive(Number(temp[2])));
-      if ((fileGeneration(name) !== undefined && !referenced.has(name)) || ownTemp) orphans.push(name);
-    }
+    const orphans = (await this.storage.list()).filter((name) => fileGeneration(name) !== undefined && !referenced.has(name));
     if (orphans.length > 0) await this.remove(orphans);
+    await this.storage.removeLeftovers?.(isStoreFile).catch(() => undefined);
   }
 
   /** Files the manifest does not name may still hold a generation (e.g. an older build's manifest was rolled back); new names go above them. */
   private async raiseGenerationFloor(): Promise<void> {
-    for (const name of await readdir(this.dir)) this.generationFloor = Math.max(this.generationFloor, fileGeneration(name) ?? 0);
+    for (const name of await this.storage.list()) this.generationFloor = Math.max(this.generationFloor, fileGeneration(name) ?? 0);
   }
 }
 
-/** A file the manifest names, read and checked against its size and SHA-256. */
-async function readVerified(dir: string, entry: FileEntry): Promise<Uint8Array> {
-  const file = join(dir, entry.file);
-  const bytes = await readFile(file);
-  verify(bytes, entry, file);
+/** The storage's SHA-256 when it has a faster one, else the portable one. */
+function hasher(storage: Storage): (bytes: Uint8Array) => string {
+  return storage.sha256 ? (bytes) => storage.sha256!(bytes) : sha256Hex;
+}
+
+async function readManifest(storage: Storage): Promise<Uint8Array> {
+  const bytes = await storage.read(MANIFEST_FILE);
+  if (!bytes) throw new CorruptIndexError(`${storage.pathOf(MANIFEST_FILE)}: missing (the index was removed while being opened)`);
   return bytes;
 }
 
-function verify(bytes: Uint8Array, entry: { bytes: number; sha256: string }, file: string): void {
-  if (bytes.length !== entry.bytes || sha256Hex(bytes) !== entry.sha256) {
+/** A file the manifest names, read and checked against its size and SHA-256. */
+async function readVerified(storage: Storage, entry: FileEntry): Promise<Uint8Array> {
+  const file = storage.pathOf(entry.file);
+  const bytes = await storage.read(entry.file);
+  if (!bytes) throw new MissingFile(file);
+  verify(bytes, entry, file, hasher(storage));
+  return bytes;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function verify(bytes: Uint8Array, entry: { bytes: number; sha256: string }, file: string, sha256: (bytes: Uint8Array) => string): void {
+  if (bytes.length !== entry.bytes || sha256(bytes) !== entry.sha256) {
     throw new CorruptIndexError(`${file}: checksum mismatch (the file is damaged or was changed outside Tandem)`);
   }
 }

@@ -70,13 +70,13 @@ export interface Manifest {
  */
 const TRAILER = /\n {2}"sha256": "([0-9a-f]{64})"\n\}\n$/;
 
-/** The manifest's text: pretty JSON whose last member checksums the bytes before it. */
-export function serializeManifest(manifest: Manifest): string {
+/** The manifest's text: pretty JSON whose last member checksums the bytes before it (with `sha256`, any SHA-256 implementation). */
+export function serializeManifest(manifest: Manifest, sha256: (bytes: Uint8Array) => string = sha256Hex): string {
   // A manifest read back carries its old checksum; the new one is computed over the rest.
   const content: Manifest & { sha256?: string } = { ...manifest };
   delete content.sha256;
   const head = JSON.stringify(content, null, 2).slice(0, -2) + ",\n";
-  return `${head}  "sha256": "${sha256Hex(new TextEncoder().encode(head))}"\n}\n`;
+  return `${head}  "sha256": "${sha256(new TextEncoder().encode(head))}"\n}\n`;
 }
 
 /**
@@ -84,14 +84,14 @@ export function serializeManifest(manifest: Manifest): string {
  * match its checksum; any damage, or an edit by hand, is a CorruptIndexError naming it. A
  * version 1 manifest has no checksum: it is checked for sense only (`verified` false).
  */
-export function parseManifest(bytes: Uint8Array, path: string): { manifest: Manifest; verified: boolean } {
+export function parseManifest(bytes: Uint8Array, path: string, sha256: (bytes: Uint8Array) => string = sha256Hex): { manifest: Manifest; verified: boolean } {
   const corrupt = (problem: string): never => {
     throw new CorruptIndexError(`${path}: ${problem}`);
   };
   // latin1 maps each byte to one character, so string positions are byte positions.
-  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+  const latin1 = latin1String(bytes);
   const trailer = TRAILER.exec(latin1);
-  if (trailer && sha256Hex(bytes.subarray(0, trailer.index + 1)) !== trailer[1]) {
+  if (trailer && sha256(bytes.subarray(0, trailer.index + 1)) !== trailer[1]) {
     corrupt("checksum mismatch (the manifest is damaged or was edited by hand)");
   }
   const verified = trailer !== null;
@@ -118,6 +118,13 @@ export function parseManifest(bytes: Uint8Array, path: string): { manifest: Mani
   if (version < 1) throw new UnsupportedVersionError(`${path}: unknown index format version ${version}`);
   checkContent(m, corrupt);
   return { manifest: m as Manifest, verified };
+}
+
+/** Each byte as the character of that code (latin1), in chunks small enough for an argument list. */
+function latin1String(bytes: Uint8Array): string {
+  let text = "";
+  for (let at = 0; at < bytes.length; at += 8192) text += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  return text;
 }
 
 const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;

@@ -1,8 +1,7 @@
-import { closeSync, openSync, readSync } from "node:fs";
 import { CorruptIndexError } from "../errors.js";
 import type { FloatRows } from "../legs/dense/float-rows.js";
 import type { DenseRowsLayout } from "./segment-codec.js";
-import { storageFailure } from "./storage-failure.js";
+import type { StorageFile } from "./storage.js";
 
 /**
  * The dense rows of one segment file, read back one row at a time with positional reads, so a
@@ -11,19 +10,18 @@ import { storageFailure } from "./storage-failure.js";
  * @internal
  */
 export class SegmentFloatRows implements FloatRows {
-  private fd: number | null;
+  private file: StorageFile | null;
 
-  /** Takes ownership of `fd`, an open descriptor of `file`. */
+  /**
+   * Takes ownership of `file`, the segment opened for positional reads.
+   * @param path Names the file in messages.
+   */
   constructor(
-    private readonly file: string,
-    fd: number,
+    private readonly path: string,
+    file: StorageFile,
     private readonly layout: DenseRowsLayout,
   ) {
-    this.fd = fd;
-  }
-
-  static open(file: string, layout: DenseRowsLayout): SegmentFloatRows {
-    return new SegmentFloatRows(file, openSync(file, "r"), layout);
+    this.file = file;
   }
 
   read(row: number, out: Float32Array): void {
@@ -31,20 +29,14 @@ export class SegmentFloatRows implements FloatRows {
   }
 
   readRows(first: number, count: number, out: Float32Array): void {
-    if (this.fd === null) throw new Error(`${this.file}: read after close`);
+    if (this.file === null) throw new Error(`${this.path}: read after close`);
     const length = 4 * this.layout.dimension * count;
-    const bytes = new Uint8Array(out.buffer, out.byteOffset, length);
-    let got: number;
-    try {
-      got = readSync(this.fd, bytes, 0, length, this.layout.denseRowsAt + 4 * this.layout.dimension * first);
-    } catch (err) {
-      throw storageFailure(err, this.file, "read");
-    }
-    if (got !== length) throw new CorruptIndexError(`${this.file}: dense rows ${first}–${first + count - 1} are cut short (${got} of ${length} bytes)`);
+    const got = this.file.read(this.layout.denseRowsAt + 4 * this.layout.dimension * first, new Uint8Array(out.buffer, out.byteOffset, length));
+    if (got !== length) throw new CorruptIndexError(`${this.path}: dense rows ${first}–${first + count - 1} are cut short (${got} of ${length} bytes)`);
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.file?.close();
+    this.file = null;
   }
 }

@@ -5,6 +5,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { HnswIndex, type HnswParams } from "../../src/legs/dense/hnsw-index.js";
 import { QuantizedVectorStore } from "../../src/legs/dense/quantized-vector-store.js";
 import { RESCORE_OVERSAMPLING } from "../../src/engine/embedded-engine.js";
+import { NodeStorage } from "../../src/store/node-storage.js";
 import { SegmentFloatRows } from "../../src/store/segment-float-rows.js";
 import { TopKHeap } from "../../src/top-k-heap.js";
 import { fmt, latencySummary, table } from "./stats.js";
@@ -93,7 +94,7 @@ export async function int8Comparison(run: Int8Run): Promise<void> {
   }
 }
 
-function measureInt8(run: Int8Input): Int8Result {
+async function measureInt8(run: Int8Input): Promise<Int8Result> {
   const { data, dimension, n, perm, queries, k } = run;
   const truth = run.truth.map((t) => new Set(t));
   const dir = mkdtempSync(join(tmpdir(), "tandem-int8-bench-"));
@@ -102,7 +103,7 @@ function measureInt8(run: Int8Input): Int8Result {
     const ordered = new Float32Array(n * dimension);
     for (let i = 0; i < n; i++) ordered.set(data.subarray(perm[i]! * dimension, (perm[i]! + 1) * dimension), i * dimension);
     writeFileSync(file, new Uint8Array(ordered.buffer));
-    const rows = SegmentFloatRows.open(file, { denseRowsAt: 0, dimension });
+    const rows = new SegmentFloatRows(file, (await new NodeStorage(dir).openFile("vectors.f32"))!, { denseRowsAt: 0, dimension });
     const store = new QuantizedVectorStore(dimension, "cosine");
     const graph = new HnswIndex(store, run.params);
     const started = performance.now();
@@ -141,4 +142,4 @@ function measureInt8(run: Int8Input): Int8Result {
   }
 }
 
-if (!isMainThread && workerData?.int8Bench) parentPort!.postMessage(measureInt8(workerData.int8Bench as Int8Input));
+if (!isMainThread && workerData?.int8Bench) void measureInt8(workerData.int8Bench as Int8Input).then((result) => parentPort!.postMessage(result));

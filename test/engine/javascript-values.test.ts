@@ -163,6 +163,9 @@ describe("library calls with values only JavaScript has", () => {
   it("names the argument in the message (the reported cases)", async () => {
     await expect(index.delete("keep" as never)).rejects.toThrow(/^delete takes an array of ids, got "keep"$/);
     await expect(HybridIndex.open(await newDir(), null as never)).rejects.toThrow(/^open: options must be an object, got null$/);
+    await expect(HybridIndex.open({ location: "x", read: () => undefined } as never)).rejects.toThrow(
+      /^open: the index location must be a directory path \(a non-empty string\) or a Storage \(e\.g\. new MemoryStorage\(\)\), got \{"location":"x","read":/,
+    );
     await expect(HybridIndex.open(await newDir(), { textIndex: "flexsearch" as never })).rejects.toThrow(/^textIndex must be a function .* got "flexsearch"$/);
     await expect(index.get(7 as never)).rejects.toThrow(/^get: an id must be a non-empty string, got 7$/);
     await expect(index.upsert([{ id: 10n as never }])).rejects.toThrow(/^docs\[0\]: "id" must be a non-empty string, got 10n$/);

@@ -4,9 +4,9 @@ import { HybridIndex, type Document, type Filter, type Metric } from "../../src/
 import { expectSameTopK, referenceDense, referenceLeg, referenceMatches, referenceSparse } from "../helpers/brute-force.js";
 import { compareKeys, FlexSearchReference } from "../helpers/flexsearch-reference.js";
 import { FILTERS, generateCorpus, METRICS } from "../helpers/generate.js";
-import { useTempDirs } from "../helpers/temp-dirs.js";
+import { useStorages } from "../helpers/storages.js";
 
-const tempDir = useTempDirs("tandem-legs-");
+const storages = useStorages("tandem-legs-");
 
 const K = 10;
 
@@ -48,9 +48,9 @@ async function checkTextLeg(index: HybridIndex, live: Map<string, Document>, que
   }
 }
 
-describe.each(METRICS)("embedded legs vs brute force (%s)", (metric) => {
+describe.each(storages.flatMap((storage) => METRICS.map((metric) => ({ metric, storage }))))("embedded legs vs brute force ($metric, $storage.name storage)", ({ metric, storage }) => {
   it("match brute force alone and filtered, after upserts, deletes and reopening", async () => {
-    const dir = await tempDir();
+    const dir = await storage.fresh();
     const { docs, queries } = generateCorpus(metric.length * 7919, 600, 16);
     const live = new Map(docs.map((d) => [d.id, d]));
     let index = await HybridIndex.open(dir, { metric, textIndex: flexSearchTextIndex() });
@@ -89,9 +89,9 @@ describe.each(METRICS)("embedded legs vs brute force (%s)", (metric) => {
   });
 });
 
-describe("compaction", () => {
+describe.each(storages)("compaction ($name storage)", (storage) => {
   it("keeps every leg exact after enough deletes and replacements to compact", async () => {
-    const dir = await tempDir();
+    const dir = await storage.fresh();
     const { docs, queries } = generateCorpus(424242, 300, 8);
     const live = new Map(docs.map((d) => [d.id, d]));
     const index = await HybridIndex.open(dir, { metric: "cosine", textIndex: flexSearchTextIndex() });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
-import { HybridIndex, type Document, type FusionOptions, type SearchQuery } from "../../src/index.js";
+import { HybridIndex, type Document, type FusionOptions, type SearchQuery, type Storage } from "../../src/index.js";
 import { seededRandom } from "../helpers/random.js";
-import { useTempDirs } from "../helpers/temp-dirs.js";
+import { useStorages } from "../helpers/storages.js";
 import { FUSION_METHODS } from "../helpers/fusion.js";
 
-const tempDir = useTempDirs("tandem-history-");
+const storages = useStorages("tandem-history-");
 const WORDS = ["bone", "vitamin", "calcium", "fracture"];
 
 /**
@@ -65,19 +65,19 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
   return out;
 }
 
-describe("results depend on content, not on write history (fault: equal text matches ranked by insertion order)", () => {
+describe.each(storages)("results depend on content, not on write history (fault: equal text matches ranked by insertion order; $name storage)", (storage) => {
   it("1 commit, 8 shuffled commits with metadata-only re-upserts, compaction and reopening answer identically", async () => {
     const final = tiedDocuments().map((d, i) => (i % 3 === 0 ? { ...d, fields: { rev: 2 } } : d));
-    const open = async (dir: string) => HybridIndex.open(dir, { metric: "cosine", textIndex: flexSearchTextIndex() });
+    const open = async (dir: string | Storage) => HybridIndex.open(dir, { metric: "cosine", textIndex: flexSearchTextIndex() });
 
-    const oneDir = await tempDir();
+    const oneDir = await storage.fresh();
     const one = await open(oneDir);
     await one.upsert(final);
     const expected = await answers(one);
     await one.close();
 
     for (const seed of [1, 2, 3]) {
-      const dir = await tempDir();
+      const dir = await storage.fresh();
       let index = await open(dir);
       // First version of every document in 8 commits of a shuffled order...
       const order = shuffled(final, seed).map((d) => ({ ...d, fields: { rev: 1 } }));
@@ -106,9 +106,9 @@ describe("results depend on content, not on write history (fault: equal text mat
     const small = 3 * 2 ** -55;
     const doc = { id: "x", sparse: { one: 1, mid: 2 ** -24, s1: small, s2: small } };
     const query = { sparse: { one: 1, mid: 1, s1: 1, s2: 1 }, legs: ["sparse" as const] };
-    const first = await HybridIndex.open(await tempDir());
+    const first = await HybridIndex.open(await storage.fresh());
     await first.upsert([doc]);
-    const second = await HybridIndex.open(await tempDir());
+    const second = await HybridIndex.open(await storage.fresh());
     await second.upsert([{ id: "w", sparse: { s1: 1, s2: 1 } }]);
     await second.upsert([{ id: "v", sparse: { mid: 1 } }]);
     await second.upsert([doc]);

@@ -3,9 +3,9 @@ import { HybridIndex, type Document, type Filter, type SearchQuery } from "../..
 import { expectSameTopK, referenceDense, referenceLeg, referenceSparse } from "../helpers/brute-force.js";
 import { FILTERS, generateCorpus } from "../helpers/generate.js";
 import { seededRandom } from "../helpers/random.js";
-import { useTempDirs } from "../helpers/temp-dirs.js";
+import { useStorages } from "../helpers/storages.js";
 
-const tempDir = useTempDirs("tandem-merges-");
+const storages = useStorages("tandem-merges-");
 const DIMENSION = 8;
 
 /** Every leg's top 20 for a few queries and filters, and some documents read back: what merges must not change. */
@@ -27,11 +27,11 @@ function checkAgainstBruteForce(live: Map<string, Document>, hits: { sparse: { i
   expectSameTopK(hits.dense, referenceLeg(live, (d) => referenceDense("cosine", q.dense as number[], d.dense), filter), 20);
 }
 
-describe("segments merge without changing any answer", () => {
+describe.each(storages)("segments merge without changing any answer ($name storage)", (storage) => {
   it("60 commits of upserts, replacements and deletions: segments merge, and every leg answers as brute force over the live documents, before and after reopening", async () => {
     const { docs, queries } = generateCorpus(5, 500, DIMENSION);
     const rand = seededRandom(99);
-    const dir = await tempDir();
+    const dir = await storage.fresh();
     const index = await HybridIndex.open(dir, { metric: "cosine" });
     const live = new Map<string, Document>();
     let maxSegments = 0;
@@ -76,7 +76,7 @@ describe("segments merge without changing any answer", () => {
     await index.close();
 
     // The same live documents written in one commit, and the merged index reopened, answer the same.
-    const oneDir = await tempDir();
+    const oneDir = await storage.fresh();
     const one = await HybridIndex.open(oneDir, { metric: "cosine" });
     await one.upsert([...live.values()]);
     expect(await answers(one, qs, ids)).toEqual(before);

@@ -1,13 +1,11 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HybridIndex, type DenseQuantization, type Document, type Metric } from "../../../src/index.js";
 import { referenceDense } from "../../helpers/brute-force.js";
 import { embeddingLike } from "../../helpers/embeddings.js";
 import { seededRandom } from "../../helpers/random.js";
-import { useTempDirs } from "../../helpers/temp-dirs.js";
+import { useStorages } from "../../helpers/storages.js";
 
-const tempDir = useTempDirs("tandem-graph-compaction-");
+const storages = useStorages("tandem-graph-compaction-");
 const N = 6000;
 const DIMENSION = 24;
 const HNSW = { M: 8, efConstruction: 64 };
@@ -24,15 +22,21 @@ async function recall(index: HybridIndex, live: Map<string, number[]>, queries: 
   return found / (10 * queries.length);
 }
 
-describe.each([
-  ["cosine", "none"],
-  ["l2", "int8"],
-] as [Metric, DenseQuantization][])("compaction carries the HNSW graph over (%s, quantization %s)", (metric, quantization) => {
+describe.each(
+  storages.flatMap((storage) =>
+    (
+      [
+        ["cosine", "none"],
+        ["l2", "int8"],
+      ] as [Metric, DenseQuantization][]
+    ).map(([metric, quantization]) => ({ metric, quantization, storage })),
+  ),
+)("compaction carries the HNSW graph over ($metric, quantization $quantization, $storage.name storage)", ({ metric, quantization, storage }) => {
   it("after deleting 35%, the compacted graph (repaired, not rebuilt) keeps a fresh build's recall, and is saved in the compaction's commit", async () => {
     const vectors = embeddingLike(21, N + 50, DIMENSION);
     const queries = vectors.slice(N);
     const docs: Document[] = vectors.slice(0, N).map((v, i) => ({ id: `v${i}`, dense: v }));
-    const dir = await tempDir();
+    const dir = await storage.fresh();
     const index = await HybridIndex.open(dir, { metric, quantization, hnsw: HNSW });
     for (let i = 0; i < N; i += 1000) await index.upsert(docs.slice(i, i + 1000));
     const rand = seededRandom(4);
@@ -43,11 +47,11 @@ describe.each([
     const goneSet = new Set(gone);
     const live = new Map(docs.filter((d) => !goneSet.has(d.id)).map((d) => [d.id, d.dense as number[]]));
     expect(stats.documents).toBe(live.size);
-    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { graph?: { nodes: number } };
+    const manifest = JSON.parse(new TextDecoder().decode(await storage.readFile(dir, "manifest.json"))) as { graph?: { nodes: number } };
     expect(manifest.graph?.nodes, "the carried-over graph is committed with the compaction").toBe(live.size);
 
     const compacted = await recall(index, live, queries, metric);
-    const freshDir = await tempDir();
+    const freshDir = await storage.fresh();
     const fresh = await HybridIndex.open(freshDir, { metric, quantization, hnsw: HNSW });
     await fresh.upsert([...live].map(([id, dense]) => ({ id, dense })));
     const rebuilt = await recall(fresh, live, queries, metric);

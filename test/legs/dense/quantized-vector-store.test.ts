@@ -8,6 +8,7 @@ import { HnswIndex } from "../../../src/legs/dense/hnsw-index.js";
 import { QuantizedVectorStore } from "../../../src/legs/dense/quantized-vector-store.js";
 import { ScalarQuantizer } from "../../../src/legs/dense/scalar-quantizer.js";
 import { VectorStore } from "../../../src/legs/dense/vector-store.js";
+import { NodeStorage } from "../../../src/store/node-storage.js";
 import { SegmentFloatRows } from "../../../src/store/segment-float-rows.js";
 import type { Metric } from "../../../src/types.js";
 import { embeddingLike } from "../../helpers/embeddings.js";
@@ -213,20 +214,22 @@ describe.each(["cosine", "dot", "l2"] as Metric[])("int8 ranges over copies of o
 });
 
 describe("exact scans over float rows read back from files", () => {
-  it("read runs of rows in blocks and give what one read per vector gives, under any filter", () => {
+  it("read runs of rows in blocks and give what one read per vector gives, under any filter", async () => {
     const dim = 24;
     const n = 3000;
     const data = embeddingLike(41, n + 3, dim).map((v) => Float32Array.from(v));
     const dir = mkdtempSync(join(tmpdir(), "tandem-rows-"));
     try {
       // Two files, as two segments, with a header before the rows.
-      const sources = [0, 1].map((part) => {
-        const rows = data.slice(part * 1500, (part + 1) * 1500);
-        const bytes = new Uint8Array(64 + rows.length * dim * 4);
-        rows.forEach((r, i) => bytes.set(new Uint8Array(r.buffer), 64 + i * dim * 4));
-        writeFileSync(join(dir, `part${part}`), bytes);
-        return SegmentFloatRows.open(join(dir, `part${part}`), { denseRowsAt: 64, dimension: dim });
-      });
+      const sources = await Promise.all(
+        [0, 1].map(async (part) => {
+          const rows = data.slice(part * 1500, (part + 1) * 1500);
+          const bytes = new Uint8Array(64 + rows.length * dim * 4);
+          rows.forEach((r, i) => bytes.set(new Uint8Array(r.buffer), 64 + i * dim * 4));
+          writeFileSync(join(dir, `part${part}`), bytes);
+          return new SegmentFloatRows(join(dir, `part${part}`), (await new NodeStorage(dir).openFile(`part${part}`))!, { denseRowsAt: 64, dimension: dim });
+        }),
+      );
       const store = new QuantizedVectorStore(dim, "cosine");
       for (let i = 0; i < n; i++) store.add(i, data[i], { rows: sources[i < 1500 ? 0 : 1]!, row: i % 1500 });
       const rand = seededRandom(5);
