@@ -25,6 +25,8 @@ export interface StorageBenchOptions {
   /** Folder in which a fresh working folder for the indexes is made (removed afterwards unless `keep`). */
   dir?: string;
   keep?: boolean;
+  /** Skips the smallest size's ingest with dense vectors and text and its `tandem index` run. */
+  sparseOnly?: boolean;
 }
 
 interface SizeFigures {
@@ -51,7 +53,7 @@ export async function storageBench(options: StorageBenchOptions): Promise<void> 
   try {
     for (const [i, n] of options.sizes.entries()) {
       figures.push(await measureSize(root, n, options));
-      if (i === 0) {
+      if (i === 0 && !options.sparseOnly) {
         await denseAndTextIngest(root, n, options.seed);
         await cliIngest(root, n, options.seed);
       }
