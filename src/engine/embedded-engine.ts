@@ -4,6 +4,7 @@ import { compareIds } from "../fusion/fuse.js";
 import { DenseLeg, type DensePlanner } from "../legs/dense/dense-leg.js";
 import type { FloatRows } from "../legs/dense/float-rows.js";
 import { DEFAULT_HNSW, type HnswIndex, type HnswParams } from "../legs/dense/hnsw-index.js";
+import { SlotRanges } from "../legs/slot-ranges.js";
 import { SparseLeg } from "../legs/sparse/sparse-leg.js";
 import { TextLeg } from "../legs/text/text-leg.js";
 import type { TextIndexFactory } from "../legs/text/text-index.js";
@@ -46,7 +47,7 @@ export interface PlannedCompaction {
  * @internal
  */
 export class EmbeddedEngine implements LegBackend {
-  private segments: Segment[] = [];
+  private readonly ranges = new SlotRanges<Segment>();
   private slotCount = 0;
   private alive = new Uint8Array(16);
   private liveCount = 0;
@@ -325,16 +326,16 @@ export class EmbeddedEngine implements LegBackend {
     }
   }
 
+  private get segments(): Segment[] {
+    return this.ranges.items;
+  }
+
+  private set segments(segments: Segment[]) {
+    this.ranges.items = segments;
+  }
+
   private segmentOf(slot: number): Segment {
-    const segments = this.segments;
-    let lo = 0;
-    let hi = segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (segments[mid]!.base <= slot) lo = mid;
-      else hi = mid - 1;
-    }
-    return segments[lo]!;
+    return this.ranges.at(slot);
   }
 
   private idAt(slot: number): string {
