@@ -14,7 +14,7 @@ export { MAX_VECTOR_NORM, MAX_VECTOR_VALUE, MIN_COSINE_SQUARED_NORM, MIN_SPARSE_
 export { evaluateRun, type EvaluationSummary, type Run } from "./eval/evaluate-run.js";
 export { keptSetMetrics, type KeptSetSummary } from "./eval/kept-set.js";
 export { parseQrels, type Qrels } from "./eval/qrels.js";
-export { CalibrationModel, CALIBRATION_ATTACHMENT, CALIBRATION_FORMAT, CALIBRATION_VERSION, type CalibrationModelJson } from "./relevance/calibration-model.js";
+export { CalibrationModel, CALIBRATION_ATTACHMENT, CALIBRATION_FORMAT, CALIBRATION_VERSION } from "./relevance/calibration-model.js";
 export { CALIBRATION_FEATURES, type CalibrationFeature } from "./relevance/calibration-features.js";
 export { calibrationError, type CalibrationBin, type CalibrationError } from "./relevance/calibration-error.js";
 export { parseSearchConfig, queryOptions, CONFIG_FORMAT, type ConfiguredQueryOptions, type SearchConfig } from "./eval/search-config.js";

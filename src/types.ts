@@ -1,6 +1,5 @@
 /** Shared types of the public API. Everything here is plain data. */
 
-import type { CalibrationModel, CalibrationModelJson } from "./relevance/calibration-model.js";
 
 /** How the dense leg compares vectors. Higher similarity is always better. */
 export type Metric = "cosine" | "dot" | "l2";
@@ -192,7 +191,7 @@ export interface SearchQuery {
    * `relevance.minProbability` can filter on it. Default: the model stored in the index (the
    * `calibration` attachment), if any; `false` turns that off.
    */
-  calibration?: CalibrationModel | CalibrationModelJson | false;
+  calibration?: CalibrationModelLike | CalibrationModelJson | false;
   /**
    * Attach an explanation to every hit and list the hits relevance filtering dropped. With
    * `{ ids }`, also explain those documents, retrieved or not ("why not this document?"), in
@@ -478,4 +477,31 @@ export interface DenseEncoder {
   encodeDocuments(texts: readonly string[]): Promise<Float32Array[]>;
   /** One dense vector per text, in order, for querying (some models add a query prefix). */
   encodeQueries(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/** A calibration model as stored in its JSON file. */
+export interface CalibrationModelJson {
+  /** Always `"tandem-calibration"`. */
+  format: "tandem-calibration";
+  /** File version, 1. */
+  version: number;
+  /** Feature names, each one of the calibration features (README, "Calibrated relevance"). */
+  features: string[];
+  /** Per feature: the mean subtracted before weighting. */
+  mean: number[];
+  /** Per feature: the scale divided by before weighting (> 0). */
+  scale: number[];
+  /** Per feature: its logistic-regression weight on the standardized value. */
+  weights: number[];
+  /** The logistic regression's intercept. */
+  intercept: number;
+  /** The probability threshold chosen on the training queries (a suggestion for `minProbability`). */
+  threshold?: number;
+  /** How the model was fitted (queries, hits, legs, fusion, figures); informative only. */
+  training?: Record<string, unknown>;
+}
+
+/** A fitted calibration model (a `CalibrationModel`): what it serializes to. */
+export interface CalibrationModelLike {
+  toJSON(): CalibrationModelJson;
 }

@@ -1,3 +1,4 @@
+import type { CalibrationModelJson } from "../types.js";
 import { describeValue } from "../describe-value.js";
 import { InvalidModelError } from "../errors.js";
 import { isPlainObject } from "../is-plain-object.js";
@@ -11,27 +12,7 @@ export const CALIBRATION_VERSION = 1;
 /** Name of the index attachment holding the index's default model. */
 export const CALIBRATION_ATTACHMENT = "calibration";
 
-/** A calibration model as stored in its JSON file. */
-export interface CalibrationModelJson {
-  /** Always `"tandem-calibration"`. */
-  format: typeof CALIBRATION_FORMAT;
-  /** File version, 1. */
-  version: number;
-  /** Feature names, each one of the calibration features (README, "Calibrated relevance"). */
-  features: string[];
-  /** Per feature: the mean subtracted before weighting. */
-  mean: number[];
-  /** Per feature: the scale divided by before weighting (> 0). */
-  scale: number[];
-  /** Per feature: its logistic-regression weight on the standardized value. */
-  weights: number[];
-  /** The logistic regression's intercept. */
-  intercept: number;
-  /** The probability threshold chosen on the training queries (a suggestion for `minProbability`). */
-  threshold?: number;
-  /** How the model was fitted (queries, hits, legs, fusion, figures); informative only. */
-  training?: Record<string, unknown>;
-}
+export type { CalibrationModelJson } from "../types.js";
 
 /**
  * Maps each fused hit to P(relevant) by logistic regression on calibration features: the hit's
