@@ -3,7 +3,9 @@ import { FieldColumns } from "../filter/field-columns.js";
 import type { SegmentData } from "../store/segment-codec.js";
 import type { FieldValue } from "../types.js";
 
-const decoder = new TextDecoder();
+// ignoreBOM: a stored string that starts with U+FEFF (an id, a text) must come back with it; the
+// default decoder drops it, so the id would no longer be found, deleted or told apart from another.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * One open segment as the engine sees it: its data, where its documents sit in the slot space

@@ -32,7 +32,9 @@ export const STORED_SECTIONS: SectionList<keyof StoredPart> = [
 ];
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a stored string that starts with U+FEFF (an id, a text) must come back with it; the
+// default decoder drops it, so the id would no longer be found, deleted or told apart from another.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** UTF-8 runs of `strings`, concatenated, with the offset of each. */
 function utf8Runs(strings: readonly string[]): { bytes: Uint8Array; starts: Uint32Array } {
