@@ -503,5 +503,6 @@ export interface CalibrationModelJson {
 
 /** A fitted calibration model (a `CalibrationModel`): what it serializes to. */
 export interface CalibrationModelLike {
+  /** The model's JSON, as its file holds it. */
   toJSON(): CalibrationModelJson;
 }
