@@ -260,7 +260,7 @@ export class IndexStore {
     try {
       const data = decodeSegment(bytes, file);
       if (data.docCount !== entry.docs) throw new CorruptIndexError(`${file}: holds ${data.docCount} documents, the manifest says ${entry.docs}`);
-      const deleted = entry.deletions ? decodeDeletions(await readVerified(storage, entry.deletions), data.docCount, storage.pathOf(entry.deletions.file)) : new Uint32Array(0);
+      const deleted = entry.deletions ? decodeDeletions(await readVerified(storage, entry.deletions), entry.file, data.docCount, storage.pathOf(entry.deletions.file)) : new Uint32Array(0);
       if (deleted.length !== (entry.deletions?.count ?? 0)) throw new CorruptIndexError(`${storage.pathOf(entry.deletions!.file)}: holds ${deleted.length} deletions, the manifest says ${entry.deletions!.count}`);
       const rows = handle !== undefined && data.dense.denseRows.length > 0 ? new SegmentFloatRows(file, handle, data) : undefined;
       if (handle !== undefined && !rows) handle.close();
@@ -295,7 +295,7 @@ export class IndexStore {
           segments.push(entry);
           continue;
         }
-        const deletions = await this.writeDeletions(update.deleted, entry.docs);
+        const deletions = await this.writeDeletions(update.deleted, entry.file, entry.docs);
         written.push(deletions.file);
         if (entry.deletions) replaced.push(entry.deletions.file);
         segments.push({ ...entry, deletions });
@@ -329,7 +329,7 @@ export class IndexStore {
       rows = segment.rows;
       let entry: SegmentEntry = segment.entry;
       if (deleted.length > 0) {
-        const deletions = await this.writeDeletions(deleted, merged.docCount);
+        const deletions = await this.writeDeletions(deleted, entry.file, merged.docCount);
         written.push(deletions.file);
         entry = { ...entry, deletions };
       }
@@ -398,8 +398,8 @@ export class IndexStore {
     return new SegmentFloatRows(this.storage.pathOf(file), handle, layout);
   }
 
-  private async writeDeletions(deleted: Uint32Array, docCount: number): Promise<FileEntry & { count: number }> {
-    const bytes = encodeDeletions(deleted, docCount);
+  private async writeDeletions(deleted: Uint32Array, segment: string, docCount: number): Promise<FileEntry & { count: number }> {
+    const bytes = encodeDeletions(deleted, segment, docCount);
     const { file } = await this.createFile((g) => `del-${padGeneration(g)}.del`, bytes);
     return { file, sha256: this.sha256(bytes), bytes: bytes.length, count: deleted.length };
   }
