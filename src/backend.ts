@@ -30,3 +30,4 @@ export { scoreSparseVectors } from "./legs/sparse/score-vectors.js";
 export { scoreDenseVectors } from "./legs/dense/score-vectors.js";
 export { StoredCalibration } from "./relevance/stored-calibration.js";
 export { CALIBRATION_ATTACHMENT } from "./relevance/calibration-model.js";
+export { DEFAULT_EF_SEARCH } from "./legs/dense/dense-leg.js";

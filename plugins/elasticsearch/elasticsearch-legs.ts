@@ -1,7 +1,6 @@
 import type { Client } from "@elastic/elasticsearch";
 import { BackendError, type LegName, type SparseTokenContribution, type CompletionPath } from "../../src/index.js";
-import { getOwn, isPlainObject, type CompletionRequest, type LegBackend, type ResolvedQuery, type RetrievedLeg, wantsCompletion } from "../../src/backend.js";
-import { compareIds } from "../../src/backend.js";
+import { compareIds, DEFAULT_EF_SEARCH, getOwn, isPlainObject, type CompletionRequest, type LegBackend, type ResolvedQuery, type RetrievedLeg, wantsCompletion } from "../../src/backend.js";
 import { CarriedVectors } from "./carried-vectors.js";
 import { describeError } from "./describe-error.js";
 import type { IndexLayout } from "./index-layout.js";
@@ -18,7 +17,6 @@ const TIE_MARGIN = 16;
 const MAX_NUM_CANDIDATES = 10_000;
 /** Elasticsearch's default `index.max_result_window`: from + size of one search. */
 const MAX_RESULT_WINDOW = 10_000;
-const DEFAULT_EF_SEARCH = 100;
 
 type SearchBody = Record<string, unknown>;
 interface EsHit {

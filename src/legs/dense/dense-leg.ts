@@ -42,7 +42,6 @@ type GraphSnapshot = ReturnType<HnswIndex["snapshot"]>;
 export class DenseLeg {
   private store: DenseVectors | null = null;
   private graph: HnswIndex | null = null;
-  private slots = 0;
   /** While loading, vectors are stored but graph insertion waits for a saved graph to be restored. */
   private graphDeferred = false;
   /** Rows of segments merged away that the store still reads (until compaction or close). */
@@ -77,7 +76,6 @@ export class DenseLeg {
         if (!this.graphDeferred) graph.insert(base + doc);
       }
     }
-    this.slots = base + docCount;
   }
 
   /** The rows of a segment merged away: still read by the store until a compaction or close. */
@@ -170,7 +168,6 @@ export class DenseLeg {
     const old = this.store;
     this.store = null;
     this.graph = null;
-    this.slots = 0;
     if (old) {
       const store = this.newStore(old.dimension);
       for (let slot = 0; slot < remap.length; slot++) {
@@ -183,7 +180,6 @@ export class DenseLeg {
       this.graph = new HnswIndex(store, this.hnsw);
       if (graph) this.graph.restore(graph);
       this.graph.catchUp();
-      this.slots = store.size;
       old.close();
     }
     this.closeRetired();

@@ -69,9 +69,4 @@ export class SparseLeg {
     const { base, segment } = this.ranges.at(slot);
     return segment.vector(slot - base);
   }
-
-  hasTerms(slot: number): boolean {
-    const { base, segment } = this.ranges.at(slot);
-    return segment.hasTerms(slot - base);
-  }
 }

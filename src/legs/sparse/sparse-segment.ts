@@ -54,10 +54,6 @@ export class SparseSegment {
     return { termIds: Uint32Array.from(entries, (e) => e[0]), weights: Float32Array.from(entries, (e) => e[1]) };
   }
 
-  hasTerms(doc: number): boolean {
-    return this.termCounts[doc]! > 0;
-  }
-
   /** Where `doc` sits in the postings of `term`, or −1. */
   private posting(term: number, doc: number): number {
     let lo = this.postingStarts[term]!;
