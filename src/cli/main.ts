@@ -8,6 +8,7 @@ import { indexCommand } from "./commands/index-command.js";
 import { infoCommand } from "./commands/info-command.js";
 import { searchCommand } from "./commands/search-command.js";
 import { tuneCommand } from "./commands/tune-command.js";
+import { Interrupted, INTERRUPTED_EXIT_CODE } from "./interruption.js";
 import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/node-storage.js";
@@ -22,7 +23,7 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
 
 Every command takes --backend embedded|elasticsearch (default embedded) and --index <dir>.
-Exit codes: 0 success, 2 bad input or usage, 1 anything else.`;
+Exit codes: 0 success, 2 bad input or usage, 1 anything else (130 when SIGINT or SIGTERM stopped it).`;
 
 /**
  * Runs the CLI; returns the exit code. Output goes through `out`/`err` so tests can capture it;
@@ -53,6 +54,10 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
   } catch (e) {
     // Whoever read stdout has gone (e.g. `tandem search … | head`): nothing more to say.
     if (e instanceof OutputClosed) return 0;
+    if (e instanceof Interrupted) {
+      err(`tandem: ${e.message}`);
+      return INTERRUPTED_EXIT_CODE;
+    }
     if (e instanceof BackendError || e instanceof IngestError || e instanceof StorageError) {
       err(`tandem: ${e.message}`);
       return 1;

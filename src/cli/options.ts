@@ -6,6 +6,7 @@ import { CalibrationModel } from "../relevance/calibration-model.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
 import { UsageError } from "./usage-error.js";
+import { withoutBom } from "./read-input.js";
 
 type OptionSpec = { type: "string" | "boolean"; short?: string };
 
@@ -198,7 +199,7 @@ function calibrationOption(values: ParsedValues): CalibrationModel | false | und
 /** A file an option names, as text; a missing or unreadable file is an input error naming both. */
 export function readOptionFile(file: string, option: string): string {
   try {
-    return readFileSync(file, "utf8");
+    return withoutBom(readFileSync(file, "utf8"));
   } catch (err) {
     throw new InvalidInputError(`${option} ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

@@ -29,9 +29,10 @@ export async function* streamJsonl(path: string, bytesRead?: (bytes: number) => 
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
-    for await (const line of lines) {
+    for await (let line of lines) {
       n++;
       bytesRead?.(input.bytesRead);
+      if (n === 1) line = withoutBom(line);
       if (line.trim() === "") continue;
       const where = `${path}:${n}`;
       let value: unknown;
@@ -57,10 +58,18 @@ export async function fileSize(path: string): Promise<number> {
   return (await stat(path).catch(() => null))?.size ?? 0;
 }
 
-/** Reads a text file, turning a missing or unreadable file into an input error. */
+/** Reads a text file, turning a missing or unreadable file into an input error; a leading byte-order mark is dropped. */
 export async function readText(path: string): Promise<string> {
   await assertReadableFile(path);
-  return readFile(path, "utf8");
+  return withoutBom(await readFile(path, "utf8"));
+}
+
+/**
+ * Text without a leading U+FEFF: editors on Windows (Notepad, Excel's "UTF-8" export) start
+ * UTF-8 files with a byte-order mark, which is not part of the first line's JSON or TSV.
+ */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 async function assertReadableFile(path: string): Promise<void> {

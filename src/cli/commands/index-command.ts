@@ -5,6 +5,7 @@ import { DocumentEncoding, encodeOptions } from "../text-encoders.js";
 import { openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, numberOption, type ParsedValues } from "../options.js";
 import { startProgress, type ProgressOptions } from "../progress.js";
+import { Interrupted, Interruption } from "../interruption.js";
 import { fromBeirRecord, resolveBeirPath, streamJsonl } from "../read-input.js";
 import { UsageError } from "../usage-error.js";
 import type { Command } from "./command.js";
@@ -22,7 +23,8 @@ The whole file is checked first, as a stream: a bad line rejects the whole file 
 stored. Then the documents are upserted in batches, one atomic commit each, reading the file
 again (memory stays bounded whatever its size). A failure while storing (a full disk, a vector
 from an encoder the index refuses) leaves the earlier batches stored, and the message says how
-many documents they hold.
+many documents they hold. Ctrl-C (SIGINT) or SIGTERM stops after the commit in progress and says
+what is stored (exit 130); a second one stops at once.
   --metric cosine|dot|l2   dense metric of a new index (default cosine)
   --batch-size N           documents per commit (default ${DEFAULT_BATCH_SIZE.toLocaleString("en")})
   --encode-sparse bm25     give documents without "sparse" BM25 weights from their text (fitted on
@@ -71,7 +73,7 @@ many documents they hold.
       const config = await index.stats();
       if (check.dense && (config.dimension !== null || config.metric !== assumed)) check = await checkDocumentsFile(path, config.dimension, config.metric, progress);
       await encoding?.ready(index);
-      const upserted = await upsertInBatches(index, path, batchSize, check.documents, encoding, progress);
+      const upserted = await upsertInBatches(index, path, batchSize, check.documents, encoding, progress, warn);
       const stats = await index.stats();
       return { upserted, documents: stats.documents, dimension: stats.dimension, metric: stats.metric, took_ms: elapsed(started) };
     } finally {
@@ -84,7 +86,15 @@ many documents they hold.
  * Streams the (checked) file into the index, `batchSize` documents per upsert. A failure after
  * some batches names how many documents they stored.
  */
-async function upsertInBatches(index: SearchIndex, path: string, batchSize: number, total: number, encoding: DocumentEncoding | undefined, options: ProgressOptions): Promise<number> {
+async function upsertInBatches(
+  index: SearchIndex,
+  path: string,
+  batchSize: number,
+  total: number,
+  encoding: DocumentEncoding | undefined,
+  options: ProgressOptions,
+  warn: (line: string) => void,
+): Promise<number> {
   const progress = startProgress(encoding ? `indexing, encoding ${encoding.legs}` : "indexing", total, "documents", options);
   let docs: Record<string, unknown>[] = [];
   let wheres: string[] = [];
@@ -92,6 +102,10 @@ async function upsertInBatches(index: SearchIndex, path: string, batchSize: numb
   let committed = 0;
   let lastCommitted = "";
   let batches = 0;
+  const interruption = new Interruption((signal) => {
+    progress.stop();
+    warn(`tandem: interrupted again (${signal}): stopping now. ${storedSoFar(committed, lastCommitted, batches)}, and the commit in progress, if it completed`);
+  });
   const flush = async () => {
     try {
       if (encoding) await encoding.encode(docs, (count) => progress.advance(count));
@@ -112,15 +126,20 @@ async function upsertInBatches(index: SearchIndex, path: string, batchSize: numb
     for await (const record of streamJsonl(path)) {
       docs.push(fromBeirRecord(record.value));
       wheres.push(record.where);
-      if (docs.length >= batchSize) await flush();
+      if (docs.length >= batchSize) {
+        await flush();
+        interruption.check();
+      }
     }
     // An empty file still opens (and so creates) the index, as an upsert of nothing.
     if (docs.length > 0 || batches === 0) await flush();
   } catch (err) {
     // E.g. the file changed between the check and this pass.
     if (committed > 0) addCommitted(err, committed, lastCommitted, batches);
+    else if (err instanceof Interrupted) err.message += " before the first commit: nothing was stored";
     throw err;
   } finally {
+    interruption.dispose();
     progress.stop();
   }
   return upserted;
@@ -131,8 +150,12 @@ const NOTED = Symbol("committed noted");
 /** Says in the error's message what earlier batches stored: the documents stay, so a rerun of the file upserts them again. */
 function addCommitted(err: unknown, committed: number, lastWhere: string, batches: number): void {
   if (!(err instanceof Error) || (err as { [NOTED]?: boolean })[NOTED]) return;
-  err.message += ` (${committed.toLocaleString("en")} documents, through ${lastWhere}, were stored by ${batches} earlier ${batches === 1 ? "commit" : "commits"} and remain; running the same file again upserts them again)`;
+  err.message += ` (${storedSoFar(committed, lastWhere, batches)} and remain; running the same file again upserts them again)`;
   (err as { [NOTED]?: boolean })[NOTED] = true;
+}
+
+function storedSoFar(committed: number, lastWhere: string, batches: number): string {
+  return `${committed.toLocaleString("en")} documents, through ${lastWhere}, were stored by ${batches} earlier ${batches === 1 ? "commit" : "commits"}`;
 }
 
 export function elapsed(started: number): number {
