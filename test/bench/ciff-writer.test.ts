@@ -33,16 +33,27 @@ async function forwardOf(dir: string, docs: { token: number; weight: number }[][
 }
 
 describe("the CIFF writer", () => {
-  it("round-trips: every document's postings come back under their terms, docids ascending, impacts quantized", async () => {
+  it("round-trips: every document's postings come back under their terms, docids ascending in the given order, impacts quantized", async () => {
     const vocabulary = 12;
     await fc.assert(
-      fc.asyncProperty(documents(vocabulary), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), async (docs, runs, budget) => {
+      fc.asyncProperty(documents(vocabulary), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.option(fc.integer()), async (docs, runs, budget, shuffle) => {
         const dir = await tempDir();
         const forward = await forwardOf(dir, docs, vocabulary, runs);
         const maxWeight = Math.max(1e-3, ...docs.flat().map((p) => Math.fround(p.weight)));
         const impact = linearImpact(maxWeight);
+        // Without an order docids are positions; with one (a seeded shuffle), docid d is the document at order[d].
+        const order = Uint32Array.from({ length: docs.length }, (_, i) => i);
+        if (shuffle !== null) {
+          let s = shuffle >>> 0;
+          for (let i = order.length - 1; i > 0; i--) {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            const j = s % (i + 1);
+            [order[i], order[j]] = [order[j]!, order[i]!];
+          }
+        }
+        const rank = new Map(Array.from(order, (position, d) => [position, d]));
         const path = join(dir, "index.ciff");
-        const written = await writeCiff(path, forward, { termName: (t) => `t${t}`, docId: (i) => `doc-${i}`, impact, budget, description: "test" });
+        const written = await writeCiff(path, forward, { termName: (t) => `t${t}`, docId: (i) => `doc-${i}`, impact, budget, description: "test", ...(shuffle !== null ? { order } : {}) });
         const bytes = await readFile(path);
         expect(written.bytes).toBe(bytes.length);
         const ciff = readCiff(bytes);
@@ -50,15 +61,14 @@ describe("the CIFF writer", () => {
         // The reference: a brute-force inversion of the documents, terms in id order.
         const expected: { term: string; df: number; cf: number; docids: number[]; tfs: number[] }[] = [];
         for (let t = 0; t < vocabulary; t++) {
-          const docids: number[] = [];
-          const tfs: number[] = [];
+          const postings: [number, number][] = [];
           docs.forEach((d, i) => {
             const p = d.find((x) => x.token === t);
-            if (p) {
-              docids.push(i);
-              tfs.push(impact(Math.fround(p.weight)));
-            }
+            if (p) postings.push([rank.get(i)!, impact(Math.fround(p.weight))]);
           });
+          postings.sort((a, b) => a[0] - b[0]);
+          const docids = postings.map((p) => p[0]);
+          const tfs = postings.map((p) => p[1]);
           if (docids.length > 0) expected.push({ term: `t${t}`, df: docids.length, cf: tfs.reduce((s, x) => s + x, 0), docids, tfs });
         }
         const postings = docs.reduce((s, d) => s + d.length, 0);
@@ -73,19 +83,22 @@ describe("the CIFF writer", () => {
           description: "test",
         });
         expect(ciff.postingsLists).toEqual(expected);
-        expect(ciff.docRecords).toEqual(docs.map((d, i) => ({ docid: i, collectionDocid: `doc-${i}`, doclength: d.length })));
+        expect(ciff.docRecords).toEqual(Array.from(order, (position, d) => ({ docid: d, collectionDocid: `doc-${position}`, doclength: docs[position]!.length })));
         for (const list of ciff.postingsLists) for (const tf of list.tfs) expect(tf >= 1 && tf <= 255).toBe(true);
       }),
       { seed: 7, numRuns: 60 },
     );
   });
 
-  it("quantizes linearly to 1..255: the largest weight is 255, none falls to 0", () => {
+  it("quantizes linearly to 1..2^bits − 1: the largest weight gets the top impact, none falls to 0", () => {
     const impact = linearImpact(3);
     expect(impact(3)).toBe(255);
     expect(impact(1.5)).toBe(128); // 127.5 rounds up
     expect(impact(0.3)).toBe(26); // 25.5
     expect(impact(0.0001)).toBe(1);
+    // Fewer bits keep BMP's 16-bit sums in range on long queries.
+    expect(linearImpact(3, 7)(3)).toBe(127);
+    expect(linearImpact(3, 7)(1.5)).toBe(64); // 63.5
   });
 });
 

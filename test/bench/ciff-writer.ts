@@ -9,15 +9,21 @@ export interface CiffWriterOptions {
   docId: (position: number) => string;
   /** A weight's integer impact (BMP reads 8 bits: 1–255). */
   impact: (weight: number) => number;
-  /** Postings held in memory at once while inverting (default 32 million: 160 MB). */
+  /**
+   * The document order of the index (new docid → position in the forward file), e.g. from
+   * signatureOrder; default: as stored. At most 2^24 documents.
+   */
+  order?: Uint32Array;
+  /** Postings held in memory at once while inverting (default 32 million: 128 MB). */
   budget?: number;
   description?: string;
 }
 
-/** Linear 8-bit quantization against the largest weight; every posting keeps an impact of at least 1. */
-export function linearImpact(maxWeight: number): (weight: number) => number {
-  const scale = 255 / maxWeight;
-  return (weight) => Math.min(255, Math.max(1, Math.round(weight * scale)));
+/** Linear quantization to `bits` bits (default 8) against the largest weight; every posting keeps an impact of at least 1. */
+export function linearImpact(maxWeight: number, bits = 8): (weight: number) => number {
+  const top = 2 ** bits - 1;
+  const scale = top / maxWeight;
+  return (weight) => Math.min(top, Math.max(1, Math.round(weight * scale)));
 }
 
 const FLUSH_BYTES = 8 * 1024 * 1024;
@@ -56,11 +62,17 @@ class Output {
  * length-delimited protobuf; posting docids are gaps, `tf` is the quantized impact) — the input of
  * BMP's `ciff2bmp`. Terms go out in token-id order (terms no document has are left out), inverted
  * a range of terms at a time so at most `budget` postings are in memory; each range re-reads the
- * forward file.
+ * forward file. Docids follow `order` when given.
  */
 export async function writeCiff(path: string, forward: ForwardFile, options: CiffWriterOptions): Promise<{ postingsLists: number; bytes: number }> {
   const budget = options.budget ?? 32_000_000;
   const df = forward.df;
+  const n = forward.documents;
+  if (n > 1 << 24) throw new Error(`CIFF writer: ${n} documents, more than the 2^24 it packs with their impacts`);
+  const order = options.order ?? Uint32Array.from({ length: n }, (_, i) => i);
+  if (order.length !== n) throw new Error(`CIFF writer: an order of ${order.length} documents for ${n}`);
+  const rank = new Uint32Array(n);
+  for (let d = 0; d < n; d++) rank[order[d]!] = d;
   let postingsLists = 0;
   for (let t = 0; t < df.length; t++) if (df[t]! > 0) postingsLists++;
   const handle = await open(path, "w");
@@ -82,14 +94,14 @@ export async function writeCiff(path: string, forward: ForwardFile, options: Cif
       let to = from;
       let total = 0;
       while (to < df.length && (to === from || total + df[to]! <= budget)) total += df[to++]!;
-      await writeRange(out, forward, from, to, total, options);
+      await writeRange(out, forward, rank, from, to, total, options);
       from = to;
     }
-    for await (const chunk of forward.chunks()) {
-      for (let i = 0; i < chunk.count; i++) {
-        const position = chunk.start + i;
-        await out.write(new MessageBuilder().varint(1, position).string(2, options.docId(position)).varint(3, chunk.offsets[i + 1]! - chunk.offsets[i]!).delimited());
-      }
+    const lengths = new Uint32Array(n);
+    for await (const chunk of forward.chunks()) for (let i = 0; i < chunk.count; i++) lengths[chunk.start + i] = chunk.offsets[i + 1]! - chunk.offsets[i]!;
+    for (let d = 0; d < n; d++) {
+      const position = order[d]!;
+      await out.write(new MessageBuilder().varint(1, d).string(2, options.docId(position)).varint(3, lengths[position]!).delimited());
     }
     await out.flush();
   } finally {
@@ -98,15 +110,15 @@ export async function writeCiff(path: string, forward: ForwardFile, options: Cif
   return { postingsLists, bytes: out.bytes };
 }
 
-/** Inverts tokens [from, to) (`total` postings) and writes their postings lists. */
-async function writeRange(out: Output, forward: ForwardFile, from: number, to: number, total: number, options: CiffWriterOptions): Promise<void> {
+/** Inverts tokens [from, to) (`total` postings) and writes their postings lists, docids from `rank`. */
+async function writeRange(out: Output, forward: ForwardFile, rank: Uint32Array, from: number, to: number, total: number, options: CiffWriterOptions): Promise<void> {
   if (total === 0) return;
   const df = forward.df;
   const starts = new Uint32Array(to - from + 1);
   for (let t = from; t < to; t++) starts[t - from + 1] = starts[t - from]! + df[t]!;
   const cursor = starts.slice(0, to - from);
-  const docids = new Uint32Array(total);
-  const impacts = new Uint8Array(total);
+  // Each posting as docid × 256 + impact: sorting a term's run sorts its postings by docid.
+  const packed = new Uint32Array(total);
   for await (const chunk of forward.chunks()) {
     const { offsets, tokens, weights } = chunk;
     for (let i = 0; i < chunk.count; i++) {
@@ -114,12 +126,13 @@ async function writeRange(out: Output, forward: ForwardFile, from: number, to: n
       for (let j = offsets[i]!; j < offsets[i + 1]!; j++) {
         const t = tokens[j]!;
         if (t < from || t >= to) continue;
-        const at = cursor[t - from]!++;
-        docids[at] = doc;
-        impacts[at] = options.impact(weights[j]!);
+        const impact = options.impact(weights[j]!);
+        if (!(impact >= 1 && impact <= 255 && Number.isInteger(impact))) throw new Error(`CIFF writer: impact ${impact} of weight ${weights[j]} is not an integer in 1..255`);
+        packed[cursor[t - from]!++] = rank[doc]! * 256 + impact;
       }
     }
   }
+  if (options.order) for (let t = from; t < to; t++) packed.subarray(starts[t - from], starts[t - from + 1]).sort();
   const encoder = new TextEncoder();
   for (let t = from; t < to; t++) {
     const n = df[t]!;
@@ -129,11 +142,13 @@ async function writeRange(out: Output, forward: ForwardFile, from: number, to: n
     let cf = 0;
     let postingsBytes = 0;
     for (let p = first, previous = 0; p < first + n; p++) {
-      const gap = docids[p]! - previous;
-      previous = docids[p]!;
-      const content = (gap > 0 ? 1 + varintSize(gap) : 0) + 1 + varintSize(impacts[p]!);
+      const docid = packed[p]! >>> 8;
+      const impact = packed[p]! & 0xff;
+      const gap = docid - previous;
+      previous = docid;
+      const content = (gap > 0 ? 1 + varintSize(gap) : 0) + 1 + varintSize(impact);
       postingsBytes += 1 + varintSize(content) + content;
-      cf += impacts[p]!;
+      cf += impact;
     }
     const length = 1 + varintSize(term.length) + term.length + 1 + varintSize(n) + 1 + varintSize(cf) + postingsBytes;
     const bytes = new Uint8Array(varintSize(length) + length);
@@ -147,9 +162,11 @@ async function writeRange(out: Output, forward: ForwardFile, from: number, to: n
     bytes[at++] = CF_FIELD;
     at = putVarint(bytes, at, cf);
     for (let p = first, previous = 0; p < first + n; p++) {
-      const gap = docids[p]! - previous;
-      previous = docids[p]!;
-      const content = (gap > 0 ? 1 + varintSize(gap) : 0) + 1 + varintSize(impacts[p]!);
+      const docid = packed[p]! >>> 8;
+      const impact = packed[p]! & 0xff;
+      const gap = docid - previous;
+      previous = docid;
+      const content = (gap > 0 ? 1 + varintSize(gap) : 0) + 1 + varintSize(impact);
       bytes[at++] = POSTING_FIELD;
       at = putVarint(bytes, at, content);
       if (gap > 0) {
@@ -157,7 +174,7 @@ async function writeRange(out: Output, forward: ForwardFile, from: number, to: n
         at = putVarint(bytes, at, gap);
       }
       bytes[at++] = TF_FIELD;
-      at = putVarint(bytes, at, impacts[p]!);
+      at = putVarint(bytes, at, impact);
     }
     if (at !== bytes.length) throw new Error(`postings list of ${options.termName(t)}: encoded ${at} bytes, expected ${bytes.length}`);
     await out.write(bytes);

@@ -13,7 +13,7 @@ import { overheadBench } from "./overhead-bench.js";
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
  * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
  * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep] [--sparse-only]`
- * `npm run bench -- sparse [--sizes 100000,300000,1000000] [--queries 200] [--corpora synthetic,scifact] [--alpha 0.9] [--term-mass 0.9] [--max-terms N] [--seed 42] [--no-bmp] [--json] [--dir <dir>] [--keep]`
+ * `npm run bench -- sparse [--sizes 100000,300000,1000000] [--queries 200] [--corpora synthetic,scifact] [--alpha 0.9] [--term-mass 0.9] [--max-terms N] [--impact-bits 8] [--seed 42] [--no-bmp] [--json] [--dir <dir>] [--keep]`
  *   the sparse leg's query algorithms side by side with BMP (PyPI `bmp`, installed on first use into .cache/bmp/venv)
  * `npm run bench -- corpus --size 1000000 --out docs.jsonl [--queries-out queries.jsonl] [--queries 200] [--seed 42] [--with dense,text,fields]`
  *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
@@ -81,6 +81,7 @@ if (run("sparse")) {
     alpha: Number(option("alpha", "0.9")),
     termMass: Number(option("term-mass", "0.9")),
     maxTerms: args.includes("--max-terms") ? Number(option("max-terms", "")) : undefined,
+    impactBits: Number(option("impact-bits", "8")),
   });
 }
 

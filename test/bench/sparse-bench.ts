@@ -6,6 +6,7 @@ import { CHECKOUT, ensureBmp, runBmp, type BmpResult } from "./bmp-runner.js";
 import { linearImpact, writeCiff } from "./ciff-writer.js";
 import { ForwardFile } from "./forward-file.js";
 import { recallAtK } from "./recall-at-k.js";
+import { signatureOrder } from "./signature-order.js";
 import { sciFactSplade } from "./scifact-splade.js";
 import { syntheticCorpus, type SparseBenchCorpus } from "./sparse-bench-corpus.js";
 import { fmt, latencySummary, markdownTable } from "./stats.js";
@@ -34,6 +35,8 @@ export interface SparseBenchOptions {
   /** Query term pruning of the second approximate configuration: share of the query's weight kept. */
   termMass: number;
   maxTerms?: number;
+  /** Bits of BMP's impacts (default 8, its format's most). */
+  impactBits: number;
 }
 
 /**
@@ -82,13 +85,26 @@ interface RunFigures {
   exactQueries?: number;
 }
 
+interface BmpFigures {
+  order: "input" | "signature";
+  ciffSeconds: number;
+  buildSeconds: number;
+  loadSeconds: number;
+  bytesPerPosting: number;
+  failedQueries: number;
+}
+
 interface CorpusFigures {
   corpus: string;
   documents: number;
   postings: number;
   queries: number;
   tandem: { buildSeconds: number; bytes: number; bytesPerPosting: number };
-  bmp?: { ciffSeconds: number; buildSeconds: number; loadSeconds: number; bytesPerPosting: number; expectedScores: { largest: number; over: number }; failedQueries: number };
+  impactBits: number;
+  /** One per document order given to BMP. */
+  bmp: BmpFigures[];
+  /** The largest top score BMP should compute, and the queries whose top score passes its 16-bit range. */
+  bmpExpectedScores: { largest: number; over: number };
   runs: RunFigures[];
 }
 
@@ -179,31 +195,42 @@ async function measureCorpus(root: string, corpus: SparseBenchCorpus, options: S
   }
   if (!options.keep) await rm(dir, { recursive: true, force: true });
 
-  let bmp: CorpusFigures["bmp"];
+  const bmp: BmpFigures[] = [];
   if (python) {
-    const ciff = join(root, `${slug}.ciff`);
     const maxWeight = forward.maxWeight;
-    let t = performance.now();
-    await writeCiff(ciff, forward, { termName: corpus.termName, docId: corpus.docId, impact: linearImpact(maxWeight), description: `${corpus.name}: 8-bit impacts, linear to ${maxWeight}` });
-    const ciffSeconds = (performance.now() - t) / 1000;
     const queryFile = join(root, `queries-${slug}.jsonl`);
     await writeFile(queryFile, corpus.queries.map((sparse, q) => JSON.stringify({ id: `q${q}`, sparse })).join("\n") + "\n");
-    t = performance.now();
-    const result: BmpResult = runBmp(python, { ciff, index: join(root, `${slug}.bmp`), queries: queryFile, out: join(root, `bmp-${slug}.json`) }, K, BLOCK_SIZE, [1, options.alpha]);
-    log(`BMP: CIFF written in ${fmt(ciffSeconds, 1)} s, ciff2bmp ${fmt(result.buildSeconds, 1)} s, load ${fmt(result.loadSeconds, 2)} s (${fmt((performance.now() - t) / 1000, 1)} s in all)`);
-    for (const run of result.runs) {
-      const latency = latencySummary(run.ms);
-      runs.push({ engine: "BMP", label: `α ${run.alpha}`, approximate: run.alpha < 1, ...latency, recall: recallAtK(reference, run.ids, K) });
+    // BMP as given the documents, and after the reordering its paper applies first (here the cheap signature order).
+    for (const order of ["input", "signature"] as const) {
+      const ciff = join(root, `${slug}-${order}.ciff`);
+      const bmpIndex = join(root, `${slug}-${order}.bmp`);
+      let t = performance.now();
+      const permutation = order === "signature" ? await signatureOrder(forward) : undefined;
+      await writeCiff(ciff, forward, {
+        termName: corpus.termName,
+        docId: corpus.docId,
+        impact: linearImpact(maxWeight, options.impactBits),
+        ...(permutation ? { order: permutation } : {}),
+        description: `${corpus.name}, ${order} order: ${options.impactBits}-bit impacts, linear to ${maxWeight}`,
+      });
+      const ciffSeconds = (performance.now() - t) / 1000;
+      t = performance.now();
+      const result: BmpResult = runBmp(python, { ciff, index: bmpIndex, queries: queryFile, out: join(root, `bmp-${slug}-${order}.json`) }, K, BLOCK_SIZE, [1, options.alpha]);
+      log(`BMP, ${order} order: CIFF written in ${fmt(ciffSeconds, 1)} s, ciff2bmp ${fmt(result.buildSeconds, 1)} s, load ${fmt(result.loadSeconds, 2)} s (${fmt((performance.now() - t) / 1000, 1)} s in all)`);
+      for (const run of result.runs) {
+        const latency = latencySummary(run.ms);
+        runs.push({ engine: "BMP", label: `α ${run.alpha}, ${order} order`, approximate: run.alpha < 1, ...latency, recall: recallAtK(reference, run.ids, K) });
+      }
+      bmp.push({
+        order,
+        ciffSeconds,
+        buildSeconds: result.buildSeconds,
+        loadSeconds: result.loadSeconds,
+        bytesPerPosting: result.indexBytes / forward.postings,
+        failedQueries: Math.max(0, ...result.runs.map((r) => r.failed)),
+      });
+      if (!options.keep) for (const file of [ciff, bmpIndex]) await rm(file, { force: true });
     }
-    bmp = {
-      ciffSeconds,
-      buildSeconds: result.buildSeconds,
-      loadSeconds: result.loadSeconds,
-      bytesPerPosting: result.indexBytes / forward.postings,
-      expectedScores: expectedBmpScores(topScores, corpus.queries, maxWeight),
-      failedQueries: Math.max(0, ...result.runs.map((r) => r.failed)),
-    };
-    if (!options.keep) for (const file of [ciff, join(root, `${slug}.bmp`)]) await rm(file, { force: true });
   }
   if (!options.keep) await rm(forward.path, { force: true });
   return {
@@ -212,7 +239,9 @@ async function measureCorpus(root: string, corpus: SparseBenchCorpus, options: S
     postings: forward.postings,
     queries: corpus.queries.length,
     tandem: { buildSeconds, bytes, bytesPerPosting: bytes / forward.postings },
-    ...(bmp ? { bmp } : {}),
+    impactBits: options.impactBits,
+    bmp,
+    bmpExpectedScores: expectedBmpScores(topScores, corpus.queries, forward.maxWeight, options.impactBits),
     runs,
   };
 }
@@ -256,15 +285,16 @@ async function runAlgorithm(index: HybridIndex, queries: SparseVector[], algorit
 
 /**
  * The largest BMP score each query should reach, from the exact top scores: impacts scale weights
- * by 255 / the largest weight and BMP scales each query to a largest weight of 32. Past 65,535
- * BMP's 16-bit scores wrap. Returns the largest over the queries and how many pass the limit.
+ * by (2^bits − 1) / the largest weight and BMP scales each query to a largest weight of 32. Past
+ * 65,535 BMP's 16-bit scores wrap (its rankings then lose those documents). Returns the largest
+ * over the queries and how many pass the limit.
  */
-function expectedBmpScores(topScores: number[], queries: SparseVector[], maxWeight: number): { largest: number; over: number } {
+function expectedBmpScores(topScores: number[], queries: SparseVector[], maxWeight: number, bits: number): { largest: number; over: number } {
   let largest = 0;
   let over = 0;
   for (const [q, score] of topScores.entries()) {
     const queryMax = Math.max(...Object.values(queries[q]!));
-    const expected = score * (255 / maxWeight) * (BMP_QUERY_SCALE / queryMax);
+    const expected = score * ((2 ** bits - 1) / maxWeight) * (BMP_QUERY_SCALE / queryMax);
     largest = Math.max(largest, expected);
     if (expected > BMP_SCORE_LIMIT) over++;
   }
@@ -288,42 +318,49 @@ function report(f: CorpusFigures): string {
       rows.push([r.engine, r.label, "not available", "", "", "", "", ""]);
       continue;
     }
-    const exact = r.engine === "BMP" ? "no (8-bit impacts)" : r.exactQueries === undefined ? "(not reported)" : `${r.exactQueries}/${f.queries}`;
+    const exact = r.engine === "BMP" ? `no (${f.impactBits}-bit impacts)` : r.exactQueries === undefined ? "(not reported)" : `${r.exactQueries}/${f.queries}`;
     rows.push([r.engine, r.label, ms(r.p50), ms(r.p95), ms(r.p99), fmt(r.qps, 0), fmt(r.recall, 4), exact]);
   }
   const lines = [`\n#### ${f.corpus}: ${f.postings.toLocaleString("en")} postings, ${f.queries} queries\n`, markdownTable(rows, ["left", "left", "right", "right", "right", "right", "right", "right"])];
   lines.push(`\nTandem: build ${fmt(f.tandem.buildSeconds, 1)} s, ${fmt(f.tandem.bytes / MB, 1)} MB on disk, ${fmt(f.tandem.bytesPerPosting)} bytes per posting.`);
-  if (f.bmp) {
+  for (const b of f.bmp) {
     lines.push(
-      `BMP: CIFF ${fmt(f.bmp.ciffSeconds, 1)} s + ciff2bmp ${fmt(f.bmp.buildSeconds, 1)} s, index ${fmt(f.bmp.bytesPerPosting)} bytes per posting; ` +
-        `largest top score expected ${fmt(f.bmp.expectedScores.largest, 0)} (BMP's scores are 16-bit: ${f.bmp.expectedScores.over} of ${f.queries} queries expected past ${BMP_SCORE_LIMIT}, where they wrap)` +
-        (f.bmp.failedQueries > 0 ? `; ${f.bmp.failedQueries} queries failed inside BMP (counted as no hits)` : ""),
+      `BMP, ${b.order} order: CIFF ${fmt(b.ciffSeconds, 1)} s + ciff2bmp ${fmt(b.buildSeconds, 1)} s, index ${fmt(b.bytesPerPosting)} bytes per posting` +
+        (b.failedQueries > 0 ? `; ${b.failedQueries} queries failed inside BMP (counted as no hits)` : "") +
+        ".",
     );
+  }
+  if (f.bmp.length > 0) {
+    const e = f.bmpExpectedScores;
+    lines.push(`BMP's scores are 16-bit: largest top score expected ${fmt(e.largest, 0)}, ${e.over} of ${f.queries} queries past ${BMP_SCORE_LIMIT} (where they wrap).`);
     lines.push(...ratios(f));
   }
   return lines.join("\n");
 }
 
-/** Tandem / BMP p50 and p95 at equal or nearest recall. */
+/**
+ * Tandem / BMP p50 and p95 at equal or nearest recall: Tandem's fastest exact algorithm against
+ * each BMP run at α 1, the approximate configuration of nearest recall against each at α < 1.
+ */
 function ratios(f: CorpusFigures): string[] {
   const ran = f.runs.filter((r) => !r.unavailable);
-  const bmpExact = ran.find((r) => r.engine === "BMP" && !r.approximate);
-  const bmpApprox = ran.find((r) => r.engine === "BMP" && r.approximate);
   const fastestExact = ran.filter((r) => r.engine === "Tandem" && !r.approximate).sort((a, b) => a.p50 - b.p50)[0];
   const approximate = ran.filter((r) => r.engine === "Tandem" && r.approximate);
   const out: string[] = [];
-  const line = (name: string, tandem: RunFigures | undefined, peer: RunFigures | undefined) => {
-    if (!peer) return;
-    if (!tandem) return out.push(`- ${name} vs BMP ${peer.label}: Tandem side not available`);
+  for (const peer of ran.filter((r) => r.engine === "BMP")) {
+    const tandem = peer.approximate
+      ? [...approximate].sort((a, b) => Math.abs(a.recall - peer.recall) - Math.abs(b.recall - peer.recall) || a.p50 - b.p50)[0]
+      : fastestExact;
+    if (!tandem) {
+      out.push(`- BMP ${peer.label}: no ${peer.approximate ? "approximate" : "exact"} Tandem configuration available`);
+      continue;
+    }
     out.push(
       `- Tandem ${tandem.label} (recall ${fmt(tandem.recall, 4)}) / BMP ${peer.label} (recall ${fmt(peer.recall, 4)}): ` +
         `p50 ${fmt(tandem.p50 / peer.p50)}×, p95 ${fmt(tandem.p95 / peer.p95)}×`,
     );
-  };
-  line("exact", fastestExact, bmpExact);
-  const nearest = bmpApprox ? approximate.sort((a, b) => Math.abs(a.recall - bmpApprox.recall) - Math.abs(b.recall - bmpApprox.recall) || a.p50 - b.p50)[0] : undefined;
-  line("approximate", nearest, bmpApprox);
-  return out.length ? ["\nlatency ratio Tandem / BMP (Tandem's fastest exact algorithm vs BMP α 1; the approximate configuration of nearest recall vs BMP's α < 1):\n", ...out] : [];
+  }
+  return ["\nlatency ratio Tandem / BMP at equal or nearest recall:\n", ...out];
 }
 
 /** p50 per configuration at each size, and its ratio between consecutive sizes. */
