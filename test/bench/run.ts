@@ -4,6 +4,7 @@ import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { elasticsearchScaleBench } from "./elasticsearch-scale-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
 import { SpladeCorpus, writeCorpusJsonl, writeQueriesJsonl } from "./splade-corpus.js";
+import { sparseBench } from "./sparse-bench.js";
 import { storageBench } from "./storage-bench.js";
 import { overheadBench } from "./overhead-bench.js";
 
@@ -12,6 +13,8 @@ import { overheadBench } from "./overhead-bench.js";
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
  * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
  * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep] [--sparse-only]`
+ * `npm run bench -- sparse [--sizes 100000,300000,1000000] [--queries 200] [--corpora synthetic,scifact] [--alpha 0.9] [--term-mass 0.9] [--max-terms N] [--impact-bits 8] [--seed 42] [--no-bmp] [--json] [--dir <dir>] [--keep]`
+ *   the sparse leg's query algorithms side by side with BMP (PyPI `bmp`, installed on first use into .cache/bmp/venv)
  * `npm run bench -- corpus --size 1000000 --out docs.jsonl [--queries-out queries.jsonl] [--queries 200] [--seed 42] [--with dense,text,fields]`
  *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
  * `npm run bench -- calibration [--collection <beir-folder>]` (default fixtures/scifact: train queries fit, test queries measure)
@@ -62,6 +65,23 @@ if (run("storage")) {
     dir: args.includes("--dir") ? option("dir", "") : undefined,
     keep: args.includes("--keep"),
     sparseOnly: args.includes("--sparse-only"),
+  });
+}
+
+if (run("sparse")) {
+  await sparseBench({
+    sizes: option("sizes", "100000,300000,1000000").split(",").map(Number),
+    queries: Number(option("queries", "200")),
+    seed: Number(option("seed", "42")),
+    corpora: option("corpora", "synthetic,scifact").split(","),
+    bmp: !args.includes("--no-bmp"),
+    json: args.includes("--json"),
+    dir: args.includes("--dir") ? option("dir", "") : undefined,
+    keep: args.includes("--keep"),
+    alpha: Number(option("alpha", "0.9")),
+    termMass: Number(option("term-mass", "0.9")),
+    maxTerms: args.includes("--max-terms") ? Number(option("max-terms", "")) : undefined,
+    impactBits: Number(option("impact-bits", "8")),
   });
 }
 

@@ -387,7 +387,8 @@ export function querySparse(queries: SpladeQueries, q: number): SparseVector {
   return sparse;
 }
 
-function roundWeight(w: number): number {
+/** A weight as {@link toDocuments} stores it: 4 decimals, at least 1e-4. */
+export function roundWeight(w: number): number {
   return Math.max(1e-4, Math.round(w * 1e4) / 1e4);
 }
 
