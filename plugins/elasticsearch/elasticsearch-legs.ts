@@ -44,7 +44,7 @@ export class ElasticsearchLegs implements LegBackend {
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
-    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean; completeFromHits?: boolean },
+    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean; completeFromHits?: boolean; opensearch?: boolean },
   ) {
     this.carried = new CarriedVectors(layout.metric);
   }
@@ -171,6 +171,9 @@ export class ElasticsearchLegs implements LegBackend {
       // Pruning (on by default for new indices in 9.1+) would drop query tokens: keep them all.
       return [{ sparse_vector: { field, query_vector: Object.fromEntries(weights), prune: false } }];
     }
+    // OpenSearch has no term query on rank_features; rank_feature's linear function gives the
+    // stored weight times the boost, the same product.
+    if (this.server.opensearch) return weights.map(([token, weight]) => ({ rank_feature: { field: `${field}.${token}`, linear: {}, boost: weight } }));
     return weights.map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
   }
 
@@ -225,16 +228,25 @@ export class ElasticsearchLegs implements LegBackend {
     const field = this.layout.fields.dense!;
     const vector = Array.from(query.dense!);
     const type = this.layout.denseIndexType ?? "hnsw";
+    const opensearch = this.server.opensearch === true;
     // A flat field is searched by brute force already; an HNSW one needs a script for exactness...
-    if (exact && !type.endsWith("flat") && this.server.painless) {
+    if (exact && (opensearch || !type.endsWith("flat")) && this.server.painless) {
       return {
         query: {
           script_score: {
             query: { bool: { filter: [...filter, { exists: { field } }] } },
-            script: { source: exactScoreScript(this.layout.similarity), params: { q: vector, f: field } },
+            script: { source: exactScoreScript(this.layout.similarity, opensearch), params: { q: vector, f: field } },
           },
         },
       };
+    }
+    if (opensearch) {
+      // The k-NN plugin's query; a filter inside it is applied while searching the graph. Without
+      // Painless, exactness is asked of the graph search with the widest candidate list.
+      const ef = exact ? MAX_NUM_CANDIDATES : Math.min(MAX_NUM_CANDIDATES, Math.max(query.ef ?? DEFAULT_EF_SEARCH, k));
+      const knn: Record<string, unknown> = { vector, k, method_parameters: { ef_search: ef } };
+      if (filter.length > 0) knn.filter = { bool: { filter } };
+      return { query: { knn: { [field]: knn } } };
     }
     if (exact && !type.endsWith("flat")) {
       // ...or, without Painless, a filtered kNN: Lucene scores every vector of a segment whose
@@ -254,8 +266,9 @@ export class ElasticsearchLegs implements LegBackend {
       return { ...base, query: { bool: { filter, should: this.sparseClauses(query), minimum_should_match: 1 } } };
     }
     if (!this.layout.fields.dense || !query.dense) return null;
-    // With the filter down to these ids, Lucene scores them exactly (filter size ≤ k).
-    return { ...base, ...this.denseSearch(query, ids.length, filter, false) };
+    // With the filter down to these ids, Lucene scores them exactly (filter size ≤ k); the k-NN
+    // plugin gets the script, which is exact by construction.
+    return { ...base, ...this.denseSearch(query, ids.length, filter, this.server.opensearch === true) };
   }
 
   private async msearch(bodies: SearchBody[]): Promise<EsHit[][]> {
