@@ -2,9 +2,10 @@ import type { Client, estypes } from "@elastic/elasticsearch";
 
 type MappingProperty = estypes.MappingProperty;
 import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
-import { resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
+import { isPlainObject, resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
+import { renameFeatures } from "./feature-names.js";
 import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";
 import { DEFAULT_FIELDS, denseFieldMapping, layoutFromMapping, newIndexBody, type DenseIndexType, type FieldNames, type IndexLayout, type NewIndexOptions } from "./index-layout.js";
 import { serverCapabilities, type ServerCapabilities } from "./server-capabilities.js";
@@ -433,7 +434,7 @@ export class ElasticsearchIndex implements SearchIndex {
     // Field names are the user's (and so are filter field names at the top level): stored as data, whatever they are.
     const source: Record<string, unknown> = {};
     if (doc.text !== undefined) setOwn(source, f.text!, doc.text);
-    if (doc.sparse) setOwn(source, f.sparse!, sparseRecord(doc.sparse));
+    if (doc.sparse) setOwn(source, f.sparse!, renameFeatures(sparseRecord(doc.sparse), this.layout!.featureNames, true));
     if (doc.dense) setOwn(source, f.dense!, Array.from(doc.dense));
     if (doc.fields) {
       if (f.metadata === "") for (const name of Object.keys(doc.fields)) setOwn(source, name, doc.fields[name]);
@@ -448,7 +449,7 @@ export class ElasticsearchIndex implements SearchIndex {
     const text = f.text ? pathValue(source, f.text) : undefined;
     if (typeof text === "string") doc.text = text;
     const sparse = f.sparse ? pathValue(source, f.sparse) : undefined;
-    if (sparse) doc.sparse = sparse as Record<string, number>;
+    if (isPlainObject(sparse)) doc.sparse = renameFeatures(sparse, this.layout!.featureNames, false);
     const dense = f.dense ? pathValue(source, f.dense) : undefined;
     if (Array.isArray(dense)) doc.dense = dense as number[];
     const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p.split(".")[0]));

@@ -1,5 +1,6 @@
 import { BackendError, InvalidOptionError, type Metric } from "../../src/index.js";
 import { setOwn } from "../../src/backend.js";
+import type { FeatureNames } from "./feature-names.js";
 import { metricOf, similarityFor, similarityOfSpace, spaceTypeFor, type EsSimilarity } from "./similarity.js";
 
 /** Where each part of a Tandem document lives in the Elasticsearch index. */
@@ -42,6 +43,8 @@ export interface IndexLayout {
   carries: { sparse: "source" | null; dense: "source" | "docvalues" | null };
   /** Whether Tandem created the index (its mapping's `_meta.tandem`). */
   tandem: boolean;
+  /** How tokens are spelled as the sparse field's feature names (see {@link FeatureNames}). */
+  featureNames: FeatureNames;
 }
 
 /** The mapping's `_source` settings, as far as they decide which fields a hit can return. */
@@ -123,7 +126,13 @@ export function newIndexBody(fields: Required<FieldNames>, options: NewIndexOpti
   if (options.opensearch) settings["index.knn"] = true;
   return {
     settings,
-    mappings: { date_detection: false, numeric_detection: false, dynamic_templates, properties, _meta: { tandem: { metric: options.metric } } },
+    mappings: {
+      date_detection: false,
+      numeric_detection: false,
+      dynamic_templates,
+      properties,
+      _meta: { tandem: { metric: options.metric, ...(options.opensearch ? { featureNames: "escaped" } : {}) } },
+    },
   };
 }
 
@@ -158,7 +167,7 @@ function flatten(properties: Properties, prefix = ""): Map<string, Properties[st
  * named are found by type when exactly one field has it (so an index with one `sparse_vector` and
  * one `dense_vector` attaches with no configuration).
  */
-export function layoutFromMapping(index: string, mapping: { properties?: Properties; _source?: SourceMapping; _meta?: { tandem?: { metric?: unknown } } }, requested: Partial<FieldNames>): IndexLayout {
+export function layoutFromMapping(index: string, mapping: { properties?: Properties; _source?: SourceMapping; _meta?: { tandem?: { metric?: unknown; featureNames?: unknown } } }, requested: Partial<FieldNames>): IndexLayout {
   const leaves = flatten(mapping.properties ?? {});
   const pick = (role: string, name: string | undefined, types: string[]): string | undefined => {
     if (name !== undefined) {
@@ -204,5 +213,6 @@ export function layoutFromMapping(index: string, mapping: { properties?: Propert
       dense: !dense ? null : !knn ? "docvalues" : sourceKeeps(mapping._source, dense) ? "source" : null,
     },
     tandem: mapping._meta?.tandem !== undefined,
+    featureNames: mapping._meta?.tandem?.featureNames === "escaped" ? "escaped" : "verbatim",
   };
 }
