@@ -70,7 +70,7 @@ export class OpenSearchIndex implements SearchIndex {
     return this.index.server;
   }
 
-  /** {@inheritDoc ElasticsearchIndex.upsert} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.upsert} */
   upsert(docs: readonly Document[], options?: { where?: (i: number) => string }): Promise<{
     /** Number of documents stored. */
     upserted: number;
@@ -78,7 +78,7 @@ export class OpenSearchIndex implements SearchIndex {
     return this.index.upsert(docs, options);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.delete} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.delete} */
   delete(ids: readonly string[]): Promise<{
     /** Number of documents that existed and were deleted. */
     deleted: number;
@@ -86,37 +86,37 @@ export class OpenSearchIndex implements SearchIndex {
     return this.index.delete(ids);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.search} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.search} */
   search(query: SearchQuery): Promise<SearchResult> {
     return this.index.search(query);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.validateQuery} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.validateQuery} */
   validateQuery(query: SearchQuery, where?: string): void {
     this.index.validateQuery(query, where);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.get} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.get} */
   get(id: string): Promise<Document | undefined> {
     return this.index.get(id);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.stats} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.stats} */
   stats(): Promise<OpenSearchStats> {
     return this.index.stats();
   }
 
-  /** {@inheritDoc ElasticsearchIndex.putAttachment} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.putAttachment} */
   putAttachment(name: string, bytes: Uint8Array): Promise<void> {
     return this.index.putAttachment(name, bytes);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.getAttachment} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.getAttachment} */
   getAttachment(name: string): Promise<Uint8Array | undefined> {
     return this.index.getAttachment(name);
   }
 
-  /** {@inheritDoc ElasticsearchIndex.close} */
+  /** {@inheritDoc tandem-search/elasticsearch!ElasticsearchIndex.close} */
   close(): Promise<void> {
     return this.index.close();
   }
