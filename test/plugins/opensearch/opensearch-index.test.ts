@@ -5,7 +5,8 @@ import { Client } from "@opensearch-project/opensearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenSearchIndex } from "../../../plugins/opensearch/index.js";
 import { BackendError, HybridIndex, InvalidOptionError, type Document, type SearchQuery } from "../../../src/index.js";
-import { describeServers, openSearchServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { describeServers, featureFieldWeight, openSearchServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { FILTERS, generateCorpus } from "../../helpers/generate.js";
 
 const servers = await openSearchServers();
 
@@ -110,6 +111,42 @@ describeServers("OpenSearch $version: the backend's own cases", servers, (server
       await expect(os.upsert([{ id: "z", sparse: { a: 1 } }])).rejects.toThrow(InvalidOptionError);
     } finally {
       await os.close();
+    }
+  });
+
+  it("score completion from the hits (vectors from _source) and by a second request give the embedded engine's answers", async () => {
+    const { docs: generated, queries } = generateCorpus(4243, 200, 8);
+    // Weights as the cluster stores them, nudged off the generator's quarter steps (see the parity suite).
+    const docs = generated.map((d) => (d.sparse ? { ...d, sparse: Object.fromEntries(Object.entries(d.sparse).map(([t, w], i) => [t, featureFieldWeight(w + ((d.id.length * 5 + i) % 11) / 64)])) } : d));
+    const index = name("tandem-os-completion");
+    const embedded = await HybridIndex.open(join(dir, "completion"), {});
+    const fromHits = await OpenSearchIndex.open(client, { index, completeFrom: "hits", shards: 1, replicas: 0 });
+    await embedded.upsert(docs);
+    await fromHits.upsert(docs);
+    const byRequest = await OpenSearchIndex.open(client, { index, readOnly: true });
+    const within = (a: number, b: number) => Math.abs(a - b) <= 2e-5 * Math.max(1, Math.abs(a), Math.abs(b));
+    let completed = 0;
+    try {
+      for (const q of queries.slice(0, 6)) {
+        for (const fusion of [{ method: "convex", normalize: "zscore" }, { method: "dbsf" }] as const) {
+          for (const filter of [undefined, FILTERS[1]]) {
+            const query: SearchQuery = { sparse: q.sparse, dense: q.dense, legs: ["sparse", "dense"], k: 10, filter, exact: true, candidates: 30, fusion, explain: true };
+            const reference = await embedded.search(query);
+            for (const [os, path] of [[fromHits, "hits"], [byRequest, "second-request"]] as const) {
+              const result = await os.search(query);
+              const context = `${path} ${JSON.stringify(fusion)} ${JSON.stringify(filter)}`;
+              expect(result.hits.map((h) => h.id), context).toEqual(reference.hits.map((h) => h.id));
+              result.hits.forEach((h, i) => expect(within(h.score, reference.hits[i]!.score), `${context}: ${h.score} vs ${reference.hits[i]!.score}`).toBe(true));
+              if (result.completion === "none") continue;
+              expect(result.completion, context).toBe(path);
+              completed++;
+            }
+          }
+        }
+      }
+      expect(completed).toBeGreaterThan(20);
+    } finally {
+      await Promise.all([fromHits.close(), byRequest.close(), embedded.close()]);
     }
   });
 
