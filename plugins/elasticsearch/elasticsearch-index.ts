@@ -1,6 +1,4 @@
 import type { Client, estypes } from "@elastic/elasticsearch";
-
-type MappingProperty = estypes.MappingProperty;
 import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
 import { isPlainObject, resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
@@ -416,7 +414,7 @@ export class ElasticsearchIndex implements SearchIndex {
     const name = this.options.fields?.dense ?? DEFAULT_FIELDS.dense;
     const properties: Record<string, unknown> = {};
     setOwn(properties, name, denseFieldMapping(this.newIndexOptions(docs)));
-    await this.call(() => this.client.indices.putMapping({ index: this.options.index, properties: properties as Record<string, MappingProperty> }));
+    await this.call(() => this.client.indices.putMapping({ index: this.options.index, properties: properties as Record<string, estypes.MappingProperty> }));
     this.layout = await readLayout(this.client, this.options);
   }
 
