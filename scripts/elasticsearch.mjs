@@ -8,6 +8,11 @@
 // printed), ES_HEAP (default 512m), ES_JAVA_HOME (default: JDK 17 for 8.x, the newest JDK in
 // /usr/lib/jvm for 9.x).
 //
+// ES_DISTRIBUTION=opensearch starts OpenSearch instead (default version 3.5.0), from the
+// integ-test-zip OpenSearch publishes on Maven Central (which has its modules: Painless,
+// mapper-extras), with the k-NN plugin of the same version (org.opensearch.plugin:opensearch-knn,
+// also from Maven Central; its Lucene engine needs no native library). Security is not offered for it.
+//
 // Several checkouts share this machine, so every cluster belongs to one checkout: it runs from
 // that checkout's .es/<port>/run/ (or, when the service user cannot reach the checkout, from
 // <tmp>/tandem-es/<checkout id>/<port>/), its cluster.name names the checkout, and
@@ -28,7 +33,9 @@ import { fileURLToPath } from "node:url";
 const ROOT = realpathSync(resolve(dirname(fileURLToPath(import.meta.url)), ".."));
 /** Names this checkout in cluster names and fallback run directories. */
 const CHECKOUT_ID = createHash("sha256").update(ROOT).digest("hex").slice(0, 12);
-const VERSION = process.env.ES_VERSION ?? "8.19.21";
+const DISTRIBUTION = process.env.ES_DISTRIBUTION || "elasticsearch";
+const OPENSEARCH = DISTRIBUTION === "opensearch";
+const VERSION = process.env.ES_VERSION || (OPENSEARCH ? "3.5.0" : "8.19.21");
 const REQUESTED_PORT = process.env.ES_PORT === undefined || process.env.ES_PORT === "" ? undefined : Number(process.env.ES_PORT);
 const SECURITY = (process.env.ES_SECURITY ?? "off") === "on";
 const HEAP = process.env.ES_HEAP ?? "512m";
@@ -36,18 +43,24 @@ const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tan
 const STATES = join(ROOT, ".es");
 /** Elasticsearch refuses to run as root; when we are root it runs as this system user. */
 const SERVICE_USER = "tandem-es";
-const MAVEN = "https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch";
+const MAVEN = "https://repo1.maven.org/maven2";
+const ARTIFACT = OPENSEARCH ? `org/opensearch/distribution/integ-test-zip/opensearch` : `org/elasticsearch/distribution/integ-test-zip/elasticsearch`;
+/** The k-NN plugin OpenSearch gets: the one built for its version (plugins must match it exactly). */
+const KNN_ARTIFACT = "org/opensearch/plugin/opensearch-knn";
 /**
  * SHA-1 of distributions whose checksum file Maven Central does not serve (the 9.x integ-test
- * zips), recorded from a download over HTTPS, so later downloads are still checked.
+ * zips, OpenSearch 3.5.0's), recorded from a download over HTTPS, so later downloads are still checked.
  */
-const PINNED_SHA1 = { "9.1.5": "134c0180497ccac0a25f67defb9cdbb1073f3a26" };
+const PINNED_SHA1 = { "elasticsearch-9.1.5": "134c0180497ccac0a25f67defb9cdbb1073f3a26", "opensearch-3.5.0": "c7e501f75a9b9b08e82e7fdd500ed3998080a599" };
+const PRODUCT = OPENSEARCH ? "OpenSearch" : "Elasticsearch";
 
 function fail(message) {
   console.error(`es: ${message}`);
   process.exit(1);
 }
 
+if (DISTRIBUTION !== "elasticsearch" && DISTRIBUTION !== "opensearch") fail(`ES_DISTRIBUTION: expected elasticsearch or opensearch, got "${DISTRIBUTION}"`);
+if (OPENSEARCH && SECURITY) fail("ES_SECURITY=on: not offered for OpenSearch (its integ-test-zip has no security plugin)");
 if (REQUESTED_PORT !== undefined && !(Number.isInteger(REQUESTED_PORT) && REQUESTED_PORT > 0 && REQUESTED_PORT < 65536)) {
   fail(`ES_PORT: expected a port number, got "${process.env.ES_PORT}"`);
 }
@@ -72,15 +85,25 @@ const sha1 = (bytes) => createHash("sha1").update(bytes).digest("hex");
  * match its recorded SHA-1 is downloaded again.
  */
 async function distribution() {
-  const zip = join(CACHE, `elasticsearch-${VERSION}.zip`);
+  return cached(`${DISTRIBUTION}-${VERSION}.zip`, `${MAVEN}/${ARTIFACT}/${VERSION}/${DISTRIBUTION}-${VERSION}.zip`);
+}
+
+/** The k-NN plugin zip for this OpenSearch version, cached like the distribution. */
+function knnPlugin() {
+  return cached(`opensearch-knn-${VERSION}.0.zip`, `${MAVEN}/${KNN_ARTIFACT}/${VERSION}.0/opensearch-knn-${VERSION}.0.zip`);
+}
+
+/** A Maven Central file, downloaded once into the shared cache (see {@link distribution}). */
+async function cached(name, url) {
+  const zip = join(CACHE, name);
   const checksum = `${zip}.sha1`;
   if (existsSync(zip) && existsSync(checksum) && sha1(readFileSync(zip)) === readFileSync(checksum, "utf8").trim()) return zip;
   mkdirSync(CACHE, { recursive: true });
-  const url = `${MAVEN}/${VERSION}/elasticsearch-${VERSION}.zip`;
   console.error(`es: downloading ${url}`);
   const [bytes, published] = await Promise.all([download(url), download(`${url}.sha1`, { optional: true })]);
-  const expected = published?.toString("utf8").trim().split(/\s+/)[0] ?? PINNED_SHA1[VERSION];
-  if (!expected) fail(`${url}: Maven Central serves no ${url}.sha1 and no SHA-1 is pinned for ${VERSION} in ${fileURLToPath(import.meta.url)}`);
+  // Some checksum files are served empty.
+  const expected = published?.toString("utf8").trim().split(/\s+/)[0] || PINNED_SHA1[name.replace(/\.zip$/, "")];
+  if (!expected) fail(`${url}: Maven Central serves no ${url}.sha1 and no SHA-1 is pinned for ${name} in ${fileURLToPath(import.meta.url)}`);
   const actual = sha1(bytes);
   if (actual !== expected) fail(`${url}: SHA-1 ${actual} does not match the ${published ? "published" : "pinned"} ${expected}`);
   const unique = `${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -102,12 +125,12 @@ function javaHome() {
   if (process.env.ES_JAVA_HOME) return process.env.ES_JAVA_HOME;
   const jvms = existsSync("/usr/lib/jvm") ? readdirSync("/usr/lib/jvm") : [];
   const major = Number(VERSION.split(".")[0]);
-  // 8.x runs on 17; 9.x needs 21 or newer.
-  const wanted = major >= 9 ? (name) => /(\d+)/.test(name) && Number(name.match(/(\d+)/)[1]) >= 21 : (name) => /-17-/.test(name);
+  // 8.x runs on 17; 9.x (and OpenSearch 3.x) need 21 or newer.
+  const wanted = major >= (OPENSEARCH ? 3 : 9) ? (name) => /(\d+)/.test(name) && Number(name.match(/(\d+)/)[1]) >= 21 : (name) => /-17-/.test(name);
   const found = jvms.filter(wanted).sort((a, b) => Number(b.match(/(\d+)/)?.[1] ?? 0) - Number(a.match(/(\d+)/)?.[1] ?? 0))[0];
   if (found) return join("/usr/lib/jvm", found);
   if (process.env.JAVA_HOME) return process.env.JAVA_HOME;
-  fail(`no suitable JDK for Elasticsearch ${VERSION} in /usr/lib/jvm; set ES_JAVA_HOME`);
+  fail(`no suitable JDK for ${PRODUCT} ${VERSION} in /usr/lib/jvm; set ES_JAVA_HOME`);
 }
 
 /** Prefix that runs a command as the service user when we are root. */
@@ -258,7 +281,7 @@ function makeCertificates(port, home, asUser, env) {
 }
 
 function describe(state) {
-  const lines = [`Elasticsearch ${state.version} at ${state.url} (security ${state.username ? "on" : "off"}, cluster ${state.clusterName})`];
+  const lines = [`${state.distribution === "opensearch" ? "OpenSearch" : "Elasticsearch"} ${state.version} at ${state.url} (security ${state.username ? "on" : "off"}, cluster ${state.clusterName})`];
   if (state.username) lines.push(`username: ${state.username}`, `password: ${state.password}`);
   if (state.ca) lines.push(`CA certificate: ${state.ca}`);
   lines.push(`export TANDEM_ES_URL=${state.url}`);
@@ -296,13 +319,21 @@ async function start() {
   mkdirSync(stateDir(port), { recursive: true });
   // Python's zipfile is on every machine that has the project's toolchain; unzip may not be.
   run("python3", ["-m", "zipfile", "-e", zip, runDir]);
-  const home = join(runDir, `elasticsearch-${VERSION}`);
+  const home = join(runDir, `${DISTRIBUTION}-${VERSION}`);
   run("chmod", ["-R", "u+x", join(home, "bin")]);
   if (asUser.length > 0) run("chown", ["-R", SERVICE_USER, runDir]);
-  const env = { ...process.env, ES_JAVA_HOME: java, ES_JAVA_OPTS: `-Xms${HEAP} -Xmx${HEAP}` };
+  const javaEnv = OPENSEARCH ? { OPENSEARCH_JAVA_HOME: java, OPENSEARCH_JAVA_OPTS: `-Xms${HEAP} -Xmx${HEAP}` } : { ES_JAVA_HOME: java, ES_JAVA_OPTS: `-Xms${HEAP} -Xmx${HEAP}` };
+  const env = { ...process.env, ...javaEnv };
   delete env.JAVA_HOME;
+  if (OPENSEARCH) {
+    const plugin = await knnPlugin();
+    // As ourselves: the service user may not reach the cache; the files are handed over after.
+    const r = spawnSync(join(home, "bin", "opensearch-plugin"), ["install", "--batch", `file://${plugin}`], { env, encoding: "utf8" });
+    if (r.status !== 0) fail(`opensearch-plugin install ${plugin} failed: ${r.stderr || r.stdout}`);
+    if (asUser.length > 0) run("chown", ["-R", SERVICE_USER, runDir]);
+  }
 
-  const state = { version: VERSION, url: `http://127.0.0.1:${port}`, port, transportPort, clusterName: clusterName(port), checkout: ROOT, runDir };
+  const state = { distribution: DISTRIBUTION, version: VERSION, url: `http://127.0.0.1:${port}`, port, transportPort, clusterName: clusterName(port), checkout: ROOT, runDir };
   let tls = {};
   if (SECURITY) {
     const certificates = makeCertificates(port, home, asUser, env);
@@ -325,16 +356,16 @@ async function start() {
     "http.port": String(port),
     "transport.host": "127.0.0.1",
     "transport.port": String(transportPort),
-    "xpack.security.enabled": String(SECURITY),
-    "xpack.security.http.ssl.enabled": "false",
-    "xpack.security.transport.ssl.enabled": "false",
+    ...(OPENSEARCH
+      ? {}
+      : { "xpack.security.enabled": String(SECURITY), "xpack.security.http.ssl.enabled": "false", "xpack.security.transport.ssl.enabled": "false" }),
     ...tls,
     // Small test machines: keep the cluster writable on a nearly full disk.
     "cluster.routing.allocation.disk.threshold_enabled": "false",
   };
   const args = Object.entries(settings).flatMap(([k, v]) => ["-E", `${k}=${v}`]);
   const log = openSync(join(runDir, "console.log"), "a");
-  const command = [...asUser, join(home, "bin", "elasticsearch"), ...args];
+  const command = [...asUser, join(home, "bin", DISTRIBUTION), ...args];
   const child = spawn(command[0], command.slice(1), { env, detached: true, stdio: ["ignore", log, log] });
   state.pid = child.pid;
   child.unref();
@@ -356,7 +387,7 @@ async function start() {
   }
   const tail = readFileSync(join(runDir, "console.log"), "utf8").split("\n").slice(-30).join("\n");
   await stopCluster(state);
-  fail(`Elasticsearch ${VERSION} did not become healthy on port ${port}:\n${tail}`);
+  fail(`${PRODUCT} ${VERSION} did not become healthy on port ${port}:\n${tail}`);
 }
 
 /**
@@ -372,7 +403,7 @@ async function stopCluster(state) {
     const deadline = Date.now() + 30_000;
     while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     if (alive(state.pid)) process.kill(-state.pid, "SIGKILL");
-    console.error(`es: stopped Elasticsearch on port ${state.port}`);
+    console.error(`es: stopped ${state.distribution === "opensearch" ? "OpenSearch" : "Elasticsearch"} on port ${state.port}`);
   } else {
     console.error(`es: nothing running on port ${state.port}`);
   }

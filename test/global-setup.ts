@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { testServers } from "./helpers/elasticsearch.js";
+import { recordedServers } from "./helpers/elasticsearch.js";
 
 const run = promisify(execFile);
 const SCRIPT = join(import.meta.dirname, "..", "scripts", "elasticsearch.mjs");
-/** The clusters the Elasticsearch tests use: 8.x open and secured, and 9.x, each on a free port. */
-const CLUSTERS: Record<string, string>[] = [{}, { ES_SECURITY: "on" }, { ES_VERSION: "9.1.5" }];
+/** The clusters the Elasticsearch and OpenSearch tests use: 8.x open and secured, 9.x, OpenSearch 3.x, each on a free port. */
+const CLUSTERS: Record<string, string>[] = [{}, { ES_SECURITY: "on" }, { ES_VERSION: "9.1.5" }, { ES_DISTRIBUTION: "opensearch" }];
 
 const MODELS = join(import.meta.dirname, "..", "scripts", "models", "build-models.mjs");
 
@@ -19,7 +19,7 @@ const MODELS = join(import.meta.dirname, "..", "scripts", "models", "build-model
  */
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   await run(process.execPath, [MODELS]).catch((err: Error) => console.error(`models: ${err.message}`));
-  if (process.env.TANDEM_TEST_ES === "off" || (await testServers()).length > 0) return undefined;
+  if (process.env.TANDEM_TEST_ES === "off" || (await recordedServers()).length > 0) return undefined;
   const es = (args: string[], env: Record<string, string>) => {
     // The script picks a free port when ES_PORT is unset.
     const inherited = { ...process.env };

@@ -1,10 +1,11 @@
-import type { Client } from "@elastic/elasticsearch";
+import type { Client, estypes } from "@elastic/elasticsearch";
 import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
-import { resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
+import { isPlainObject, resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
+import { renameFeatures } from "./feature-names.js";
 import { ElasticsearchLegs, pathValue } from "./elasticsearch-legs.js";
-import { DEFAULT_FIELDS, layoutFromMapping, newIndexBody, type DenseIndexType, type FieldNames, type IndexLayout } from "./index-layout.js";
+import { DEFAULT_FIELDS, denseFieldMapping, layoutFromMapping, newIndexBody, type DenseIndexType, type FieldNames, type IndexLayout, type NewIndexOptions } from "./index-layout.js";
 import { serverCapabilities, type ServerCapabilities } from "./server-capabilities.js";
 import { validateOpenOptions } from "./validate-open-options.js";
 
@@ -87,8 +88,8 @@ export interface ElasticsearchOpenOptions {
 
 /** What {@link ElasticsearchIndex.stats} reports. `documents` is Elasticsearch's document count. */
 export interface ElasticsearchStats extends BackendStats {
-  /** Always `elasticsearch`, to tell these stats from the embedded index's. */
-  backend: "elasticsearch";
+  /** `elasticsearch` (or `opensearch`), to tell these stats from the embedded index's. */
+  backend: "elasticsearch" | "opensearch";
   /** The Elasticsearch index name. */
   index: string;
   /** The fields each role uses: found in the mapping, or the defaults for an index not created yet. */
@@ -138,6 +139,9 @@ export class ElasticsearchIndex implements SearchIndex {
     options = validateOpenOptions(client, options);
     const metric = options.metric;
     const server = await serverCapabilities(client);
+    if (server.distribution === "opensearch" && options.denseIndexType !== undefined && options.denseIndexType !== "hnsw") {
+      throw new InvalidOptionError(`denseIndexType: OpenSearch indices Tandem creates use knn_vector with HNSW (Lucene engine); got "${options.denseIndexType}"`);
+    }
     const layout = await readLayout(client, options);
     if (!layout && options.readOnly) throw new BackendError(`index "${options.index}" does not exist`);
     if (layout && metric !== undefined && layout.fields.dense && metric !== layout.metric) {
@@ -178,6 +182,7 @@ export class ElasticsearchIndex implements SearchIndex {
       const valid = validateDocuments(docs, where, this.layout?.dimension ?? this.options.dimension ?? null, this.metric);
       if (valid.length === 0) return { upserted: 0 };
       await this.ensureIndex(valid);
+      await this.ensureDenseField(valid);
       this.checkFields(valid, where);
       const operations: BulkOperation[] = valid.map((doc) => ({ op: "index", id: doc.id, source: this.toSource(doc) }));
       const result = await this.bulk(operations);
@@ -236,6 +241,7 @@ export class ElasticsearchIndex implements SearchIndex {
       sparseVectorQuery: this.server.sparseVectorQuery && this.options.sparseQuery !== "terms",
       prune: this.options.prune === true,
       completeFromHits: this.options.completeFrom === "hits",
+      opensearch: this.opensearch,
     }), resolved);
   }
 
@@ -303,7 +309,7 @@ export class ElasticsearchIndex implements SearchIndex {
     this.assertOpen();
     const documents = this.layout ? (await this.call(() => this.client.count({ index: this.options.index }))).count : 0;
     return {
-      backend: "elasticsearch",
+      backend: this.server.distribution,
       index: this.options.index,
       documents,
       dimension: this.layout?.dimension ?? this.options.dimension ?? null,
@@ -367,25 +373,48 @@ export class ElasticsearchIndex implements SearchIndex {
     if (this.options.closeClient) await this.client.close();
   }
 
-  /** Creates the index on the first write, with the dimension of the first vector. */
-  private async ensureIndex(docs: ValidDocument[]): Promise<void> {
-    if (this.layout) return;
-    const fields = { ...DEFAULT_FIELDS, ...this.options.fields };
-    const dimension = this.options.dimension ?? docs.find((d) => d.dense)?.dense?.length ?? null;
-    const body = newIndexBody(fields, {
+  private get opensearch(): boolean {
+    return this.server.distribution === "opensearch";
+  }
+
+  /** How a new index (or its dense field) is made, with the dimension of the first vector in `docs`. */
+  private newIndexOptions(docs: ValidDocument[]): NewIndexOptions {
+    return {
       metric: this.metric,
-      dimension,
+      dimension: this.options.dimension ?? docs.find((d) => d.dense)?.dense?.length ?? null,
       denseIndexType: this.options.denseIndexType ?? "hnsw",
       hnsw: this.options.hnsw,
       shards: this.options.shards,
       replicas: this.options.replicas,
-    });
+      opensearch: this.opensearch,
+    };
+  }
+
+  /** Creates the index on the first write, with the dimension of the first vector. */
+  private async ensureIndex(docs: ValidDocument[]): Promise<void> {
+    if (this.layout) return;
+    const fields = { ...DEFAULT_FIELDS, ...this.options.fields };
+    const body = newIndexBody(fields, this.newIndexOptions(docs));
     try {
       await this.client.indices.create({ index: this.options.index, ...body });
     } catch (err) {
       // Another writer may have created it meanwhile; anything else is a real failure.
       if (!/resource_already_exists_exception/.test(describeError(err))) throw new BackendError(`creating index "${this.options.index}": ${describeError(err)}`, { cause: err });
     }
+    this.layout = await readLayout(this.client, this.options);
+  }
+
+  /**
+   * Adds the dense field to an OpenSearch index Tandem created before any vector fixed the
+   * dimension (`knn_vector` cannot be mapped without one).
+   */
+  private async ensureDenseField(docs: ValidDocument[]): Promise<void> {
+    const layout = this.layout!;
+    if (!this.opensearch || layout.fields.dense || !layout.tandem || !docs.some((d) => d.dense)) return;
+    const name = this.options.fields?.dense ?? DEFAULT_FIELDS.dense;
+    const properties: Record<string, unknown> = {};
+    setOwn(properties, name, denseFieldMapping(this.newIndexOptions(docs)));
+    await this.call(() => this.client.indices.putMapping({ index: this.options.index, properties: properties as Record<string, estypes.MappingProperty> }));
     this.layout = await readLayout(this.client, this.options);
   }
 
@@ -403,7 +432,7 @@ export class ElasticsearchIndex implements SearchIndex {
     // Field names are the user's (and so are filter field names at the top level): stored as data, whatever they are.
     const source: Record<string, unknown> = {};
     if (doc.text !== undefined) setOwn(source, f.text!, doc.text);
-    if (doc.sparse) setOwn(source, f.sparse!, sparseRecord(doc.sparse));
+    if (doc.sparse) setOwn(source, f.sparse!, renameFeatures(sparseRecord(doc.sparse), this.layout!.featureNames, true));
     if (doc.dense) setOwn(source, f.dense!, Array.from(doc.dense));
     if (doc.fields) {
       if (f.metadata === "") for (const name of Object.keys(doc.fields)) setOwn(source, name, doc.fields[name]);
@@ -418,7 +447,7 @@ export class ElasticsearchIndex implements SearchIndex {
     const text = f.text ? pathValue(source, f.text) : undefined;
     if (typeof text === "string") doc.text = text;
     const sparse = f.sparse ? pathValue(source, f.sparse) : undefined;
-    if (sparse) doc.sparse = sparse as Record<string, number>;
+    if (isPlainObject(sparse)) doc.sparse = renameFeatures(sparse, this.layout!.featureNames, false);
     const dense = f.dense ? pathValue(source, f.dense) : undefined;
     if (Array.isArray(dense)) doc.dense = dense as number[];
     const own = new Set([f.text, f.sparse, f.dense].filter((x) => x !== undefined).map((p) => p.split(".")[0]));

@@ -3,6 +3,7 @@ import { BackendError, type LegName, type SparseTokenContribution, type Completi
 import { compareIds, DEFAULT_EF_SEARCH, getOwn, isPlainObject, type CompletionRequest, type LegBackend, type ResolvedQuery, type RetrievedLeg, wantsCompletion } from "../../src/backend.js";
 import { CarriedVectors } from "./carried-vectors.js";
 import { describeError } from "./describe-error.js";
+import { featureName, renameFeatures } from "./feature-names.js";
 import type { IndexLayout } from "./index-layout.js";
 import { exactScoreScript, similarityFromScore } from "./similarity.js";
 import { translateFilter, type EsQuery } from "./translate-filter.js";
@@ -44,7 +45,7 @@ export class ElasticsearchLegs implements LegBackend {
     private readonly client: Client,
     private readonly index: string,
     private readonly layout: IndexLayout,
-    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean; completeFromHits?: boolean },
+    private readonly server: { painless: boolean; sparseVectorQuery: boolean; prune?: boolean; completeFromHits?: boolean; opensearch?: boolean },
   ) {
     this.carried = new CarriedVectors(layout.metric);
   }
@@ -96,7 +97,7 @@ export class ElasticsearchLegs implements LegBackend {
   private keepCarried(leg: LegName, query: ResolvedQuery, hits: EsHit[]): void {
     const { sparse, dense } = this.carriedFields(leg, query);
     for (const hit of hits) {
-      if (sparse) this.carried.addSparse(hit._id, pathValue(hit._source, this.layout.fields.sparse!), query.sparse ?? {});
+      if (sparse) this.carried.addSparse(hit._id, this.storedWeights(hit._source), query.sparse ?? {});
       if (dense === "source") this.carried.addDense(hit._id, pathValue(hit._source, this.layout.fields.dense!));
       if (dense === "docvalues") this.carried.addDense(hit._id, hit.fields?.[this.layout.fields.dense!]?.[0]);
     }
@@ -133,18 +134,21 @@ export class ElasticsearchLegs implements LegBackend {
     const field = this.layout.fields.sparse;
     if (!field || ids.length === 0) return ids.map(() => []);
     const response = await this.call(() => this.client.mget({ index: this.index, ids, _source_includes: [field] }));
-    const byId = new Map(
-      (response.docs as { _id: string; found?: boolean; _source?: Record<string, unknown> }[]).map((d) => [d._id, d.found ? pathValue(d._source, field) : undefined]),
-    );
+    const byId = new Map((response.docs as { _id: string; found?: boolean; _source?: Record<string, unknown> }[]).map((d) => [d._id, d.found ? this.storedWeights(d._source) : undefined]));
     return ids.map((id) => {
-      const found = byId.get(id);
-      const weights = (isPlainObject(found) ? found : {}) as Record<string, number>;
+      const weights = byId.get(id) ?? {};
       // Tokens are data: "constructor" must not find Object.prototype's.
       return Object.entries(query.sparse ?? {})
         .filter(([token]) => typeof getOwn(weights, token) === "number")
         .map(([token, q]) => ({ token, query: q, doc: weights[token]!, contribution: q * weights[token]! }))
         .sort((a, b) => b.contribution - a.contribution || compareIds(a.token, b.token));
     });
+  }
+
+  /** The sparse weights a source document holds, by token (feature names read back), or undefined. */
+  private storedWeights(source: Record<string, unknown> | undefined): Record<string, number> | undefined {
+    const stored = pathValue(source, this.layout.fields.sparse!);
+    return isPlainObject(stored) ? renameFeatures(stored, this.layout.featureNames, false) : undefined;
   }
 
   private rawScore(leg: LegName, score: number): number {
@@ -165,12 +169,15 @@ export class ElasticsearchLegs implements LegBackend {
   /** Clauses whose summed scores are the sparse dot product; a document must match one of them. */
   private sparseClauses(query: ResolvedQuery): EsQuery[] {
     const field = this.layout.fields.sparse!;
-    const weights = Object.entries(query.sparse ?? {});
+    const weights = Object.entries(query.sparse ?? {}).map(([token, weight]): [string, number] => [featureName(token, this.layout.featureNames), weight]);
     if (weights.length === 0) return [];
     if (this.server.sparseVectorQuery && this.layout.sparseType === "sparse_vector") {
       // Pruning (on by default for new indices in 9.1+) would drop query tokens: keep them all.
       return [{ sparse_vector: { field, query_vector: Object.fromEntries(weights), prune: false } }];
     }
+    // OpenSearch has no term query on rank_features; rank_feature's linear function gives the
+    // stored weight times the boost, the same product.
+    if (this.server.opensearch) return weights.map(([token, weight]) => ({ rank_feature: { field: `${field}.${token}`, linear: {}, boost: weight } }));
     return weights.map(([token, weight]) => ({ term: { [field]: { value: token, boost: weight } } }));
   }
 
@@ -225,16 +232,25 @@ export class ElasticsearchLegs implements LegBackend {
     const field = this.layout.fields.dense!;
     const vector = Array.from(query.dense!);
     const type = this.layout.denseIndexType ?? "hnsw";
+    const opensearch = this.server.opensearch === true;
     // A flat field is searched by brute force already; an HNSW one needs a script for exactness...
-    if (exact && !type.endsWith("flat") && this.server.painless) {
+    if (exact && (opensearch || !type.endsWith("flat")) && this.server.painless) {
       return {
         query: {
           script_score: {
             query: { bool: { filter: [...filter, { exists: { field } }] } },
-            script: { source: exactScoreScript(this.layout.similarity), params: { q: vector, f: field } },
+            script: { source: exactScoreScript(this.layout.similarity, opensearch), params: { q: vector, f: field } },
           },
         },
       };
+    }
+    if (opensearch) {
+      // The k-NN plugin's query; a filter inside it is applied while searching the graph. Without
+      // Painless, exactness is asked of the graph search with the widest candidate list.
+      const ef = exact ? MAX_NUM_CANDIDATES : Math.min(MAX_NUM_CANDIDATES, Math.max(query.ef ?? DEFAULT_EF_SEARCH, k));
+      const knn: Record<string, unknown> = { vector, k, method_parameters: { ef_search: ef } };
+      if (filter.length > 0) knn.filter = { bool: { filter } };
+      return { query: { knn: { [field]: knn } } };
     }
     if (exact && !type.endsWith("flat")) {
       // ...or, without Painless, a filtered kNN: Lucene scores every vector of a segment whose
@@ -254,8 +270,9 @@ export class ElasticsearchLegs implements LegBackend {
       return { ...base, query: { bool: { filter, should: this.sparseClauses(query), minimum_should_match: 1 } } };
     }
     if (!this.layout.fields.dense || !query.dense) return null;
-    // With the filter down to these ids, Lucene scores them exactly (filter size ≤ k).
-    return { ...base, ...this.denseSearch(query, ids.length, filter, false) };
+    // With the filter down to these ids, Lucene scores them exactly (filter size ≤ k); the k-NN
+    // plugin gets the script, which is exact by construction.
+    return { ...base, ...this.denseSearch(query, ids.length, filter, this.server.opensearch === true) };
   }
 
   private async msearch(bodies: SearchBody[]): Promise<EsHit[][]> {

@@ -4,6 +4,8 @@ import { describeError } from "./describe-error.js";
 
 /** What a cluster offers, probed once per client and reported by `stats()` / `tandem info`. */
 export interface ServerCapabilities {
+  /** Which search engine answers: Elasticsearch, or OpenSearch (through `tandem-search/opensearch`). */
+  distribution: "elasticsearch" | "opensearch";
   /** The cluster's version number, e.g. `8.19.2`. */
   version: string;
   /** The `license.type`, or null where the licence API is absent. */
@@ -12,6 +14,8 @@ export interface ServerCapabilities {
   sparseVectorQuery: boolean;
   /** Painless scripting (the lang-painless module), used for exact dense search of HNSW fields. */
   painless: boolean;
+  /** OpenSearch's k-NN plugin (`knn_vector` fields, the dense leg there); false on Elasticsearch. */
+  knnPlugin: boolean;
   /** Server-side `rrf` / `linear` retrievers: needs a version with them and an Enterprise (or trial) licence. */
   retrievers: {
     /** The `rrf` retriever is available. */
@@ -23,6 +27,8 @@ export interface ServerCapabilities {
 
 /** Oldest version with the `sparse_vector` field type and `max_inner_product`. */
 const MIN_VERSION = [8, 11] as const;
+/** Oldest OpenSearch whose k-NN plugin has the Lucene engine's filtered search and `method_parameters`. */
+const MIN_OPENSEARCH = [2, 16] as const;
 const probes = new WeakMap<Client, Promise<ServerCapabilities>>();
 
 /** Probes the cluster behind `client` (cached per client). */
@@ -36,25 +42,39 @@ export function serverCapabilities(client: Client): Promise<ServerCapabilities> 
   return probe;
 }
 
-async function serverVersion(client: Client): Promise<string> {
+async function serverVersion(client: Client): Promise<{ version: string; distribution: "elasticsearch" | "opensearch" }> {
   try {
-    return (await client.info()).version.number;
+    const { version } = (await client.info()) as { version: { number: string; distribution?: string } };
+    return { version: version.number, distribution: version.distribution === "opensearch" ? "opensearch" : "elasticsearch" };
   } catch (err) {
     // Minimal distributions (the integ-test zip) have no root endpoint; node info has the version.
     if ((err as { meta?: { statusCode?: number } }).meta?.statusCode !== 405) throw err;
     const nodes = (await client.nodes.info({ filter_path: "nodes.*.version" })) as unknown as { nodes: Record<string, { version: string }> };
-    return Object.values(nodes.nodes)[0]!.version;
+    return { version: Object.values(nodes.nodes)[0]!.version, distribution: "elasticsearch" };
+  }
+}
+
+/** Whether every node has OpenSearch's k-NN plugin. */
+async function hasKnnPlugin(client: Client): Promise<boolean> {
+  try {
+    const nodes = (await client.nodes.info({ filter_path: "nodes.*.plugins.name" })) as unknown as { nodes?: Record<string, { plugins?: { name: string }[] }> };
+    const all = Object.values(nodes.nodes ?? {});
+    return all.length > 0 && all.every((n) => n.plugins?.some((p) => p.name === "opensearch-knn"));
+  } catch {
+    return false;
   }
 }
 
 async function probe_(client: Client): Promise<ServerCapabilities> {
   let version: string;
+  let distribution: "elasticsearch" | "opensearch";
   try {
-    version = await serverVersion(client);
+    ({ version, distribution } = await serverVersion(client));
   } catch (err) {
     throw new BackendError(`cannot reach Elasticsearch: ${describeError(err)}`, { cause: err });
   }
   const [major, minor] = version.split(".").map(Number) as [number, number];
+  if (distribution === "opensearch") return openSearchCapabilities(client, version, major, minor);
   if (major < MIN_VERSION[0] || (major === MIN_VERSION[0] && minor < MIN_VERSION[1])) {
     throw new BackendError(`Elasticsearch ${version} is not supported: Tandem needs ${MIN_VERSION.join(".")} or newer (sparse_vector fields)`);
   }
@@ -73,19 +93,35 @@ async function probe_(client: Client): Promise<ServerCapabilities> {
   } catch {
     license = null;
   }
-  let painless = true;
-  try {
-    await client.scriptsPainlessExecute({ script: { source: "1" } });
-  } catch {
-    painless = false;
-  }
+  const painless = await hasPainless(client);
   const at = (ma: number, mi: number) => major > ma || (major === ma && minor >= mi);
   const enterprise = license === "enterprise" || license === "trial" || license === "platinum";
   return {
+    distribution,
     version,
     license,
     sparseVectorQuery: at(8, 15),
     painless,
+    knnPlugin: false,
     retrievers: { rrf: at(8, 16) && enterprise, linear: at(8, 18) && enterprise },
   };
+}
+
+/** Painless scripting answers. */
+async function hasPainless(client: Client): Promise<boolean> {
+  try {
+    await client.scriptsPainlessExecute({ script: { source: "1" } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** OpenSearch: rank_features for the sparse leg, the k-NN plugin for the dense leg; no licence, no retrievers. */
+async function openSearchCapabilities(client: Client, version: string, major: number, minor: number): Promise<ServerCapabilities> {
+  if (major < MIN_OPENSEARCH[0] || (major === MIN_OPENSEARCH[0] && minor < MIN_OPENSEARCH[1])) {
+    throw new BackendError(`OpenSearch ${version} is not supported: Tandem needs ${MIN_OPENSEARCH.join(".")} or newer`);
+  }
+  const [painless, knnPlugin] = await Promise.all([hasPainless(client), hasKnnPlugin(client)]);
+  return { distribution: "opensearch", version, license: null, sparseVectorQuery: false, painless, knnPlugin, retrievers: { rrf: false, linear: false } };
 }

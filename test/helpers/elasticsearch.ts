@@ -12,6 +12,8 @@ export interface TestServer {
   password?: string;
   /** CA certificate file of a cluster served over HTTPS. */
   ca?: string;
+  /** `opensearch` for an OpenSearch cluster (`ES_DISTRIBUTION=opensearch npm run es:start`). */
+  distribution?: "elasticsearch" | "opensearch";
 }
 
 interface ServerState extends TestServer {
@@ -23,11 +25,21 @@ interface ServerState extends TestServer {
 const ROOT = join(import.meta.dirname, "..", "..");
 
 /**
- * The clusters this checkout's `npm run es:start` left running, open (security off) ones first.
- * A cluster counts only when it answers with the name it was started under: a port recorded long
- * ago may since have been taken by another checkout's cluster.
+ * The Elasticsearch clusters this checkout's `npm run es:start` left running, open (security off)
+ * ones first. A cluster counts only when it answers with the name it was started under: a port
+ * recorded long ago may since have been taken by another checkout's cluster.
  */
 export async function testServers(): Promise<TestServer[]> {
+  return (await recordedServers()).filter((s) => s.distribution !== "opensearch");
+}
+
+/** The OpenSearch clusters this checkout's `ES_DISTRIBUTION=opensearch npm run es:start` left running. */
+export async function openSearchServers(): Promise<TestServer[]> {
+  return (await recordedServers()).filter((s) => s.distribution === "opensearch");
+}
+
+/** Every cluster of this checkout that answers under its recorded name, whichever distribution. */
+export async function recordedServers(): Promise<TestServer[]> {
   const dir = join(ROOT, ".es");
   if (!existsSync(dir)) return [];
   const servers: TestServer[] = [];
@@ -36,17 +48,33 @@ export async function testServers(): Promise<TestServer[]> {
     if (!existsSync(file)) continue;
     const state = JSON.parse(readFileSync(file, "utf8")) as ServerState;
     if (!isRunning(state.pid)) continue;
-    const client = clientFor(state, { requestTimeout: 5000, maxRetries: 0 });
-    try {
-      // The integ-test distribution has no GET /; the health answer names the cluster too.
-      if ((await client.cluster.health()).cluster_name === state.clusterName) servers.push(state);
-    } catch {
-      // not answering
-    } finally {
-      await client.close();
-    }
+    if (await answersAs(state)) servers.push(state);
   }
   return servers.sort((a, b) => Number(a.username !== undefined) - Number(b.username !== undefined) || a.port - b.port);
+}
+
+/**
+ * Whether the cluster answers under the name it was started under. The integ-test distribution
+ * has no GET /; the health answer names the cluster too. OpenSearch is asked over plain HTTP: the
+ * Elasticsearch client refuses to talk to it.
+ */
+async function answersAs(state: ServerState): Promise<boolean> {
+  if (state.distribution === "opensearch") {
+    try {
+      const health = (await (await fetch(`${state.url}/_cluster/health`, { signal: AbortSignal.timeout(5000) })).json()) as { cluster_name?: string };
+      return health.cluster_name === state.clusterName;
+    } catch {
+      return false;
+    }
+  }
+  const client = clientFor(state, { requestTimeout: 5000, maxRetries: 0 });
+  try {
+    return (await client.cluster.health()).cluster_name === state.clusterName;
+  } catch {
+    return false;
+  } finally {
+    await client.close();
+  }
 }
 
 function isRunning(pid: number): boolean {

@@ -42,7 +42,7 @@ function runModule(dir: string, source: string): unknown {
 /** Imports an entry point; reports what it exports or the error code it failed with. */
 const IMPORT_ALL = `
 const result = {};
-for (const entry of ["tandem-search", "tandem-search/backend", "tandem-search/encoders", "tandem-search/flexsearch", "tandem-search/elasticsearch"]) {
+for (const entry of ["tandem-search", "tandem-search/backend", "tandem-search/encoders", "tandem-search/flexsearch", "tandem-search/elasticsearch", "tandem-search/opensearch"]) {
   try {
     result[entry] = { exports: Object.keys(await import(entry)).sort() };
   } catch (err) {
@@ -105,6 +105,8 @@ describe("the npm package", () => {
         code: "MISSING_PLUGIN",
         message: expect.stringMatching(/@elastic\/elasticsearch is not installed \(npm install @elastic\/elasticsearch/),
       });
+      // Takes the caller's OpenSearch client and loads none itself.
+      expect(result["tandem-search/opensearch"]!.exports).toEqual(["OpenSearchIndex"]);
       const transformers = runModule(
         dir,
         `import { TransformersDenseEncoder } from "tandem-search/encoders";
@@ -127,7 +129,7 @@ describe("the npm package", () => {
   describe("installed with its peer dependencies", () => {
     let dir: string;
     beforeAll(() => {
-      dir = project(join(work, "full"), tarball, [installed("flexsearch"), installed("@elastic/elasticsearch"), installed("@types/node")]);
+      dir = project(join(work, "full"), tarball, [installed("flexsearch"), installed("@elastic/elasticsearch"), installed("@opensearch-project/opensearch"), installed("@types/node")]);
     }, 120_000);
 
     it("imports every entry point", () => {
@@ -148,6 +150,8 @@ describe("the npm package", () => {
 import { Bm25Encoder } from "tandem-search/encoders";
 import { flexSearchTextIndex } from "tandem-search/flexsearch";
 import { ElasticsearchIndex, connect } from "tandem-search/elasticsearch";
+import { OpenSearchIndex } from "tandem-search/opensearch";
+import { Client as OpenSearchClient } from "@opensearch-project/opensearch";
 
 const bm25 = Bm25Encoder.fit(["bone fracture", "skin"]);
 const index = await HybridIndex.open("./idx", { metric: "cosine", textIndex: flexSearchTextIndex() });
@@ -158,7 +162,10 @@ const score: number = hits[0]?.score ?? 0;
 // @ts-expect-error the metric is one of cosine, dot, l2: the declarations must say so
 await HybridIndex.open("./other", { metric: "manhattan" });
 const es = await ElasticsearchIndex.open(connect({ url: "http://127.0.0.1:9200" }), { index: "docs" });
-export const used = [score, es, new MissingPluginError("x").code];
+const os = await OpenSearchIndex.open(new OpenSearchClient({ node: "http://127.0.0.1:9200" }), { index: "docs" });
+// @ts-expect-error denseIndexType is an Elasticsearch option
+await OpenSearchIndex.open(new OpenSearchClient({ node: "http://127.0.0.1:9200" }), { index: "docs", denseIndexType: "flat" });
+export const used = [score, es, os, new MissingPluginError("x").code];
 `,
       );
       sh(process.execPath, [TSC, "-p", "tsconfig.json"], dir);

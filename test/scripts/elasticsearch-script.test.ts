@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
@@ -84,6 +84,18 @@ afterEach(() => {
 afterAll(() => rm(checkout, { recursive: true, force: true }));
 
 describe("a local cluster belongs to the checkout that started it", () => {
+  it("a distribution it does not know, and OpenSearch with security, are refused before anything is downloaded or written", () => {
+    for (const [env, message] of [
+      [{ ES_DISTRIBUTION: "solr" }, /ES_DISTRIBUTION: expected elasticsearch or opensearch, got "solr"/],
+      [{ ES_DISTRIBUTION: "opensearch", ES_SECURITY: "on" }, /ES_SECURITY=on: not offered for OpenSearch/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [join(checkout, "scripts", "elasticsearch.mjs"), "start"], { env: { ...process.env, ...env }, encoding: "utf8" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync(join(checkout, ".es"))).toBe(false);
+  });
+
   it("a port another process listens on is refused, and that process keeps its port", async () => {
     const other = createServer();
     await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));

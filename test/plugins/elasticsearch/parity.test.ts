@@ -1,19 +1,52 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@elastic/elasticsearch";
+import { Client as OpenSearchClient } from "@opensearch-project/opensearch";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ElasticsearchIndex } from "../../../plugins/elasticsearch/index.js";
-import { HybridIndex, type Document, type Filter, type Metric, type SearchHit, type SearchQuery } from "../../../src/index.js";
-import { clientFor, describeServers, featureFieldWeight, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { ElasticsearchIndex, type ElasticsearchOpenOptions, type ElasticsearchStats } from "../../../plugins/elasticsearch/index.js";
+import { OpenSearchIndex } from "../../../plugins/opensearch/index.js";
+import { HybridIndex, type Document, type Filter, type Metric, type SearchHit, type SearchIndex, type SearchQuery } from "../../../src/index.js";
+import { clientFor, describeServers, featureFieldWeight, openSearchServers, testServers, uniqueIndexName, type TestServer } from "../../helpers/elasticsearch.js";
 import { expectSameTopK, referenceDense, referenceLeg, referenceTopK } from "../../helpers/brute-force.js";
 import { FILTERS, METRICS, generateCorpus } from "../../helpers/generate.js";
 
-// The same documents go into an embedded index and an Elasticsearch index; exact queries must
-// give the same hits per leg and fused. Sparse weights are stored as Elasticsearch keeps them
-// (FeatureField precision) so both engines hold the same numbers; what remains is float32
-// summation order, hence the small tolerances.
+// The same documents go into an embedded index and an Elasticsearch (or OpenSearch) index; exact
+// queries must give the same hits per leg and fused. Sparse weights are stored as the cluster
+// keeps them (FeatureField precision, the same in both) so both engines hold the same numbers;
+// what remains is float32 summation order, hence the small tolerances.
 const servers = (await testServers()).filter((s) => s.username === undefined);
+
+type ClusterIndex = Omit<SearchIndex, "stats"> & { stats(): Promise<ElasticsearchStats> };
+
+/** One cluster's backend, as the suite drives it. */
+interface ClusterBackend {
+  open(options: ElasticsearchOpenOptions): Promise<ClusterIndex>;
+  drop(index: string): Promise<void>;
+  close(): Promise<void>;
+  /** The sparse queries the backend offers (`sparseQuery`); OpenSearch has one, rank_feature. */
+  sparseQueries: (ElasticsearchOpenOptions["sparseQuery"] | undefined)[];
+}
+
+function elasticsearchBackend(server: TestServer): ClusterBackend {
+  const client = clientFor(server);
+  return {
+    open: (options) => ElasticsearchIndex.open(client, options),
+    drop: async (index) => void (await client.indices.delete({ index }, { ignore: [404] })),
+    close: () => client.close(),
+    sparseQueries: ["sparse_vector", "terms"],
+  };
+}
+
+function openSearchBackend(server: TestServer): ClusterBackend {
+  const client = new OpenSearchClient({ node: server.url });
+  return {
+    // k-NN fields are HNSW (exact queries score by script); the sparse leg is rank_feature.
+    open: ({ denseIndexType: _, sparseQuery: __, ...options }) => OpenSearchIndex.open(client, options),
+    drop: async (index) => void (await client.indices.delete({ index }, { ignore: [404] })),
+    close: () => client.close(),
+    sparseQueries: [undefined],
+  };
+}
 
 const DIMENSION = 16;
 const CANDIDATES = 40;
@@ -44,18 +77,21 @@ function expectSameRanking(actual: SearchHit[], expected: SearchHit[], exact: (i
   });
 }
 
-describeServers("Elasticsearch $version: same answers as the embedded engine", servers, (server) => {
-  let client: Client;
+describeServers("Elasticsearch $version: same answers as the embedded engine", servers, (server) => parity(() => elasticsearchBackend(server)));
+describeServers("OpenSearch $version: same answers as the embedded engine", await openSearchServers(), (server) => parity(() => openSearchBackend(server)));
+
+function parity(connect: () => ClusterBackend) {
+  let backend: ClusterBackend;
   let dir: string;
-  const pairs = new Map<Metric, { embedded: HybridIndex; es: ElasticsearchIndex; name: string }>();
+  const pairs = new Map<Metric, { embedded: HybridIndex; es: ClusterIndex; name: string }>();
 
   beforeAll(async () => {
-    client = clientFor(server);
+    backend = connect();
     dir = await mkdtemp(join(tmpdir(), "tandem-es-parity-"));
     for (const metric of METRICS) {
       const name = uniqueIndexName(`tandem-parity-${metric}`);
       const embedded = await HybridIndex.open(join(dir, metric), { metric });
-      const es = await ElasticsearchIndex.open(client, { index: name, metric, denseIndexType: "flat", shards: 1, replicas: 0 });
+      const es = await backend.open({ index: name, metric, denseIndexType: "flat", shards: 1, replicas: 0 });
       await embedded.upsert(docs);
       expect((await es.upsert(docs)).upserted).toBe(docs.length);
       pairs.set(metric, { embedded, es, name });
@@ -65,9 +101,9 @@ describeServers("Elasticsearch $version: same answers as the embedded engine", s
     for (const { embedded, es, name } of pairs.values()) {
       await embedded.close();
       await es.close();
-      await client.indices.delete({ index: name }, { ignore: [404] });
+      await backend.drop(name);
     }
-    await client.close();
+    await backend.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -87,19 +123,23 @@ describeServers("Elasticsearch $version: same answers as the embedded engine", s
     };
   };
 
-  it.each(["sparse_vector", "terms"] as const)("sparse leg (%s query): same top-k and scores, with and without filters", async (sparseQuery) => {
+  it("sparse leg (each sparse query the backend has): same top-k and scores, with and without filters", async () => {
+    for (const sparseQuery of backend.sparseQueries) await sparseParity(sparseQuery);
+  });
+
+  async function sparseParity(sparseQuery: ElasticsearchOpenOptions["sparseQuery"] | undefined) {
     const { name } = pairs.get("cosine")!;
-    const es = await ElasticsearchIndex.open(client, { index: name, sparseQuery, readOnly: true });
+    const es = await backend.open({ index: name, sparseQuery, readOnly: true });
     for (const q of queries.slice(0, 8)) {
       for (const filter of FILTER_CASES) {
         const query: SearchQuery = { sparse: q.sparse, legs: ["sparse"], k: 20, filter, exact: true, candidates: CANDIDATES };
         const embedded = (await pairs.get("cosine")!.embedded.search(query)).hits;
         const exact = await exactLeg("cosine", query, "sparse")(embedded);
-        expectSameRanking((await es.search(query)).hits, embedded, exact, `sparse ${JSON.stringify(filter)}`);
+        expectSameRanking((await es.search(query)).hits, embedded, exact, `sparse (${sparseQuery ?? "default"}) ${JSON.stringify(filter)}`);
       }
     }
     await es.close();
-  });
+  }
 
   it.each(METRICS)("dense leg (%s): same top-k and raw similarities, with and without filters", async (metric) => {
     for (const q of queries.slice(0, 6)) {
@@ -194,7 +234,7 @@ describeServers("Elasticsearch $version: same answers as the embedded engine", s
 
   it("HNSW-indexed field: exact queries equal the embedded exact answers; default ones reach recall@10 ≥ 0.95", async () => {
     const name = uniqueIndexName("tandem-parity-hnsw");
-    const es = await ElasticsearchIndex.open(client, { index: name, metric: "cosine", shards: 1, replicas: 0, hnsw: { M: 8, efConstruction: 50 } });
+    const es = await backend.open({ index: name, metric: "cosine", shards: 1, replicas: 0, hnsw: { M: 8, efConstruction: 50 } });
     try {
       await es.upsert(docs);
       expect((await es.stats()).denseIndexType).toBe("hnsw");
@@ -214,7 +254,7 @@ describeServers("Elasticsearch $version: same answers as the embedded engine", s
       expect(found / wanted).toBeGreaterThanOrEqual(0.95);
     } finally {
       await es.close();
-      await client.indices.delete({ index: name }, { ignore: [404] });
+      await backend.drop(name);
     }
   });
 
@@ -227,4 +267,4 @@ describeServers("Elasticsearch $version: same answers as the embedded engine", s
     expect(stored?.fields).toEqual(original.fields);
     stored!.dense!.forEach((x, i) => expect(x).toBeCloseTo(Math.fround(original.dense![i] as number), 6));
   });
-});
+}
