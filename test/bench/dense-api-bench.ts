@@ -1,0 +1,190 @@
+import { loadavg } from "node:os";
+import { createRequire } from "node:module";
+import { HybridIndex, MemoryStorage, type HnswParams } from "../../src/index.js";
+import { flatSearch } from "../../src/legs/dense/flat-index.js";
+import { VectorStore } from "../../src/legs/dense/vector-store.js";
+import { benchVectors } from "./bench-data.js";
+import { fmt, table } from "./stats.js";
+
+interface HnswlibIndex {
+  initIndex(max: number, M: number, efConstruction: number, seed: number): void;
+  addPoint(point: number[], label: number): void;
+  setEf(ef: number): void;
+  searchKnn(q: number[], k: number): { neighbors: number[] };
+}
+
+const K = 10;
+const EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256];
+const TARGETS = [0.9, 0.95, 0.99];
+
+function loadHnswlib(): (new (space: string, dim: number) => HnswlibIndex) | undefined {
+  try {
+    return createRequire(import.meta.url)("hnswlib-node").HierarchicalNSW;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Point {
+  ef: number;
+  recall: number;
+  /** Mean microseconds per query over every round. */
+  us: number;
+}
+
+interface ApiBenchOptions {
+  sizes: number[];
+  dimension: number;
+  queries: number;
+  params: HnswParams;
+  /** Query rounds per ef: each alternates a pass of Tandem and one of hnswlib-node over every query. */
+  rounds: number;
+  /** Thread counts to build with (each a fresh index). */
+  threads: number[];
+}
+
+/** The smallest-ef point reaching `target`. */
+function atRecall(points: Point[], target: number): Point | undefined {
+  return points.find((p) => p.recall >= target);
+}
+
+/**
+ * `npm run bench -- dense`: Tandem's dense leg through the public API (`HybridIndex.search` with
+ * `legs: ["dense"]`, a Float32Array query, k 10) against hnswlib-node in the same process, over
+ * the same ef sweep, the two alternating pass by pass so load on the machine hits both alike.
+ * Prints recall@10 against an exact scan, queries/s ratios at equal recall, the fixed cost per
+ * query at ef 10 (public API minus the graph walk alone), and build times.
+ */
+export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
+  const HNSW = loadHnswlib();
+  const { dimension, params } = options;
+  console.log(`\n## Dense ANN through the public API: Tandem vs hnswlib-node (C++), one process`);
+  console.log(`M=${params.M} efConstruction=${params.efConstruction} k=${K} dimension=${dimension} metric=cosine, ${options.queries} queries × ${options.rounds} rounds per ef`);
+  console.log(`load average at start: ${loadavg().map((x) => fmt(x)).join(", ")}`);
+  if (!HNSW) console.log("hnswlib-node is not installed: peer columns are skipped");
+  for (const n of options.sizes) {
+    const all = benchVectors(1000 + n, n + options.queries, dimension);
+    const row = (i: number) => all.subarray(i * dimension, (i + 1) * dimension);
+    const queries = Array.from({ length: options.queries }, (_, i) => row(n + i));
+    const docs = Array.from({ length: n }, (_, i) => ({ id: `d${i}`, dense: row(i) }));
+    console.log(`\n### n = ${n.toLocaleString("en")} × ${dimension}`);
+
+    const exactStore = new VectorStore(dimension, "cosine");
+    for (let i = 0; i < n; i++) exactStore.add(i, row(i));
+    const everything = new Uint8Array(n).fill(1);
+    const truth = queries.map((q) => new Set(flatSearch(exactStore, exactStore.prepare(q), K, everything, (a, b) => a - b).slots.map((s) => `d${s}`)));
+
+    const builds: { threads: number; seconds: number }[] = [];
+    let index: HybridIndex | undefined;
+    for (const threads of options.threads) {
+      await index?.close();
+      const opened = await HybridIndex.open(new MemoryStorage(), { metric: "cosine", hnsw: params, ...(threads !== 1 ? ({ threads } as object) : {}) });
+      const started = performance.now();
+      await opened.upsert(docs);
+      builds.push({ threads, seconds: (performance.now() - started) / 1000 });
+      index = opened;
+    }
+    let peer: HnswlibIndex | undefined;
+    let peerBuild = NaN;
+    if (HNSW) {
+      peer = new HNSW("cosine", dimension);
+      peer.initIndex(n, params.M, params.efConstruction, params.seed);
+      const rows = docs.map((d) => Array.from(d.dense));
+      const started = performance.now();
+      for (let i = 0; i < n; i++) peer.addPoint(rows[i]!, i);
+      peerBuild = (performance.now() - started) / 1000;
+    }
+    const buildRows: (string | number)[][] = [["build", "seconds", "× hnswlib-node", "speed-up over 1 thread"]];
+    const one = builds.find((b) => b.threads === 1)?.seconds;
+    for (const b of builds) buildRows.push([`Tandem, ${b.threads} thread${b.threads === 1 ? "" : "s"}`, fmt(b.seconds, 1), fmt(b.seconds / peerBuild), one ? fmt(one / b.seconds) : "-"]);
+    buildRows.push(["hnswlib-node, 1 thread", fmt(peerBuild, 1), "1.00", "-"]);
+    console.log(table(buildRows));
+
+    const tandem = index!;
+    const plain = queries.map((q) => Array.from(q));
+    const runTandem = async (ef: number): Promise<{ us: number; hits: number }> => {
+      let hits = 0;
+      const started = performance.now();
+      for (let i = 0; i < queries.length; i++) {
+        const { hits: found } = await tandem.search({ dense: queries[i]!, k: K, candidates: K, ef, legs: ["dense"] });
+        for (const h of found) if (truth[i]!.has(h.id)) hits++;
+      }
+      return { us: ((performance.now() - started) * 1000) / queries.length, hits };
+    };
+    const runPeer = (ef: number): { us: number; hits: number } => {
+      peer!.setEf(ef);
+      let hits = 0;
+      const started = performance.now();
+      for (let i = 0; i < plain.length; i++) for (const label of peer!.searchKnn(plain[i]!, K).neighbors) if (truth[i]!.has(`d${label}`)) hits++;
+      return { us: ((performance.now() - started) * 1000) / plain.length, hits };
+    };
+    // Warm-up: let the JIT settle on both paths.
+    await runTandem(64);
+    if (peer) runPeer(64);
+    const mine: Point[] = [];
+    const theirs: Point[] = [];
+    for (const ef of EFS) {
+      let us = 0;
+      let peerUs = 0;
+      let hits = 0;
+      let peerHits = 0;
+      for (let r = 0; r < options.rounds; r++) {
+        const a = await runTandem(ef);
+        us += a.us;
+        hits += a.hits;
+        if (peer) {
+          const b = runPeer(ef);
+          peerUs += b.us;
+          peerHits += b.hits;
+        }
+      }
+      const total = K * queries.length * options.rounds;
+      mine.push({ ef, recall: hits / total, us: us / options.rounds });
+      if (peer) theirs.push({ ef, recall: peerHits / total, us: peerUs / options.rounds });
+    }
+    const rows: (string | number)[][] = [["ef", "recall T", "µs/query T", "QPS T", "recall H", "µs/query H", "QPS H"]];
+    mine.forEach((p, i) => {
+      const h = theirs[i];
+      rows.push([p.ef, fmt(p.recall, 3), fmt(p.us, 1), fmt(1e6 / p.us, 0), h ? fmt(h.recall, 3) : "-", h ? fmt(h.us, 1) : "-", h ? fmt(1e6 / h.us, 0) : "-"]);
+    });
+    console.log(table(rows));
+    for (const target of TARGETS) {
+      const a = atRecall(mine, target);
+      const b = atRecall(theirs, target);
+      if (a && b) console.log(`queries/s Tandem ÷ hnswlib-node at recall@10 ≥ ${target}: ${fmt(b.us / a.us)} (Tandem ef ${a.ef} ${fmt(a.us, 1)} µs, hnswlib-node ef ${b.ef} ${fmt(b.us, 1)} µs)`);
+      else console.log(`recall@10 ≥ ${target}: not reached by ${a ? "hnswlib-node" : "Tandem"} within ef ≤ ${EFS[EFS.length - 1]}`);
+    }
+    const top = mine[mine.length - 1]!;
+    const topPeer = theirs[theirs.length - 1];
+    if (topPeer) console.log(`at ef ${top.ef}: Tandem ${fmt(top.us, 1)} µs, hnswlib-node ${fmt(topPeer.us, 1)} µs (ratio ${fmt(top.us / topPeer.us)}×)`);
+    await pipelineOverhead(tandem, queries, options.rounds);
+    await tandem.close();
+  }
+}
+
+/**
+ * What the public API adds to the graph walk at ef 10: the same queries through `search` and
+ * through the dense leg alone (reached inside the index: the benchmark's only use of internals).
+ */
+async function pipelineOverhead(index: HybridIndex, queries: Float32Array[], rounds: number): Promise<void> {
+  const engine = (index as unknown as { engine: { dense: { retrieve: (...args: unknown[]) => unknown }; alive: Uint8Array; liveCount: number } }).engine;
+  const dense = engine.dense;
+  const byId = (a: number, b: number) => a - b;
+  let api = 0;
+  let leg = 0;
+  for (let r = 0; r < rounds + 1; r++) {
+    let started = performance.now();
+    for (const q of queries) await index.search({ dense: q, k: K, candidates: K, ef: 10, legs: ["dense"] });
+    const a = performance.now() - started;
+    started = performance.now();
+    for (const q of queries) dense.retrieve(q, K, { ef: 10 }, engine.alive, engine.liveCount, engine.liveCount, byId);
+    const b = performance.now() - started;
+    // The first round warms up.
+    if (r > 0) {
+      api += a;
+      leg += b;
+    }
+  }
+  const per = (ms: number) => (ms * 1000) / (queries.length * rounds);
+  console.log(`per-query cost at ef 10: public API ${fmt(per(api), 1)} µs, dense leg alone ${fmt(per(leg), 1)} µs, pipeline overhead ${fmt(per(api - leg), 1)} µs`);
+}
