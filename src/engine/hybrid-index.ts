@@ -261,7 +261,8 @@ export class HybridIndex implements SearchIndex {
 
   private resolve(query: SearchQuery, where: string) {
     const caps = { dimension: this.engine.denseDimension, metric: this.engine.metric, textLeg: this.engine.hasTextLeg, defaultCalibration: () => this.calibration.get() };
-    const resolved = resolveQuery(query, caps, where);
+    // The engine reads the query vector before `search` returns: a Float32Array need not be copied.
+    const resolved = resolveQuery(query, caps, where, true);
     if (resolved.legs.includes("text") && !caps.textLeg) {
       throw new MissingPluginError(`${where}: the text leg needs a text index (open with textIndex, e.g. from tandem-search/flexsearch)`);
     }
