@@ -95,11 +95,6 @@ export function validateDense(dense: unknown, dimension: number | null, metric: 
   if (dimension !== null && values.length !== dimension) fail(`dense has ${values.length} values, index dimension is ${dimension}`);
   let out: Float32Array;
   if (dense instanceof Float32Array) {
-    for (let i = 0; i < dense.length; i++) {
-      const v = dense[i]!;
-      if (!Number.isFinite(v)) fail(`dense[${i}] must be a finite number, got ${describeValue(v)}`);
-      if (Math.abs(v) > MAX_VECTOR_VALUE) fail(`dense[${i}] is ${v}, outside the allowed range ±${MAX_TEXT}`);
-    }
     out = copy ? dense.slice() : dense;
   } else {
     out = new Float32Array(values.length);
@@ -110,11 +105,17 @@ export function validateDense(dense: unknown, dimension: number | null, metric: 
       out[i] = v;
     }
   }
-  // Squares as the float32 kernel forms them (each rounded to float32), summed exactly enough in float64.
+  // Squares as the float32 kernel forms them (each rounded to float32), summed exactly enough in
+  // float64; one pass, which also checks the components of a Float32Array (NaN fails both tests).
   let squares = 0;
   let squares32 = 0;
   for (let i = 0; i < out.length; i++) {
-    const square = out[i]! * out[i]!;
+    const v = out[i]!;
+    if (!(Math.abs(v) <= MAX_VECTOR_VALUE)) {
+      if (!Number.isFinite(v)) fail(`dense[${i}] must be a finite number, got ${describeValue(v)}`);
+      fail(`dense[${i}] is ${v}, outside the allowed range ±${MAX_TEXT}`);
+    }
+    const square = v * v;
     squares += square;
     squares32 += Math.fround(square);
   }

@@ -50,8 +50,9 @@ function atRecall(points: Point[], target: number): Point | undefined {
 
 /**
  * `npm run bench -- dense`: Tandem's dense leg through the public API (`HybridIndex.search` with
- * `legs: ["dense"]`, a Float32Array query, k 10) against hnswlib-node in the same process, over
- * the same ef sweep, the two alternating pass by pass so load on the machine hits both alike.
+ * `legs: ["dense"]`, a Float32Array query, k 10, default candidates) against hnswlib-node in the
+ * same process, over the same ef sweep, the two alternating query by query so load on the machine
+ * hits both alike.
  * Prints recall@10 against an exact scan, queries/s ratios at equal recall, the fixed cost per
  * query at ef 10 (public API minus the graph walk alone), and build times.
  */
@@ -59,7 +60,7 @@ export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
   const HNSW = loadHnswlib();
   const { dimension, params } = options;
   console.log(`\n## Dense ANN through the public API: Tandem vs hnswlib-node (C++), one process`);
-  console.log(`M=${params.M} efConstruction=${params.efConstruction} k=${K} dimension=${dimension} metric=cosine, ${options.queries} queries × ${options.rounds} rounds per ef`);
+  console.log(`M=${params.M} efConstruction=${params.efConstruction} k=${K} dimension=${dimension} metric=cosine, ${options.queries} queries × ${options.rounds} rounds per ef, engines alternating query by query`);
   console.log(`load average at start: ${loadavg().map((x) => fmt(x)).join(", ")}`);
   if (!HNSW) console.log("hnswlib-node is not installed: peer columns are skipped");
   for (const n of options.sizes) {
@@ -102,45 +103,43 @@ export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
 
     const tandem = index!;
     const plain = queries.map((q) => Array.from(q));
-    const runTandem = async (ef: number): Promise<{ us: number; hits: number }> => {
-      let hits = 0;
-      const started = performance.now();
+    /**
+     * One pass over the queries at `ef`, the two engines alternating query by query (so a burst of
+     * load on the shared machine hits both alike): summed microseconds and hits of each.
+     */
+    const pass = async (ef: number) => {
+      peer?.setEf(ef);
+      const out = { us: 0, hits: 0, peerUs: 0, peerHits: 0 };
       for (let i = 0; i < queries.length; i++) {
-        const { hits: found } = await tandem.search({ dense: queries[i]!, k: K, candidates: K, ef, legs: ["dense"] });
-        for (const h of found) if (truth[i]!.has(h.id)) hits++;
+        let started = performance.now();
+        const { hits } = await tandem.search({ dense: queries[i]!, k: K, ef, legs: ["dense"] });
+        out.us += (performance.now() - started) * 1000;
+        for (const h of hits) if (truth[i]!.has(h.id)) out.hits++;
+        if (!peer) continue;
+        started = performance.now();
+        const { neighbors } = peer.searchKnn(plain[i]!, K);
+        out.peerUs += (performance.now() - started) * 1000;
+        for (const label of neighbors) if (truth[i]!.has(`d${label}`)) out.peerHits++;
       }
-      return { us: ((performance.now() - started) * 1000) / queries.length, hits };
-    };
-    const runPeer = (ef: number): { us: number; hits: number } => {
-      peer!.setEf(ef);
-      let hits = 0;
-      const started = performance.now();
-      for (let i = 0; i < plain.length; i++) for (const label of peer!.searchKnn(plain[i]!, K).neighbors) if (truth[i]!.has(`d${label}`)) hits++;
-      return { us: ((performance.now() - started) * 1000) / plain.length, hits };
+      return out;
     };
     // Warm-up: let the JIT settle on both paths.
-    await runTandem(64);
-    if (peer) runPeer(64);
+    await pass(64);
     const mine: Point[] = [];
     const theirs: Point[] = [];
     for (const ef of EFS) {
-      let us = 0;
-      let peerUs = 0;
-      let hits = 0;
-      let peerHits = 0;
+      const sum = { us: 0, hits: 0, peerUs: 0, peerHits: 0 };
       for (let r = 0; r < options.rounds; r++) {
-        const a = await runTandem(ef);
-        us += a.us;
-        hits += a.hits;
-        if (peer) {
-          const b = runPeer(ef);
-          peerUs += b.us;
-          peerHits += b.hits;
-        }
+        const p = await pass(ef);
+        sum.us += p.us;
+        sum.hits += p.hits;
+        sum.peerUs += p.peerUs;
+        sum.peerHits += p.peerHits;
       }
       const total = K * queries.length * options.rounds;
-      mine.push({ ef, recall: hits / total, us: us / options.rounds });
-      if (peer) theirs.push({ ef, recall: peerHits / total, us: peerUs / options.rounds });
+      const count = queries.length * options.rounds;
+      mine.push({ ef, recall: sum.hits / total, us: sum.us / count });
+      if (peer) theirs.push({ ef, recall: sum.peerHits / total, us: sum.peerUs / count });
     }
     const rows: (string | number)[][] = [["ef", "recall T", "µs/query T", "QPS T", "recall H", "µs/query H", "QPS H"]];
     mine.forEach((p, i) => {
@@ -163,8 +162,9 @@ export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
 }
 
 /**
- * What the public API adds to the graph walk at ef 10: the same queries through `search` and
- * through the dense leg alone (reached inside the index: the benchmark's only use of internals).
+ * What the public API adds to the graph walk at ef 10: the same queries through `search` (default
+ * candidates: k) and through the dense leg alone (reached inside the index: the benchmark's only
+ * use of internals).
  */
 async function pipelineOverhead(index: HybridIndex, queries: Float32Array[], rounds: number): Promise<void> {
   const engine = (index as unknown as { engine: { dense: { retrieve: (...args: unknown[]) => unknown }; alive: Uint8Array; liveCount: number } }).engine;
@@ -172,17 +172,19 @@ async function pipelineOverhead(index: HybridIndex, queries: Float32Array[], rou
   const byId = (a: number, b: number) => a - b;
   let api = 0;
   let leg = 0;
+  // The first round warms up; then the two alternate query by query.
   for (let r = 0; r < rounds + 1; r++) {
-    let started = performance.now();
-    for (const q of queries) await index.search({ dense: q, k: K, candidates: K, ef: 10, legs: ["dense"] });
-    const a = performance.now() - started;
-    started = performance.now();
-    for (const q of queries) dense.retrieve(q, K, { ef: 10 }, engine.alive, engine.liveCount, engine.liveCount, byId);
-    const b = performance.now() - started;
-    // The first round warms up.
-    if (r > 0) {
-      api += a;
-      leg += b;
+    for (const q of queries) {
+      let started = performance.now();
+      await index.search({ dense: q, k: K, ef: 10, legs: ["dense"] });
+      const a = performance.now() - started;
+      started = performance.now();
+      dense.retrieve(q, K, { ef: 10 }, engine.alive, engine.liveCount, engine.liveCount, byId);
+      const b = performance.now() - started;
+      if (r > 0) {
+        api += a;
+        leg += b;
+      }
     }
   }
   const per = (ms: number) => (ms * 1000) / (queries.length * rounds);
