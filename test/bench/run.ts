@@ -9,8 +9,8 @@ import { storageBench } from "./storage-bench.js";
 import { overheadBench } from "./overhead-bench.js";
 
 /**
- * `npm run bench -- [dense] [--sizes 100000] [--dim 384] [--queries 200] [--rounds 3] [--threads 1,2] [--candidates N]`: through the public API
- *   against hnswlib-node, alternating (queries/s at equal recall, per-query overhead, build at 1 and 2 threads)
+ * `npm run bench -- [dense] [--sizes 100000] [--dim 384] [--queries 200] [--rounds 3] [--candidates N]`: through the public API
+ *   against hnswlib-node, alternating (queries/s at equal recall 0.90/0.95/0.99, per-query overhead at ef 10, build)
  * `npm run bench -- dense --graph-level [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`:
  *   the graph alone (both insertion orders, filtered recall, int8 vs float32)
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
@@ -38,7 +38,6 @@ if (run("dense") && !args.includes("--graph-level")) {
     queries: Number(option("queries", "200")),
     params: { M: Number(option("M", "16")), efConstruction: Number(option("ef-construction", "200")), seed: 42 },
     rounds: Number(option("rounds", "3")),
-    threads: option("threads", "1,2").split(",").map(Number),
     candidates: args.includes("--candidates") ? Number(option("candidates", "")) : undefined,
   });
 }
