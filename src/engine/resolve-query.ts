@@ -160,11 +160,12 @@ export function isSingleLegPage(query: ResolvedQuery): boolean {
 
 /** True when a relevance rule is set: it needs the fusion window, not just the page. */
 export function hasRelevanceRule(r: RelevanceOptions): boolean {
-  for (const key of RELEVANCE_RULES) if (r[key] !== undefined) return true;
+  // Over the keys given (usually none), not over every rule: this runs for every query.
+  for (const key in r) if (RELEVANCE_RULES.has(key) && (r as Record<string, unknown>)[key] !== undefined) return true;
   return false;
 }
 
-const RELEVANCE_RULES = ["minScore", "minSparse", "minDense", "minProbability", "relative", "autocut", "minHits", "maxHits"] as const;
+const RELEVANCE_RULES = new Set(["minScore", "minSparse", "minDense", "minProbability", "relative", "autocut", "minHits", "maxHits"]);
 
 function integer(v: unknown, fallback: number, min: number, max: number, name: string, fail: (p: string) => never): number {
   if (v === undefined || v === null) return fallback;
