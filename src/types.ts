@@ -174,7 +174,10 @@ export interface SearchQuery {
   /**
    * Hits each leg retrieves before fusion: the fusion window (1..10000). Default 100, whatever
    * `from` and `k` are, so pages are slices of one ranking; `from + k` must not exceed it (as
-   * Elasticsearch's `rank_window_size`), otherwise the query is refused.
+   * Elasticsearch's `rank_window_size`), otherwise the query is refused. A query that runs one leg
+   * with no `relevance` rule and no calibration model ranks by that leg alone: its default is
+   * `from + k`, the page is taken straight from the leg's hits, and pages stay slices of the
+   * leg's ranking (for the HNSW graph, while `from + k` ≤ `ef`).
    */
   candidates?: number;
   /** Exact top candidates in every leg (no approximation). */

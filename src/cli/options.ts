@@ -61,7 +61,8 @@ export const SEARCH_HELP = `Search options:
   --exact                    exact top candidates in every leg (no ANN approximation)
   --ef N                     HNSW candidate list size for the dense leg (default 100; at least --candidates)
   --candidates N             hits retrieved per leg before fusion: the window every page is cut
-                             from (default 100); --from + --k must not exceed it
+                             from (default 100; one leg without relevance options or calibration:
+                             --from + --k); --from + --k must not exceed it
   --fusion rrf|convex|dbsf   fusion method (default convex)
   --rank-constant N          RRF constant (default 60)
   --weights sparse=1,dense=1 per-leg weights (default 1 each)

@@ -1,5 +1,6 @@
 import { describeValue } from "../describe-value.js";
 import { CorruptIndexError, IndexClosedError, InvalidOptionError, MissingPluginError } from "../errors.js";
+import type { DensePlanner } from "../legs/dense/dense-leg.js";
 import { DEFAULT_HNSW, type HnswParams } from "../legs/dense/hnsw-index.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
@@ -54,6 +55,8 @@ export interface OpenOptions {
    * StorageError, e.g. a full disk. Default: such failures are dropped.
    */
   onMaintenanceError?: (error: Error, work: "compaction" | "graph") => void;
+  /** When the dense leg scans exactly instead of walking the graph (tests force either). @internal */
+  densePlanner?: DensePlanner;
 }
 
 /** Options of {@link HybridIndex.upsert}. */
@@ -143,7 +146,7 @@ export class HybridIndex implements SearchIndex {
       if (options.quantization !== undefined && options.quantization !== quantization) {
         throw new InvalidOptionError(`${where}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
       }
-      engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization);
+      engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization, checked.densePlanner);
       engine.deferGraph();
       let graph: ReturnType<typeof decodeGraph>["snapshot"] | undefined;
       if (log) {
@@ -261,7 +264,8 @@ export class HybridIndex implements SearchIndex {
 
   private resolve(query: SearchQuery, where: string) {
     const caps = { dimension: this.engine.denseDimension, metric: this.engine.metric, textLeg: this.engine.hasTextLeg, defaultCalibration: () => this.calibration.get() };
-    const resolved = resolveQuery(query, caps, where);
+    // The engine reads the query vector before `search` returns: a Float32Array need not be copied.
+    const resolved = resolveQuery(query, caps, where, true);
     if (resolved.legs.includes("text") && !caps.textLeg) {
       throw new MissingPluginError(`${where}: the text leg needs a text index (open with textIndex, e.g. from tandem-search/flexsearch)`);
     }
@@ -429,7 +433,7 @@ function badLocation(location: unknown): InvalidOptionError {
 }
 
 /** Checks `open`'s options (any JavaScript value may arrive here) and picks out what it uses. */
-function validateOpenOptions(raw: unknown): { options: OpenOptions; metric: Metric; hnsw: HnswParams; textIndex?: TextIndexFactory } {
+function validateOpenOptions(raw: unknown): { options: OpenOptions; metric: Metric; hnsw: HnswParams; textIndex?: TextIndexFactory; densePlanner?: DensePlanner } {
   const options = validateOptionsObject(raw, "open") as OpenOptions;
   const metric = options.metric ?? "cosine";
   if (options.metric !== undefined && !["cosine", "dot", "l2"].includes(options.metric)) {
@@ -453,7 +457,11 @@ function validateOpenOptions(raw: unknown): { options: OpenOptions; metric: Metr
     throw new InvalidOptionError(`textIndex must be a function that creates a text index (e.g. flexSearchTextIndex() from tandem-search/flexsearch), got ${describeValue(factory)}`);
   }
   const textIndex = factory === undefined ? undefined : checkedTextIndexFactory(factory as TextIndexFactory);
-  return { options, metric, hnsw, textIndex };
+  const planner: unknown = options.densePlanner;
+  if (planner !== undefined && !(isPlainObject(planner) && typeof planner.exactScanMax === "number" && typeof planner.exactScanFraction === "number")) {
+    throw new InvalidOptionError(`densePlanner must be an object {"exactScanMax":N,"exactScanFraction":F}, got ${describeValue(planner)}`);
+  }
+  return { options, metric, hnsw, textIndex, densePlanner: planner as DensePlanner | undefined };
 }
 
 /** The factory, checking that what it creates has the text index methods. */

@@ -14,7 +14,9 @@ const NORMALIZERS = ["minmax", "zscore", "tmm", "l2", "none"] as const;
 export const MAX_HITS = 10_000;
 /**
  * Hits each leg retrieves before fusion when the query does not say: the fusion window. A
- * constant, never derived from `from` or `k`, so every page is cut from the same ranking.
+ * constant, never derived from `from` or `k`, so every page is cut from the same ranking — except
+ * for a query of one leg without relevance rules or calibration, whose ranking is the leg's own:
+ * it retrieves `from + k`.
  */
 export const DEFAULT_CANDIDATES = 100;
 
@@ -54,11 +56,14 @@ export interface IndexCapabilities {
 }
 
 /**
- * Validates a query and applies defaults; `where` prefixes error messages.
+ * Validates a query and applies defaults; `where` prefixes error messages. The resolved query
+ * holds a copy of the dense vector, unless `borrowDense` and the query is answered from one leg
+ * (see `isSingleLegPage`): a backend that reads the vector before its `retrieve` call returns
+ * (the embedded engine) then works on a Float32Array given without copying it.
  *
  * @internal
  */
-export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where = "query"): ResolvedQuery {
+export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where = "query", borrowDense = false): ResolvedQuery {
   const fail = (problem: string): never => {
     throw new InvalidQueryError(`${where}: ${problem}`);
   };
@@ -67,20 +72,11 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
   if (text !== undefined && typeof text !== "string") fail(`"text" must be a string`);
   const sparse = query.sparse === undefined || query.sparse === null ? undefined : validateSparse(query.sparse, fail);
   const dense =
-    query.dense === undefined || query.dense === null ? undefined : validateDense(query.dense, caps.dimension, caps.metric, fail);
+    query.dense === undefined || query.dense === null ? undefined : validateDense(query.dense, caps.dimension, caps.metric, fail, false);
   if (text === undefined && query.sparse == null && dense === undefined) fail(`a query needs "text", "sparse" or "dense"`);
 
   const k = integer(query.k, 10, 1, MAX_HITS, "k", fail);
   const from = integer(query.from, 0, 0, MAX_HITS, "from", fail);
-  const candidates = integer(query.candidates, DEFAULT_CANDIDATES, 1, MAX_HITS, "candidates", fail);
-  // As Elasticsearch's rank_window_size: a page must lie inside the window, or its hits would
-  // come from a different ranking than the pages before it.
-  if (from + k > candidates) {
-    fail(
-      `from + k = ${from + k} (from ${from}, k ${k}) exceeds candidates = ${candidates}, the hits each leg retrieves before fusion` +
-        `${query.candidates === undefined || query.candidates === null ? " (default)" : ""}; raise "candidates" to at least ${from + k} so every page is a slice of one ranking`,
-    );
-  }
   const filter = query.filter === undefined || query.filter === null ? undefined : validateFilter(query.filter, where);
 
   if (query.legs !== undefined) {
@@ -116,7 +112,20 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     fail(`relevance.minProbability needs a calibration model: give "calibration" (a model from tandem calibrate) or store one in the index`);
   }
 
-  return {
+  // One leg with no relevance rule and no calibration ranks by the leg alone: its top from + k
+  // are the page, so retrieving a window of 100 would be wasted work.
+  const defaultCandidates = legs.length === 1 && calibration === undefined && !hasRelevanceRule(relevance) ? from + k : DEFAULT_CANDIDATES;
+  const candidates = integer(query.candidates, defaultCandidates, 1, MAX_HITS, "candidates", fail);
+  // As Elasticsearch's rank_window_size: a page must lie inside the window, or its hits would
+  // come from a different ranking than the pages before it.
+  if (from + k > candidates) {
+    fail(
+      `from + k = ${from + k} (from ${from}, k ${k}) exceeds candidates = ${candidates}, the hits each leg retrieves before fusion` +
+        `${query.candidates === undefined || query.candidates === null ? " (default)" : ""}; raise "candidates" to at least ${from + k} so every page is a slice of one ranking`,
+    );
+  }
+
+  const resolved: ResolvedQuery = {
     text,
     sparse,
     dense,
@@ -130,10 +139,33 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     fusion: { method, normalize, rankConstant, weights, completion: f.completion ?? true },
     relevance,
     ...(calibration ? { calibration } : {}),
-    explain: query.explain !== undefined && query.explain !== null && query.explain !== false,
+    explain: explain(query),
     explainIds: typeof query.explain === "object" && query.explain !== null ? [...new Set(query.explain.ids)] : undefined,
   };
+  if (dense !== undefined && dense === query.dense && !(borrowDense && isSingleLegPage(resolved))) resolved.dense = dense.slice();
+  return resolved;
 }
+
+function explain(query: SearchQuery): boolean {
+  return query.explain !== undefined && query.explain !== null && query.explain !== false;
+}
+
+/**
+ * Whether a query's page can be cut straight from one leg's hits: one leg, nothing to fuse, no
+ * relevance rule, calibration or explanation (each of which needs the candidate pool). @internal
+ */
+export function isSingleLegPage(query: ResolvedQuery): boolean {
+  return query.legs.length === 1 && !query.explain && query.calibration === undefined && !hasRelevanceRule(query.relevance);
+}
+
+/** True when a relevance rule is set: it needs the fusion window, not just the page. */
+export function hasRelevanceRule(r: RelevanceOptions): boolean {
+  // Over the keys given (usually none), not over every rule: this runs for every query.
+  for (const key in r) if (RELEVANCE_RULES.has(key) && (r as Record<string, unknown>)[key] !== undefined) return true;
+  return false;
+}
+
+const RELEVANCE_RULES = new Set(["minScore", "minSparse", "minDense", "minProbability", "relative", "autocut", "minHits", "maxHits"]);
 
 function integer(v: unknown, fallback: number, min: number, max: number, name: string, fail: (p: string) => never): number {
   if (v === undefined || v === null) return fallback;

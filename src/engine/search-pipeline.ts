@@ -5,7 +5,8 @@ import { applyRelevance, type RankedHit } from "../relevance/relevance-filter.js
 import type { CompletionPath, HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
 import { explainIds } from "./explain-ids.js";
 import type { LegBackend } from "./leg-backend.js";
-import type { ResolvedQuery } from "./resolve-query.js";
+import { isSingleLegPage, type ResolvedQuery } from "./resolve-query.js";
+import { singleLegPage } from "./single-leg-page.js";
 
 interface PoolHit extends RankedHit {
   position: number;
@@ -25,12 +26,17 @@ export function wantsCompletion(query: ResolvedQuery): boolean {
 }
 
 /**
- * Runs the legs, completes missing scores, fuses, filters for relevance and paginates.
+ * Runs the legs, completes missing scores, fuses, filters for relevance and paginates. A query of
+ * one leg with nothing to fuse or filter takes its page straight from the leg's hits.
  *
  * @internal
  */
 export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
   const retrieved = await backend.retrieve(query.legs, query, query.candidates);
+  if (isSingleLegPage(query)) {
+    const page = singleLegPage(retrieved[0]!, query);
+    if (page) return page;
+  }
   const pool = buildCandidatePool(retrieved);
   let completion: CompletionPath = "none";
   if (wantsCompletion(query) && pool.legs.length > 1) {

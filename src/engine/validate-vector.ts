@@ -84,25 +84,38 @@ export function sparseRecord(entries: SparseEntries): SparseVector {
 /**
  * Validates a dense vector against the dimension (when known): finite components with magnitude
  * ≤ MAX_VECTOR_VALUE, norm ≤ MAX_VECTOR_NORM, and under cosine a float32 squared norm of at least
- * MIN_COSINE_SQUARED_NORM. Returns a fresh Float32Array. Shared by documents and queries.
+ * MIN_COSINE_SQUARED_NORM. Returns a fresh Float32Array, or with `copy` false a Float32Array
+ * given (checked in place, nothing allocated: a query's vector read before the search returns).
+ * Shared by documents and queries.
  */
-export function validateDense(dense: unknown, dimension: number | null, metric: Metric, fail: (problem: string) => never): Float32Array {
+export function validateDense(dense: unknown, dimension: number | null, metric: Metric, fail: (problem: string) => never, copy = true): Float32Array {
   if (!Array.isArray(dense) && !(dense instanceof Float32Array)) return fail(`"dense" must be an array of numbers, got ${describeValue(dense)}`);
   const values = dense as ArrayLike<unknown>;
   if (values.length === 0) fail(`"dense" is empty`);
   if (dimension !== null && values.length !== dimension) fail(`dense has ${values.length} values, index dimension is ${dimension}`);
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) return fail(`dense[${i}] must be a finite number, got ${describeValue(v)}`);
-    if (Math.abs(v) > MAX_VECTOR_VALUE) fail(`dense[${i}] is ${v}, outside the allowed range ±${MAX_TEXT}`);
-    out[i] = v;
+  let out: Float32Array;
+  if (dense instanceof Float32Array) {
+    out = copy ? dense.slice() : dense;
+  } else {
+    out = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== "number" || !Number.isFinite(v)) return fail(`dense[${i}] must be a finite number, got ${describeValue(v)}`);
+      if (Math.abs(v) > MAX_VECTOR_VALUE) fail(`dense[${i}] is ${v}, outside the allowed range ±${MAX_TEXT}`);
+      out[i] = v;
+    }
   }
-  // Squares as the float32 kernel forms them (each rounded to float32), summed exactly enough in float64.
+  // Squares as the float32 kernel forms them (each rounded to float32), summed exactly enough in
+  // float64; one pass, which also checks the components of a Float32Array (NaN fails both tests).
   let squares = 0;
   let squares32 = 0;
   for (let i = 0; i < out.length; i++) {
-    const square = out[i]! * out[i]!;
+    const v = out[i]!;
+    if (!(Math.abs(v) <= MAX_VECTOR_VALUE)) {
+      if (!Number.isFinite(v)) fail(`dense[${i}] must be a finite number, got ${describeValue(v)}`);
+      fail(`dense[${i}] is ${v}, outside the allowed range ±${MAX_TEXT}`);
+    }
+    const square = v * v;
     squares += square;
     squares32 += Math.fround(square);
   }

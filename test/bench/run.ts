@@ -1,4 +1,5 @@
 import { calibrationBench } from "./calibration-bench.js";
+import { denseApiBench } from "./dense-api-bench.js";
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { elasticsearchScaleBench } from "./elasticsearch-scale-bench.js";
@@ -9,7 +10,10 @@ import { storageBench } from "./storage-bench.js";
 import { overheadBench } from "./overhead-bench.js";
 
 /**
- * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
+ * `npm run bench -- [dense] [--sizes 100000] [--dim 384] [--queries 200] [--rounds 3] [--candidates N]`: through the public API
+ *   against hnswlib-node, alternating (queries/s at equal recall 0.90/0.95/0.99, per-query overhead at ef 10, build)
+ * `npm run bench -- dense --graph-level [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`:
+ *   the graph alone (both insertion orders, filtered recall, int8 vs float32)
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
  * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
  * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep] [--sparse-only]`
@@ -30,7 +34,18 @@ const option = (name: string, fallback: string) => {
 const suites = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1]!.startsWith("--")));
 const run = (name: string) => (suites.length === 0 && name === "dense") || suites.includes(name);
 
-if (run("dense")) {
+if (run("dense") && !args.includes("--graph-level")) {
+  await denseApiBench({
+    sizes: option("sizes", "100000").split(",").map(Number),
+    dimension: Number(option("dim", "384")),
+    queries: Number(option("queries", "200")),
+    params: { M: Number(option("M", "16")), efConstruction: Number(option("ef-construction", "200")), seed: 42 },
+    rounds: Number(option("rounds", "3")),
+    candidates: args.includes("--candidates") ? Number(option("candidates", "")) : undefined,
+  });
+}
+
+if (run("dense") && args.includes("--graph-level")) {
   const sizes = option("sizes", "10000,100000").split(",").map(Number);
   await denseBench(sizes, Number(option("dim", "384")), Number(option("queries", "200")), {
     M: Number(option("M", "16")),

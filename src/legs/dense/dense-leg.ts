@@ -119,6 +119,8 @@ export class DenseLeg {
     } else {
       graph.catchUp();
       found = graph.search(q, depth, ef, accept, tieBreak);
+      // Float scores are exact and the walk returns them best first, ties by `tieBreak`.
+      if (!store.quantized) return found;
     }
     const ranked = new TopKHeap(k, tieBreak);
     found.slots.forEach((slot, i) => ranked.push(store.quantized ? store.exactSimilarity(q, slot) : found.scores[i]!, slot));

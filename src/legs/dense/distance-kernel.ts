@@ -1,4 +1,4 @@
-import { SIMD_KERNEL_BASE64 } from "./simd-kernel-binary.js";
+import { SIMD_KERNEL_BASE64, SIMD_KERNEL_SHARED_BASE64 } from "./simd-kernel-binary.js";
 
 /**
  * Dot product and squared L2 distance over float32 rows held in one buffer. Offsets and lengths
@@ -8,6 +8,11 @@ import { SIMD_KERNEL_BASE64 } from "./simd-kernel-binary.js";
  */
 export interface DistanceKernel {
   readonly kind: "simd" | "js";
+  /**
+   * The WebAssembly memory when it is shared (a SharedArrayBuffer underneath): other threads
+   * attach kernels to it (`createDistanceKernel("simd", { memory })`) and read the same rows.
+   */
+  readonly sharedMemory: WebAssembly.Memory | undefined;
   /** The buffer rows live in; replaced when `reserve` grows it. */
   floats: Float32Array;
   /** The same buffer as 32-bit words, for lists of row byte offsets. */
@@ -46,6 +51,7 @@ function decodeBase64(text: string): Uint8Array {
 
 class SimdKernel implements DistanceKernel {
   readonly kind = "simd";
+  readonly sharedMemory: WebAssembly.Memory | undefined;
   floats!: Float32Array;
   words!: Uint32Array;
   bytes!: Uint8Array;
@@ -59,7 +65,7 @@ class SimdKernel implements DistanceKernel {
   private readonly dotManyExport: ManyExport;
   private readonly l2ManyExport: ManyExport;
 
-  constructor(instance: WebAssembly.Instance) {
+  constructor(instance: WebAssembly.Instance, shared: boolean) {
     const exports = instance.exports as {
       memory: WebAssembly.Memory;
       dot: PairExport;
@@ -70,6 +76,7 @@ class SimdKernel implements DistanceKernel {
       dotCodesMany: ManyExport;
     };
     this.memory = exports.memory;
+    this.sharedMemory = shared ? exports.memory : undefined;
     this.dotExport = exports.dot;
     this.l2Export = exports.squaredL2;
     this.dotManyExport = exports.dotMany;
@@ -114,6 +121,7 @@ class SimdKernel implements DistanceKernel {
 
 class JsKernel implements DistanceKernel {
   readonly kind = "js";
+  readonly sharedMemory = undefined;
   floats = new Float32Array(1024);
   words = new Uint32Array(this.floats.buffer);
   bytes = new Uint8Array(this.floats.buffer);
@@ -186,16 +194,45 @@ class JsKernel implements DistanceKernel {
 }
 
 let simdModule: WebAssembly.Module | null | undefined;
+let sharedModule: WebAssembly.Module | null | undefined;
+/** Largest shared memory: 65,536 pages of 64 KiB, all a 32-bit WebAssembly memory addresses (reserved, not allocated). */
+const MAX_PAGES = 65536;
 
-/** A SIMD kernel where the runtime supports WebAssembly SIMD, else the portable one. */
-export function createDistanceKernel(prefer: "simd" | "js" = "simd"): DistanceKernel {
+function compile(base64: string): WebAssembly.Module | null {
+  const bytes = decodeBase64(base64);
+  return typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+}
+
+/** A new shared memory, or null where the runtime has no shared memory (SharedArrayBuffer off, as in a page not cross-origin isolated). */
+function newSharedMemory(): WebAssembly.Memory | null {
+  if (typeof SharedArrayBuffer === "undefined") return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    return memory.buffer instanceof SharedArrayBuffer ? memory : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A SIMD kernel where the runtime supports WebAssembly SIMD, else the portable one. `shared`:
+ * true puts the rows in a new shared memory where the runtime has one (else a private one, as
+ * without it: check `sharedMemory`); a memory from another kernel's `sharedMemory` attaches to it.
+ */
+export function createDistanceKernel(prefer: "simd" | "js" = "simd", options: { shared?: boolean | WebAssembly.Memory } = {}): DistanceKernel {
   if (prefer === "simd") {
-    if (simdModule === undefined) {
-      // Compiled once per process: a module is immutable, each store gets its own instance and memory.
-      const bytes = decodeBase64(SIMD_KERNEL_BASE64);
-      simdModule = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    // Compiled once per process: a module is immutable, each store gets its own instance and memory.
+    if (simdModule === undefined) simdModule = compile(SIMD_KERNEL_BASE64);
+    if (simdModule) {
+      const shared = options.shared;
+      if (shared !== undefined && shared !== false) {
+        if (sharedModule === undefined) sharedModule = compile(SIMD_KERNEL_SHARED_BASE64);
+        const memory = shared === true ? newSharedMemory() : shared;
+        if (sharedModule && memory) return new SimdKernel(new WebAssembly.Instance(sharedModule, { env: { memory } }), true);
+        if (shared !== true) throw new RangeError("createDistanceKernel: this runtime cannot attach to a shared WebAssembly memory");
+      }
+      return new SimdKernel(new WebAssembly.Instance(simdModule), false);
     }
-    if (simdModule) return new SimdKernel(new WebAssembly.Instance(simdModule));
   }
   return new JsKernel();
 }

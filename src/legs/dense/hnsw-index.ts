@@ -98,7 +98,7 @@ export class HnswIndex {
   }
 
   /**
-   * Up to `k` accepted nodes closest to the query, in no particular order, exploring with a
+   * Up to `k` accepted nodes closest to the query, best first, exploring with a
    * candidate list of `ef` (≥ k). The filter is applied during traversal: rejected nodes are walked
    * through but never returned. Scores are the store's similarities; equal scores rank by
    * `tieBreak` (slot order unless given), as in an exact scan.
@@ -115,13 +115,14 @@ export class HnswIndex {
       this.searchLayer(query, entry, entrySim, Math.max(ef, k), 0, accept);
       while (this.results.size > k) this.results.pop();
       this.addCopies(query, k, Math.max(ef, k), accept);
+      // Drained under the query's tie-break: equal scores come out in its order.
+      const { nodes, scores } = this.results.drainBestFirst();
+      return { slots: nodes, scores };
     } finally {
       this.candidates.tieBreak = BY_SLOT;
       this.results.tieBreak = BY_SLOT;
       this.copyCandidates.tieBreak = BY_SLOT;
     }
-    const { nodes, scores } = this.results.entries();
-    return { slots: nodes, scores };
   }
 
   /** Bytes held by the graph (capacity included). */

@@ -92,6 +92,22 @@ export class ScoredHeap {
     nodes[i] = node;
   }
 
+  /**
+   * Empties the heap of a `worst` ordering into arrays ordered best first (score descending, equal
+   * scores in `tieBreak` order): popping yields the worst first, so the arrays fill from the end.
+   */
+  drainBestFirst(): { nodes: number[]; scores: number[] } {
+    const n = this.size;
+    const nodes = new Array<number>(n);
+    const scores = new Array<number>(n);
+    for (let i = n - 1; i >= 0; i--) {
+      nodes[i] = this.nodes[0]!;
+      scores[i] = this.scores[0]!;
+      this.pop();
+    }
+    return { nodes, scores };
+  }
+
   /** Copies the contents (in heap order) out. */
   entries(): { nodes: number[]; scores: number[] } {
     return { nodes: Array.from(this.nodes.subarray(0, this.size)), scores: Array.from(this.scores.subarray(0, this.size)) };

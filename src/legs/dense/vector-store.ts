@@ -61,9 +61,9 @@ export interface DenseVectors {
   close(): void;
 }
 
-/** A query vector with its norm. @internal */
+/** A query vector with its norm; a Float32Array is used as it is (read during the search only). @internal */
 export function prepareDenseQuery(vector: ArrayLike<number>): DenseQuery {
-  const v = Float32Array.from(vector);
+  const v = vector instanceof Float32Array ? vector : Float32Array.from(vector);
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
   return { vector: v, norm: Math.sqrt(sum) };

@@ -1,21 +1,66 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import wabtInit from "wabt";
 import { describe, expect, it } from "vitest";
 import { createDistanceKernel } from "../../../src/legs/dense/distance-kernel.js";
-import { SIMD_KERNEL_BASE64 } from "../../../src/legs/dense/simd-kernel-binary.js";
+import { PRIVATE_MEMORY_WAT, SHARED_MEMORY_WAT, SIMD_KERNEL_BASE64, SIMD_KERNEL_SHARED_BASE64 } from "../../../src/legs/dense/simd-kernel-binary.js";
 import { VectorStore } from "../../../src/legs/dense/vector-store.js";
 import { seededRandom } from "../../helpers/random.js";
 
 describe("distance kernels", () => {
-  it("the shipped WebAssembly is simd-kernel.wat compiled", async () => {
+  it("the shipped WebAssembly is simd-kernel.wat compiled, with its memory private and shared", async () => {
     const wabt = await wabtInit();
-    const module = wabt.parseWat("simd-kernel.wat", readFileSync("src/legs/dense/simd-kernel.wat", "utf8"), { simd: true });
-    const compiled = Buffer.from(module.toBinary({}).buffer).toString("base64");
+    const wat = readFileSync("src/legs/dense/simd-kernel.wat", "utf8");
+    expect(wat).toContain(PRIVATE_MEMORY_WAT);
+    const compile = (text: string) => Buffer.from(wabt.parseWat("simd-kernel.wat", text, { simd: true, threads: true }).toBinary({}).buffer).toString("base64");
+    const compiled = compile(wat);
+    const shared = compile(wat.replace(PRIVATE_MEMORY_WAT, SHARED_MEMORY_WAT));
     if (process.env.UPDATE_SIMD_KERNEL === "1") {
       const path = "src/legs/dense/simd-kernel-binary.ts";
-      writeFileSync(path, readFileSync(path, "utf8").replace(/"[A-Za-z0-9+/=]+";/, `"${compiled}";`));
+      const source = readFileSync(path, "utf8")
+        .replace(/SIMD_KERNEL_BASE64 =\s*"[A-Za-z0-9+/=]*";/, `SIMD_KERNEL_BASE64 =\n  "${compiled}";`)
+        .replace(/SIMD_KERNEL_SHARED_BASE64 =\s*"[A-Za-z0-9+/=]*";/, `SIMD_KERNEL_SHARED_BASE64 =\n  "${shared}";`);
+      writeFileSync(path, source);
     }
     expect(compiled).toBe(SIMD_KERNEL_BASE64);
+    expect(shared).toBe(SIMD_KERNEL_SHARED_BASE64);
+  });
+
+  it("a kernel over shared memory computes what a private one does, and a kernel in another thread attached to it reads the same rows, grown or not", async () => {
+    const dim = 384;
+    const rows = 600;
+    const rand = seededRandom(11);
+    const shared = createDistanceKernel("simd", { shared: true });
+    const own = createDistanceKernel("simd");
+    expect(shared.sharedMemory).toBeDefined();
+    expect(own.sharedMemory).toBeUndefined();
+    const data = Float32Array.from({ length: rows * dim }, () => rand() * 2 - 1);
+    for (const k of [shared, own]) {
+      k.reserve(rows * dim);
+      k.floats.set(data);
+    }
+    const expected = Array.from({ length: rows - 1 }, (_, r) => own.dot(0, (r + 1) * dim, dim));
+    expect(Array.from({ length: rows - 1 }, (_, r) => shared.dot(0, (r + 1) * dim, dim))).toEqual(expected);
+    // Another thread instantiates the shared binary over the same memory, as a build worker would.
+    const worker = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads");
+       const bytes = Buffer.from(workerData.base64, "base64");
+       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: workerData.memory } });
+       const out = [];
+       for (let r = 1; r < workerData.rows; r++) out.push(instance.exports.dot(0, r * workerData.dim * 4, workerData.dim));
+       parentPort.postMessage(out);`,
+      { eval: true, workerData: { memory: shared.sharedMemory, base64: SIMD_KERNEL_SHARED_BASE64, rows, dim } },
+    );
+    const fromWorker = await new Promise<number[]>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    await worker.terminate();
+    expect(fromWorker).toEqual(expected);
+    // Attached in this thread too, after growing: the rows written before are there.
+    shared.reserve(rows * dim * 8);
+    const attached = createDistanceKernel("simd", { shared: shared.sharedMemory! });
+    expect(attached.dot(0, 5 * dim, dim)).toBe(expected[4]);
   });
 
   it("SIMD and portable kernels agree with float64 brute force", () => {
