@@ -149,7 +149,9 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
   const k = numberOption(values, "k", true);
   const from = numberOption(values, "from", true);
   const candidates = numberOption(values, "candidates", true) ?? config?.candidates;
-  checkPageWindow(from ?? 0, k ?? 10, candidates);
+  // Without --candidates the window depends on each query's legs (one leg alone retrieves the page):
+  // the index's check of every query line, before any runs, refuses a page past it.
+  if (candidates !== undefined) checkPageWindow(from ?? 0, k ?? 10, candidates);
   const defaults = {
     k,
     from,
@@ -215,7 +217,9 @@ function checkOptions(defaults: Omit<SearchQuery, "text" | "sparse" | "dense">):
   // own check of each query decides.
   const stored = defaults.calibration === undefined ? () => STAND_IN_MODEL : undefined;
   try {
-    resolveQuery({ ...defaults, text: "options", sparse: { options: 1 } }, { dimension: null, metric: "cosine", textLeg: true, defaultCalibration: stored }, "command-line options");
+    // The stand-in's legs are not a query's: the default window is left to each query's own check.
+    const candidates = defaults.candidates ?? MAX_HITS;
+    resolveQuery({ ...defaults, candidates, text: "options", sparse: { options: 1 } }, { dimension: null, metric: "cosine", textLeg: true, defaultCalibration: stored }, "command-line options");
   } catch (err) {
     if (err instanceof TandemError) throw new UsageError(err.message);
     throw err;

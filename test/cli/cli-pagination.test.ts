@@ -34,9 +34,19 @@ describe("tandem search/eval: pages are slices of one --candidates window", () =
     const r = tandem(["search", "--index", "idx", "--queries", "queries.jsonl", "--k", "10", "--from", "95"], work);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/--from 95 \+ --k 10 needs 105 hits per query, more than --candidates 100 \(the default\).*give --candidates 105 or more/);
+    expect(r.stderr).toMatch(/queries\.jsonl:1: .*from \+ k = 105 \(from 95, k 10\) exceeds candidates = 100.*\(default\); raise "candidates" to at least 105/);
     expect(tandem(["search", "--index", "idx", "--queries", "queries.jsonl", "--k", "10", "--from", "95", "--candidates", "105"], work).code).toBe(0);
     expect(tandem(["search", "--index", "idx", "--queries", "queries.jsonl", "--k", "20", "--candidates", "19"], work).stderr).toMatch(/needs 20 hits per query, more than --candidates 19,/);
+  });
+
+  it("one leg without relevance rules retrieves the page itself, as in the library: no window to raise", () => {
+    const args = ["search", "--index", "idx", "--queries", "queries.jsonl", "--legs", "dense", "--k", "10", "--exact"];
+    const page = tandem([...args, "--from", "95"], work);
+    expect(page.stderr).toBe("");
+    expect(page.code).toBe(0);
+    const all = hits(tandem([...args, "--k", "105", "--candidates", "105"], work).stdout);
+    expect(hits(page.stdout)).toEqual(all.map((h) => h.slice(95, 105)));
+    expect(hits(page.stdout)[0]).toHaveLength(10);
   });
 
   it("eval retrieves 100 hits with the default window, and says so when --candidates is smaller", () => {
