@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstat as fstatCallback, openSync, read as readCallback, readFileSync, readSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -16,8 +16,14 @@ import type { Storage, StorageFile, StorageLock } from "./storage.js";
  * other module of the core imports it, so a browser bundle leaves it out. @internal
  */
 export class NodeStorage implements Storage {
-  /** @param dir The index's directory (created by a writer's open when absent). */
-  constructor(readonly dir: string) {}
+  /**
+   * @param dir The index's directory (created by a writer's open when absent).
+   * @param readChunk Bytes per read of a hashed read (tests make it small to cross chunk boundaries).
+   */
+  constructor(
+    readonly dir: string,
+    private readonly readChunk = HASHED_READ_CHUNK,
+  ) {}
 
   get location(): string {
     return this.dir;
@@ -50,6 +56,25 @@ export class NodeStorage implements Storage {
     }
   }
 
+  async readHashed(name: string): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
+    const path = this.pathOf(name);
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw storageFailure(err, path, "read");
+    }
+    try {
+      const { size } = await handle.stat();
+      return await readHashed(size, this.readChunk, (into, position) => handle.read(into, 0, into.length, position).then((r) => r.bytesRead));
+    } catch (err) {
+      throw storageFailure(err, path, "read");
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
   async openFile(name: string): Promise<StorageFile | undefined> {
     const path = this.pathOf(name);
     let fd: number;
@@ -59,7 +84,7 @@ export class NodeStorage implements Storage {
       if (isMissing(err)) return undefined;
       throw storageFailure(err, path, "read");
     }
-    return new NodeFile(path, fd);
+    return new NodeFile(path, fd, this.readChunk);
   }
 
   async exists(name: string): Promise<boolean> {
@@ -136,6 +161,34 @@ let tempCounter = 0;
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
 
+/**
+ * Bytes per read of a hashed read: large enough that each read's overhead is small, small enough
+ * that reading the next chunk (in libuv's thread pool) overlaps hashing this one for most of a file.
+ */
+const HASHED_READ_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * Reads `size` bytes with `readAt` while hashing them: the read of each chunk runs while this
+ * thread hashes the one before, so the whole takes about the longer of reading and hashing. The
+ * bytes fill their own buffer from offset 0, so typed-array views can be laid over them uncopied.
+ * A file that ends early comes back short (its checksum then fails).
+ */
+async function readHashed(size: number, chunk: number, readAt: (into: Uint8Array, position: number) => Promise<number>): Promise<{ bytes: Uint8Array; sha256: string }> {
+  const bytes = new Uint8Array(size);
+  const hash = createHash("sha256");
+  const next = (at: number) => (at < size ? readAt(bytes.subarray(at, Math.min(at + chunk, size)), at) : null);
+  let at = 0;
+  let pending = next(0);
+  while (pending) {
+    const start = at;
+    const count = await pending;
+    at += count;
+    pending = count > 0 ? next(at) : null;
+    hash.update(bytes.subarray(start, at));
+  }
+  return { bytes: at === size ? bytes : bytes.subarray(0, at), sha256: hash.digest("hex") };
+}
+
 /** A Buffer's bytes as a plain Uint8Array (no Buffer methods leak into the core). */
 const plain = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 
@@ -146,6 +199,7 @@ class NodeFile implements StorageFile {
   constructor(
     private readonly path: string,
     fd: number,
+    private readonly readChunk: number,
   ) {
     this.fd = fd;
   }
@@ -153,6 +207,16 @@ class NodeFile implements StorageFile {
   async readAll(): Promise<Uint8Array> {
     try {
       return plain(readFileSync(this.open()));
+    } catch (err) {
+      throw storageFailure(err, this.path, "read");
+    }
+  }
+
+  async readAllHashed(): Promise<{ bytes: Uint8Array; sha256: string }> {
+    const fd = this.open();
+    try {
+      const { size } = await new Promise<{ size: number }>((resolve, reject) => fstatCallback(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
+      return await readHashed(size, this.readChunk, (into, position) => new Promise((resolve, reject) => readCallback(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)))));
     } catch (err) {
       throw storageFailure(err, this.path, "read");
     }

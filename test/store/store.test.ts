@@ -148,3 +148,34 @@ describe("store", () => {
     await expect(HybridIndex.open(dir, { dimension: 8 })).rejects.toThrow(/has dimension 4/);
   });
 });
+
+describe("a damaged segment is refused whichever way it is read and hashed (fault kind: a file used without its checksum holding)", () => {
+  it("one byte changed anywhere, or the file cut short, is a CorruptIndexError naming the file for readers, writers and quantized indexes", async () => {
+    for (const quantization of ["none", "int8"] as const) {
+      const dir = await tempDir();
+      const index = await HybridIndex.open(dir, { metric: "dot", quantization });
+      await index.upsert(generateCorpus(7, 50, 4).docs);
+      await index.close();
+      const seg = (await readdir(dir)).find((f) => f.endsWith(".tseg"))!;
+      const original = await readFile(join(dir, seg));
+      for (const at of [0, 17, Math.floor(original.length / 2), original.length - 1]) {
+        const damaged = Buffer.from(original);
+        damaged[at]! ^= 0x01;
+        for (const bytes of [damaged, original.subarray(0, at)]) {
+          await writeFile(join(dir, seg), bytes);
+          for (const readOnly of [true, false]) {
+            const err = await HybridIndex.open(dir, { readOnly }).then(
+              async (i) => {
+                await i.close();
+                return undefined;
+              },
+              (e: unknown) => e,
+            );
+            expect(err, `${quantization}, byte ${at}, ${bytes.length} bytes, readOnly ${readOnly}`).toBeInstanceOf(CorruptIndexError);
+            expect((err as Error).message).toContain(`${seg}: checksum mismatch`);
+          }
+        }
+      }
+    }
+  });
+});
