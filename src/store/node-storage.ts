@@ -162,31 +162,59 @@ let tempCounter = 0;
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
 
 /**
- * Bytes per read of a hashed read: large enough that each read's overhead is small, small enough
- * that reading the next chunk (in libuv's thread pool) overlaps hashing this one for most of a file.
+ * Bytes per read of a hashed read, and how many reads are in flight ahead of the hashing: reads
+ * run in libuv's thread pool (in parallel, positional) while this thread hashes, in order, the
+ * chunks already read; a small window keeps the pool busy without queueing a whole file's reads.
  */
-const HASHED_READ_CHUNK = 8 * 1024 * 1024;
+const HASHED_READ_CHUNK = 1024 * 1024;
+const READS_AHEAD = 16;
 
 /**
- * Reads `size` bytes with `readAt` while hashing them: the read of each chunk runs while this
- * thread hashes the one before, so the whole takes about the longer of reading and hashing. The
- * bytes fill their own buffer from offset 0, so typed-array views can be laid over them uncopied.
- * A file that ends early comes back short (its checksum then fails).
+ * Reads `size` bytes with `readAt` (positional reads, several in flight) while hashing them, so the
+ * whole takes about the longer of reading and hashing rather than their sum. The bytes fill their
+ * own buffer from offset 0, so typed-array views can be laid over them uncopied. A file that ends
+ * early comes back short (its checksum then fails).
  */
 async function readHashed(size: number, chunk: number, readAt: (into: Uint8Array, position: number) => Promise<number>): Promise<{ bytes: Uint8Array; sha256: string }> {
   const bytes = new Uint8Array(size);
   const hash = createHash("sha256");
-  const next = (at: number) => (at < size ? readAt(bytes.subarray(at, Math.min(at + chunk, size)), at) : null);
-  let at = 0;
-  let pending = next(0);
-  while (pending) {
-    const start = at;
-    const count = await pending;
-    at += count;
-    pending = count > 0 ? next(at) : null;
-    hash.update(bytes.subarray(start, at));
+  /** Fills bytes [from, to), reading again after a short read; resolves to the end actually read (short only at the end of the file). */
+  const fill = async (from: number, to: number): Promise<number> => {
+    let at = from;
+    while (at < to) {
+      const count = await readAt(bytes.subarray(at, to), at);
+      if (count === 0) break;
+      at += count;
+    }
+    return at;
+  };
+  const pending: Promise<number>[] = [];
+  let issued = 0;
+  const issue = () => {
+    while (pending.length < READS_AHEAD && issued < size) {
+      const from = issued;
+      issued = Math.min(size, issued + chunk);
+      pending.push(fill(from, issued));
+    }
+  };
+  issue();
+  let hashed = 0;
+  try {
+    while (pending.length > 0) {
+      const end = await pending.shift()!;
+      issue();
+      hash.update(bytes.subarray(hashed, end));
+      if (end < Math.min(size, hashed + chunk)) {
+        hashed = end;
+        break;
+      }
+      hashed = end;
+    }
+  } finally {
+    // Reads still in flight after a failure or a short file finish into bytes nobody keeps.
+    await Promise.allSettled(pending);
   }
-  return { bytes: at === size ? bytes : bytes.subarray(0, at), sha256: hash.digest("hex") };
+  return { bytes: hashed === size ? bytes : bytes.subarray(0, hashed), sha256: hash.digest("hex") };
 }
 
 /** A Buffer's bytes as a plain Uint8Array (no Buffer methods leak into the core). */
