@@ -11,7 +11,7 @@ import { overheadBench } from "./overhead-bench.js";
  * `npm run bench -- [dense] [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
  * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
- * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep] [--sparse-only]`
+ * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep] [--sparse-only] [--text-size 100000]`
  * `npm run bench -- corpus --size 1000000 --out docs.jsonl [--queries-out queries.jsonl] [--queries 200] [--seed 42] [--with dense,text,fields]`
  *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
  * `npm run bench -- calibration [--collection <beir-folder>]` (default fixtures/scifact: train queries fit, test queries measure)
@@ -62,6 +62,7 @@ if (run("storage")) {
     dir: args.includes("--dir") ? option("dir", "") : undefined,
     keep: args.includes("--keep"),
     sparseOnly: args.includes("--sparse-only"),
+    textSize: Number(option("text-size", "0")),
   });
 }
 
