@@ -158,7 +158,7 @@ async function textLegOpen(root: string, n: number): Promise<void> {
   await writeFile(queryFile, queries.join("\n") + "\n");
   const dir = join(root, `text-${n}`);
   const index = await HybridIndex.open(dir, { textIndex: flexSearchTextIndex() });
-  let t = performance.now();
+  const t = performance.now();
   for (let start = 0; start < n; start += BATCH) {
     const docs: Document[] = [];
     for (let i = start; i < Math.min(n, start + BATCH); i++) docs.push({ id: `s${i}`, text: abstracts[i % abstracts.length]! });
