@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { getSystemErrorMap } from "node:util";
 import { IndexLockedError, NotAnIndexError, StorageError, TandemError } from "../errors.js";
-import type { Storage, StorageFile, StorageLock } from "./storage.js";
+import type { HashedRead, Storage, StorageFile, StorageLock } from "./storage.js";
 
 /**
  * The Node.js {@link Storage}: an index is a directory of files. `writeNew` and `replace` fsync
@@ -56,7 +56,7 @@ export class NodeStorage implements Storage {
     }
   }
 
-  async readHashed(name: string): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
+  async readHashed(name: string): Promise<HashedRead | undefined> {
     const path = this.pathOf(name);
     let handle;
     try {
@@ -175,7 +175,7 @@ const READS_AHEAD = 16;
  * own buffer from offset 0, so typed-array views can be laid over them uncopied. A file that ends
  * early comes back short (its checksum then fails).
  */
-async function readHashed(size: number, chunk: number, readAt: (into: Uint8Array, position: number) => Promise<number>): Promise<{ bytes: Uint8Array; sha256: string }> {
+async function readHashed(size: number, chunk: number, readAt: (into: Uint8Array, position: number) => Promise<number>): Promise<HashedRead> {
   const bytes = new Uint8Array(size);
   const hash = createHash("sha256");
   /** Fills bytes [from, to), reading again after a short read; resolves to the end actually read (short only at the end of the file). */
@@ -240,7 +240,7 @@ class NodeFile implements StorageFile {
     }
   }
 
-  async readAllHashed(): Promise<{ bytes: Uint8Array; sha256: string }> {
+  async readAllHashed(): Promise<HashedRead> {
     const fd = this.open();
     try {
       const { size } = await new Promise<{ size: number }>((resolve, reject) => fstatCallback(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
