@@ -121,7 +121,8 @@ export class EmbeddedEngine implements LegBackend {
     if (this.liveSlots) for (let doc = 0; doc < data.docCount; doc++) if (this.alive[base + doc] === 1) this.liveSlots.set(segment.id(doc), base + doc);
     this.sparse.add(base, data.docCount, data.sparse);
     this.dense.add(base, data.docCount, data.dense, keepRows);
-    if (this.text) for (let doc = 0; doc < data.docCount; doc++) if (this.alive[base + doc] === 1 && segment.hasText(doc)) this.text.add(base + doc, segment.text(doc)!);
+    // A text index already made takes the new segment's documents too (from its saved index when it has one).
+    this.text?.extend((index) => this.fillSegmentText(index, segment));
   }
 
   /** Slots of the live documents with these ids; ids not in the index are skipped. */
@@ -340,15 +341,17 @@ export class EmbeddedEngine implements LegBackend {
 
   /** Each segment's saved text index loaded under its live slots, or its live texts added where it has none the index can load. */
   private fillTextIndex(index: TextIndex): void {
-    for (const segment of this.segments) {
-      const { base } = segment;
-      if (TextLeg.loadable(index, segment.data.text)) {
-        const keys = new Int32Array(segment.docCount);
-        for (let doc = 0; doc < segment.docCount; doc++) keys[doc] = this.alive[base + doc] === 1 ? base + doc : -1;
-        index.load!(segment.data.text.bytes, keys);
-      } else {
-        for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[base + doc] === 1 && segment.hasText(doc)) index.add(base + doc, segment.text(doc)!);
-      }
+    for (const segment of this.segments) this.fillSegmentText(index, segment);
+  }
+
+  private fillSegmentText(index: TextIndex, segment: Segment): void {
+    const { base } = segment;
+    if (TextLeg.loadable(index, segment.data.text)) {
+      const keys = new Int32Array(segment.docCount);
+      for (let doc = 0; doc < segment.docCount; doc++) keys[doc] = this.alive[base + doc] === 1 ? base + doc : -1;
+      index.load!(segment.data.text.bytes, keys);
+    } else {
+      for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[base + doc] === 1 && segment.hasText(doc)) index.add(base + doc, segment.text(doc)!);
     }
   }
 

@@ -58,8 +58,9 @@ export class TextLeg {
     return { format: index.format, bytes: index.save() };
   }
 
-  add(slot: number, text: string): void {
-    this.index?.add(slot, text);
+  /** Lets `fill` add to the index when it has been made (a new segment's documents); else the next query makes it whole. */
+  extend(fill: TextIndexFill): void {
+    if (this.index) fill(this.index);
   }
 
   remove(slot: number): void {
