@@ -18,6 +18,14 @@ export interface FlexSearchTextOptions {
   tokenize?: "strict" | "forward" | "reverse" | "full";
   /** FlexSearch encoder preset. Default `LatinBalance` (case and accent folding, light normalization). */
   encoder?: "Default" | "Exact" | "LatinBalance" | "LatinAdvanced" | "LatinExtra" | "LatinSoundex";
+  /**
+   * Whether a writer saves the text index of each segment it writes (default true), so that
+   * readers load it on their first text query instead of indexing every stored text. Saving
+   * indexes each commit's texts as it is written; with false, commits do no text indexing and
+   * every reader (and the writer, on its first text query) indexes the stored texts. Loading what
+   * other writers saved does not depend on it.
+   */
+  save?: boolean;
 }
 
 /**
@@ -57,6 +65,8 @@ class FlexSearchTextIndex implements TextIndex {
     this.index = new Index({ tokenize, encoder: encoderName });
     this.terms = termsOf(this.index);
     this.format = `flexsearch-0.8/${SAVED_LAYOUT}/${tokenize}/${encoderName}/${this.terms.resolution}`;
+    // Without saving, the index offers no `save`: the engine then stores no text index with segments.
+    if (options.save === false) Object.defineProperty(this, "save", { value: undefined });
   }
 
   /**

@@ -371,7 +371,7 @@ export class EmbeddedEngine implements LegBackend {
    */
   private mergedText(run: readonly Segment[], newNumber: readonly Int32Array[]): SavedTextPart | undefined {
     const text = this.text;
-    if (!text) return undefined;
+    if (!text || text.savedFormat === null) return undefined;
     const sources: { saved: SavedTextPart; keys: Int32Array }[] = [];
     const texts: [number, string][] = [];
     run.forEach((segment, s) => {

@@ -156,3 +156,21 @@ describe.each(storages)("the text leg after reopening ($name storage) answers as
     await expectSameAfterReopen(where, expected, false);
   });
 });
+
+describe("the FlexSearch leg with save: false", () => {
+  it("stores no text index with segments (readers index the texts), and still loads what other writers saved", async () => {
+    const where = await storages[1]!.fresh();
+    const notSaving = await HybridIndex.open(where, { textIndex: flexSearchTextIndex({ save: false }) });
+    for (let batch = 0; batch < 12; batch++) await notSaving.upsert(documents(batch, 10));
+    const expected = await textAnswers(notSaving);
+    await notSaving.close();
+    await expectSameAfterReopen(where, expected, false);
+    const saving = await HybridIndex.open(where, { textIndex: flexSearchTextIndex() });
+    await saving.upsert(documents(50, 10, "s"));
+    const later = await textAnswers(saving);
+    await saving.close();
+    const reader = await HybridIndex.open(where, { readOnly: true, textIndex: flexSearchTextIndex({ save: false }) });
+    expect(await textAnswers(reader)).toEqual(later);
+    await reader.close();
+  });
+});
