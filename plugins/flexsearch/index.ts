@@ -7,7 +7,7 @@ import type { Index as FlexIndex } from "flexsearch";
 import { CorruptIndexError, MissingPluginError, type TextIndex, type TextIndexFactory } from "../../src/index.js";
 import { importPeer } from "../import-peer.js";
 
-const { Index } = await importPeer(() => import("flexsearch"), "flexsearch", "tandem-search/flexsearch");
+const { Index, Encoder, Charset } = await importPeer(() => import("flexsearch"), "flexsearch", "tandem-search/flexsearch");
 
 /** Options for the FlexSearch text leg. */
 export interface FlexSearchTextOptions {
@@ -62,7 +62,10 @@ class FlexSearchTextIndex implements TextIndex {
   constructor(options: FlexSearchTextOptions) {
     const tokenize = options.tokenize ?? "strict";
     const encoderName = options.encoder ?? "LatinBalance";
-    this.index = new Index({ tokenize, encoder: encoderName });
+    // The preset with FlexSearch's cache off: a cached word skips the encoder's deduplication, so
+    // with the cache a document's terms (and so its relevance slots) would depend on which words
+    // the index encoded in the last 50 ms, not on the document alone.
+    this.index = new Index({ tokenize, encoder: new Encoder({ ...Charset[encoderName], cache: false }) });
     this.terms = termsOf(this.index);
     this.format = `flexsearch-0.8/${SAVED_LAYOUT}/${tokenize}/${encoderName}/${this.terms.resolution}`;
     // Without saving, the index offers no `save`: the engine then stores no text index with segments.

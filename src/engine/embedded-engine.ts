@@ -357,6 +357,8 @@ export class EmbeddedEngine implements LegBackend {
 
   /** The saved text index of a new segment of `docs` (local numbers in order), when the text index saves one. */
   savedText(docs: readonly ValidDocument[]): SavedTextPart | undefined {
+    // A segment without texts needs no text index: there is nothing to add from it either.
+    if (!docs.some((d) => d.text !== undefined)) return undefined;
     return this.text?.save(
       (function* () {
         for (let i = 0; i < docs.length; i++) if (docs[i]!.text !== undefined) yield [i, docs[i]!.text!] as [number, string];
