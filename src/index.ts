@@ -6,7 +6,7 @@
 export { HybridIndex, type OpenOptions, type UpsertOptions } from "./engine/hybrid-index.js";
 export type { TextIndex, TextIndexFactory } from "./legs/text/text-index.js";
 export type { HnswParams } from "./legs/dense/hnsw-index.js";
-export type { Storage, StorageFile, StorageLock } from "./store/storage.js";
+export type { HashedRead, Storage, StorageFile, StorageLock } from "./store/storage.js";
 export { MemoryStorage } from "./store/memory-storage.js";
 export type { BackendStats, SearchIndex } from "./engine/search-index.js";
 export { MAX_FILTER_DEPTH, validateFilter } from "./filter/validate-filter.js";

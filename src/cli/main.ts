@@ -1,19 +1,36 @@
 import { parseArgs } from "node:util";
 import { BackendError, IngestError, StorageError, TandemError } from "../errors.js";
 import type { Command } from "./commands/command.js";
-import { calibrateCommand } from "./commands/calibrate-command.js";
-import { deleteCommand } from "./commands/delete-command.js";
-import { evalCommand } from "./commands/eval-command.js";
-import { indexCommand } from "./commands/index-command.js";
-import { infoCommand } from "./commands/info-command.js";
-import { searchCommand } from "./commands/search-command.js";
-import { tuneCommand } from "./commands/tune-command.js";
 import { Interrupted, INTERRUPTED_EXIT_CODE } from "./interruption.js";
 import { OutputClosed } from "./line-writer.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/node-storage.js";
 
-const COMMANDS: Command[] = [indexCommand, deleteCommand, searchCommand, evalCommand, calibrateCommand, tuneCommand, infoCommand];
+/**
+ * The commands, each loaded only when it runs: a process runs one command, and loading every
+ * command's modules (evaluation, reports, tuning, progress bars) would slow every start.
+ */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: "index", summary: "create an index or upsert documents into it", load: async () => (await import("./commands/index-command.js")).indexCommand },
+  { name: "delete", summary: "delete documents by id", load: async () => (await import("./commands/delete-command.js")).deleteCommand },
+  { name: "search", summary: "run queries and print one JSON line of hits per query", load: async () => (await import("./commands/search-command.js")).searchCommand },
+  {
+    name: "eval",
+    summary: "evaluate queries against relevance judgements (nDCG@10, Recall@100, MRR@10, MAP)",
+    load: async () => (await import("./commands/eval-command.js")).evalCommand,
+  },
+  {
+    name: "calibrate",
+    summary: "fit a model mapping each hit to P(relevant) on judged queries",
+    load: async () => (await import("./commands/calibrate-command.js")).calibrateCommand,
+  },
+  {
+    name: "tune",
+    summary: "choose fusion settings on judged queries (k-fold cross-validation, bootstrap intervals)",
+    load: async () => (await import("./commands/tune-command.js")).tuneCommand,
+  },
+  { name: "info", summary: "print counts, dimension and configuration as JSON", load: async () => (await import("./commands/info-command.js")).infoCommand },
+];
 
 const MAIN_HELP = `tandem — sparse-dense hybrid search
 
@@ -35,9 +52,11 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
     out(MAIN_HELP);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
+  let command: Command | undefined;
   try {
-    if (!command) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+    if (!entry) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+    command = await entry.load();
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });

@@ -7,7 +7,8 @@ import { DEFAULT_HNSW, type HnswIndex, type HnswParams } from "../legs/dense/hns
 import { SlotRanges } from "../legs/slot-ranges.js";
 import { SparseLeg } from "../legs/sparse/sparse-leg.js";
 import { TextLeg } from "../legs/text/text-leg.js";
-import type { TextIndexFactory } from "../legs/text/text-index.js";
+import type { TextIndex, TextIndexFactory } from "../legs/text/text-index.js";
+import type { SavedTextPart } from "../legs/text/saved-text-part.js";
 import type { SegmentData } from "../store/segment-codec.js";
 import { mergeSegments } from "../store/segment-merge.js";
 import { ensureCapacity } from "../typed-arrays.js";
@@ -16,6 +17,7 @@ import type { CompletionRequest, LegBackend } from "./leg-backend.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import { Segment } from "./segment.js";
 import { copyFields } from "./validate-document.js";
+import type { ValidDocument } from "../valid-document.js";
 
 export { RESCORE_OVERSAMPLING } from "../legs/dense/dense-leg.js";
 
@@ -59,8 +61,8 @@ export class EmbeddedEngine implements LegBackend {
   /** The accepted set of the query being searched, so its legs and completions evaluate the filter once. */
   private readonly acceptByQuery = new WeakMap<ResolvedQuery, { accept: Uint8Array; count: number }>();
   private readonly tieBreak = (a: number, b: number) => compareIds(this.idAt(a), this.idAt(b));
-  /** Every live slot with a text, for building the text index. */
-  private readonly texts = () => this.liveTexts();
+  /** Fills the text index with every live slot that has a text. */
+  private readonly fillText = (index: TextIndex) => this.fillTextIndex(index);
 
   constructor(
     dimension: number | null,
@@ -119,7 +121,8 @@ export class EmbeddedEngine implements LegBackend {
     if (this.liveSlots) for (let doc = 0; doc < data.docCount; doc++) if (this.alive[base + doc] === 1) this.liveSlots.set(segment.id(doc), base + doc);
     this.sparse.add(base, data.docCount, data.sparse);
     this.dense.add(base, data.docCount, data.dense, keepRows);
-    if (this.text) for (let doc = 0; doc < data.docCount; doc++) if (this.alive[base + doc] === 1 && segment.hasText(doc)) this.text.add(base + doc, segment.text(doc)!);
+    // A text index already made takes the new segment's documents too (from its saved index when it has one).
+    this.text?.extend((index) => this.fillSegmentText(index, segment));
   }
 
   /** Slots of the live documents with these ids; ids not in the index are skipped. */
@@ -174,6 +177,17 @@ export class EmbeddedEngine implements LegBackend {
   planMerge(start: number, end: number): PlannedMerge {
     const run = this.segments.slice(start, end);
     const merged = mergeSegments(run.map((s) => ({ data: s.data })));
+    let offset = 0;
+    const text = this.mergedText(
+      run,
+      run.map((s) => {
+        const numbers = new Int32Array(s.docCount);
+        for (let doc = 0; doc < s.docCount; doc++) numbers[doc] = offset + doc;
+        offset += s.docCount;
+        return numbers;
+      }),
+    );
+    if (text) merged.text = text;
     const deleted: number[] = [];
     let at = 0;
     for (const segment of run) {
@@ -202,6 +216,11 @@ export class EmbeddedEngine implements LegBackend {
     let next = 0;
     for (let slot = 0; slot < this.slotCount; slot++) if (this.alive[slot] === 1) remap[slot] = next++;
     const merged = mergeSegments(this.segments.map((s) => ({ data: s.data, keep: this.alive.subarray(s.base, s.base + s.docCount) })));
+    const text = this.mergedText(
+      this.segments,
+      this.segments.map((s) => remap.subarray(s.base, s.base + s.docCount)),
+    );
+    if (text) merged.text = text;
     return { files: this.segments.map((s) => s.file), merged, remap, graph: this.dense.compactedGraph(remap) };
   }
 
@@ -269,7 +288,7 @@ export class EmbeddedEngine implements LegBackend {
         if (!this.text) {
           throw new MissingPluginError("text leg: this index was opened without a text index (pass textIndex, e.g. from tandem-search/flexsearch)");
         }
-        const hits = this.text.retrieve(query.text ?? "", candidates, accept, query.filter !== undefined, this.slotCount, (slot) => this.idAt(slot), compareIds, this.texts);
+        const hits = this.text.retrieve(query.text ?? "", candidates, accept, query.filter !== undefined, this.slotCount, (slot) => this.idAt(slot), compareIds, this.fillText);
         return { leg, kind: "rank-only", hits };
       }
     }
@@ -320,10 +339,49 @@ export class EmbeddedEngine implements LegBackend {
     return cached;
   }
 
-  private *liveTexts(): Iterable<[number, string]> {
-    for (const segment of this.segments) {
-      for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[segment.base + doc] === 1 && segment.hasText(doc)) yield [segment.base + doc, segment.text(doc)!];
+  /** Each segment's saved text index loaded under its live slots, or its live texts added where it has none the index can load. */
+  private fillTextIndex(index: TextIndex): void {
+    for (const segment of this.segments) this.fillSegmentText(index, segment);
+  }
+
+  private fillSegmentText(index: TextIndex, segment: Segment): void {
+    const { base } = segment;
+    if (TextLeg.loadable(index, segment.data.text)) {
+      const keys = new Int32Array(segment.docCount);
+      for (let doc = 0; doc < segment.docCount; doc++) keys[doc] = this.alive[base + doc] === 1 ? base + doc : -1;
+      index.load!(segment.data.text.bytes, keys);
+    } else {
+      for (let doc = 0; doc < segment.docCount; doc++) if (this.alive[base + doc] === 1 && segment.hasText(doc)) index.add(base + doc, segment.text(doc)!);
     }
+  }
+
+  /** The saved text index of a new segment of `docs` (local numbers in order), when the text index saves one. */
+  savedText(docs: readonly ValidDocument[]): SavedTextPart | undefined {
+    // A segment without texts needs no text index: there is nothing to add from it either.
+    if (!docs.some((d) => d.text !== undefined)) return undefined;
+    return this.text?.save(
+      (function* () {
+        for (let i = 0; i < docs.length; i++) if (docs[i]!.text !== undefined) yield [i, docs[i]!.text!] as [number, string];
+      })(),
+    );
+  }
+
+  /**
+   * The saved text index of a merge of `run` in which document `doc` of `run[s]` becomes local
+   * number `newNumber[s][doc]` (−1: dropped): each input's saved index loaded when it has one this
+   * plugin reads, else its kept texts added.
+   */
+  private mergedText(run: readonly Segment[], newNumber: readonly Int32Array[]): SavedTextPart | undefined {
+    const text = this.text;
+    if (!text || text.savedFormat === null) return undefined;
+    const sources: { saved: SavedTextPart; keys: Int32Array }[] = [];
+    const texts: [number, string][] = [];
+    run.forEach((segment, s) => {
+      const saved = segment.data.text;
+      if (saved !== undefined && saved.format === text.savedFormat) sources.push({ saved, keys: newNumber[s]! });
+      else for (let doc = 0; doc < segment.docCount; doc++) if (newNumber[s]![doc]! >= 0 && segment.hasText(doc)) texts.push([newNumber[s]![doc]!, segment.text(doc)!]);
+    });
+    return text.save(texts, sources);
   }
 
   private get segments(): Segment[] {

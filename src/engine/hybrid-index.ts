@@ -203,6 +203,8 @@ export class HybridIndex implements SearchIndex {
       if (valid.length === 0) return { upserted: 0 };
       const replaced = this.engine.liveSlotsOf(valid.map((d) => d.id));
       const segment = buildSegment(valid);
+      const text = this.engine.savedText(valid);
+      if (text) segment.text = text;
       const { file, rows } = await this.store.commit({ segment, deletions: this.engine.deletionsAfter(replaced) }, this.configAfter(valid));
       this.engine.markDeleted(replaced);
       this.engine.addSegment(file!, segment, new Uint32Array(0), rows);

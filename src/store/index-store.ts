@@ -248,8 +248,14 @@ export class IndexStore {
       handle = await storage.openFile(entry.file);
       if (!handle) throw new MissingFile(file);
       try {
-        bytes = await handle.readAll();
-        verify(bytes, entry, file, hasher(storage));
+        if (handle.readAllHashed) {
+          const read = await handle.readAllHashed();
+          bytes = read.bytes;
+          checkDigest(bytes.length, read.sha256, entry, file);
+        } else {
+          bytes = await handle.readAll();
+          verify(bytes, entry, file, hasher(storage));
+        }
       } catch (err) {
         handle.close();
         throw err;
@@ -478,6 +484,12 @@ async function readManifest(storage: Storage): Promise<Uint8Array> {
 /** A file the manifest names, read and checked against its size and SHA-256. */
 async function readVerified(storage: Storage, entry: FileEntry): Promise<Uint8Array> {
   const file = storage.pathOf(entry.file);
+  if (storage.readHashed) {
+    const read = await storage.readHashed(entry.file);
+    if (!read) throw new MissingFile(file);
+    checkDigest(read.bytes.length, read.sha256, entry, file);
+    return read.bytes;
+  }
   const bytes = await storage.read(entry.file);
   if (!bytes) throw new MissingFile(file);
   verify(bytes, entry, file, hasher(storage));
@@ -491,7 +503,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function verify(bytes: Uint8Array, entry: { bytes: number; sha256: string }, file: string, sha256: (bytes: Uint8Array) => string): void {
-  if (bytes.length !== entry.bytes || sha256(bytes) !== entry.sha256) {
+  checkDigest(bytes.length, bytes.length === entry.bytes ? sha256(bytes) : "", entry, file);
+}
+
+/** Refuses a file whose size or SHA-256 (as read) is not the one the manifest recorded. */
+function checkDigest(length: number, sha256: string, entry: { bytes: number; sha256: string }, file: string): void {
+  if (length !== entry.bytes || sha256 !== entry.sha256) {
     throw new CorruptIndexError(`${file}: checksum mismatch (the file is damaged or was changed outside Tandem)`);
   }
 }

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstat as fstatCallback, openSync, read as readCallback, readFileSync, readSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { getSystemErrorMap } from "node:util";
 import { IndexLockedError, NotAnIndexError, StorageError, TandemError } from "../errors.js";
-import type { Storage, StorageFile, StorageLock } from "./storage.js";
+import type { HashedRead, Storage, StorageFile, StorageLock } from "./storage.js";
 
 /**
  * The Node.js {@link Storage}: an index is a directory of files. `writeNew` and `replace` fsync
@@ -16,8 +16,14 @@ import type { Storage, StorageFile, StorageLock } from "./storage.js";
  * other module of the core imports it, so a browser bundle leaves it out. @internal
  */
 export class NodeStorage implements Storage {
-  /** @param dir The index's directory (created by a writer's open when absent). */
-  constructor(readonly dir: string) {}
+  /**
+   * @param dir The index's directory (created by a writer's open when absent).
+   * @param readChunk Bytes per read of a hashed read (tests make it small to cross chunk boundaries).
+   */
+  constructor(
+    readonly dir: string,
+    private readonly readChunk = HASHED_READ_CHUNK,
+  ) {}
 
   get location(): string {
     return this.dir;
@@ -50,6 +56,25 @@ export class NodeStorage implements Storage {
     }
   }
 
+  async readHashed(name: string): Promise<HashedRead | undefined> {
+    const path = this.pathOf(name);
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw storageFailure(err, path, "read");
+    }
+    try {
+      const { size } = await handle.stat();
+      return await readHashed(size, this.readChunk, (into, position) => handle.read(into, 0, into.length, position).then((r) => r.bytesRead));
+    } catch (err) {
+      throw storageFailure(err, path, "read");
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
   async openFile(name: string): Promise<StorageFile | undefined> {
     const path = this.pathOf(name);
     let fd: number;
@@ -59,7 +84,7 @@ export class NodeStorage implements Storage {
       if (isMissing(err)) return undefined;
       throw storageFailure(err, path, "read");
     }
-    return new NodeFile(path, fd);
+    return new NodeFile(path, fd, this.readChunk);
   }
 
   async exists(name: string): Promise<boolean> {
@@ -136,6 +161,62 @@ let tempCounter = 0;
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
 
+/**
+ * Bytes per read of a hashed read, and how many reads are in flight ahead of the hashing: reads
+ * run in libuv's thread pool (in parallel, positional) while this thread hashes, in order, the
+ * chunks already read; a small window keeps the pool busy without queueing a whole file's reads.
+ */
+const HASHED_READ_CHUNK = 1024 * 1024;
+const READS_AHEAD = 16;
+
+/**
+ * Reads `size` bytes with `readAt` (positional reads, several in flight) while hashing them, so the
+ * whole takes about the longer of reading and hashing rather than their sum. The bytes fill their
+ * own buffer from offset 0, so typed-array views can be laid over them uncopied. A file that ends
+ * early comes back short (its checksum then fails).
+ */
+async function readHashed(size: number, chunk: number, readAt: (into: Uint8Array, position: number) => Promise<number>): Promise<HashedRead> {
+  const bytes = new Uint8Array(size);
+  const hash = createHash("sha256");
+  /** Fills bytes [from, to), reading again after a short read; resolves to the end actually read (short only at the end of the file). */
+  const fill = async (from: number, to: number): Promise<number> => {
+    let at = from;
+    while (at < to) {
+      const count = await readAt(bytes.subarray(at, to), at);
+      if (count === 0) break;
+      at += count;
+    }
+    return at;
+  };
+  const pending: Promise<number>[] = [];
+  let issued = 0;
+  const issue = () => {
+    while (pending.length < READS_AHEAD && issued < size) {
+      const from = issued;
+      issued = Math.min(size, issued + chunk);
+      pending.push(fill(from, issued));
+    }
+  };
+  issue();
+  let hashed = 0;
+  try {
+    while (pending.length > 0) {
+      const end = await pending.shift()!;
+      issue();
+      hash.update(bytes.subarray(hashed, end));
+      if (end < Math.min(size, hashed + chunk)) {
+        hashed = end;
+        break;
+      }
+      hashed = end;
+    }
+  } finally {
+    // Reads still in flight after a failure or a short file finish into bytes nobody keeps.
+    await Promise.allSettled(pending);
+  }
+  return { bytes: hashed === size ? bytes : bytes.subarray(0, hashed), sha256: hash.digest("hex") };
+}
+
 /** A Buffer's bytes as a plain Uint8Array (no Buffer methods leak into the core). */
 const plain = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 
@@ -146,6 +227,7 @@ class NodeFile implements StorageFile {
   constructor(
     private readonly path: string,
     fd: number,
+    private readonly readChunk: number,
   ) {
     this.fd = fd;
   }
@@ -153,6 +235,16 @@ class NodeFile implements StorageFile {
   async readAll(): Promise<Uint8Array> {
     try {
       return plain(readFileSync(this.open()));
+    } catch (err) {
+      throw storageFailure(err, this.path, "read");
+    }
+  }
+
+  async readAllHashed(): Promise<HashedRead> {
+    const fd = this.open();
+    try {
+      const { size } = await new Promise<{ size: number }>((resolve, reject) => fstatCallback(fd, (err, stats) => (err ? reject(err) : resolve(stats))));
+      return await readHashed(size, this.readChunk, (into, position) => new Promise((resolve, reject) => readCallback(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)))));
     } catch (err) {
       throw storageFailure(err, this.path, "read");
     }

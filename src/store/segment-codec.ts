@@ -1,6 +1,7 @@
 import { type ColumnPart, checkColumnPart, COLUMN_SECTIONS } from "../filter/column-part.js";
 import { type DensePart, checkDensePart, DENSE_SECTIONS } from "../legs/dense/dense-part.js";
 import { type SparsePart, checkSparsePart, SPARSE_SECTIONS } from "../legs/sparse/sparse-part.js";
+import type { SavedTextPart } from "../legs/text/saved-text-part.js";
 import { CorruptIndexError } from "../errors.js";
 import type { SectionKind, SectionList } from "../typed-arrays.js";
 import { allocateBinaryFile, openBinaryFile, pad4 } from "./binary-file.js";
@@ -23,6 +24,11 @@ export interface SegmentData {
   columns: ColumnPart;
   sparse: SparsePart;
   dense: DensePart;
+  /**
+   * The text leg's index of the segment's documents as its plugin saved it (keys are local
+   * numbers), absent when the writer had no text index that saves, or in segments of version 2.
+   */
+  text?: SavedTextPart;
 }
 
 /** Where a segment file's dense rows start (byte offset), so single rows can be read back. @internal */
@@ -32,8 +38,12 @@ export interface DenseRowsLayout {
 }
 
 const MAGIC = "TANDSEG\0";
-/** Version 1 was the log format (log-segment-codec.ts); this is version 2. */
-export const SEGMENT_VERSION = 2;
+/**
+ * Version 1 was the log format (log-segment-codec.ts). Version 3 may add, after the dense rows,
+ * the saved text index (its format and size in the header); version 2 files are read as before.
+ */
+export const SEGMENT_VERSION = 3;
+const READABLE_VERSIONS = [2, 3] as const;
 
 type PartName = "stored" | "columns" | "sparse" | "dense";
 /** Body sections in file order, each from its part; the dense rows last. */
@@ -52,6 +62,8 @@ interface SegmentHeader {
   dimension: number;
   /** Element count of each body section, in SECTIONS order. */
   lengths: number[];
+  /** The saved text index after the sections (version 3). */
+  text?: { format: string; bytes: number };
 }
 
 const section = (data: SegmentData, part: PartName, name: string) => (data[part] as unknown as Record<string, Uint8Array | Uint32Array | Int32Array | Float32Array>)[name]!;
@@ -65,9 +77,11 @@ export function encodeSegment(data: SegmentData): { bytes: Uint8Array } & DenseR
     columns: data.columns.columns,
     dimension: data.dense.dimension,
     lengths: arrays.map((a) => a.length),
+    ...(data.text ? { text: { format: data.text.format, bytes: data.text.bytes.length } } : {}),
   };
   const sizes = arrays.map((a) => pad4(a.byteLength));
-  const { bytes, bodyAt } = allocateBinaryFile(MAGIC, SEGMENT_VERSION, header, sizes.reduce((a, b) => a + b, 0));
+  const textSize = data.text ? pad4(data.text.bytes.length) : 0;
+  const { bytes, bodyAt } = allocateBinaryFile(MAGIC, SEGMENT_VERSION, header, sizes.reduce((a, b) => a + b, 0) + textSize);
   let at = bodyAt;
   let denseRowsAt = 0;
   arrays.forEach((a, i) => {
@@ -75,6 +89,7 @@ export function encodeSegment(data: SegmentData): { bytes: Uint8Array } & DenseR
     bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += sizes[i]!;
   });
+  if (data.text) bytes.set(data.text.bytes, at);
   return { bytes, denseRowsAt, dimension: data.dense.dimension };
 }
 
@@ -87,7 +102,7 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData & De
   const corrupt = (problem: string): never => {
     throw new CorruptIndexError(`${file}: ${problem}`);
   };
-  const { header, buffer, bodyAt } = openBinaryFile<SegmentHeader>(bytes, MAGIC, SEGMENT_VERSION, file, "segment");
+  const { header, buffer, bodyAt, version } = openBinaryFile<SegmentHeader>(bytes, MAGIC, READABLE_VERSIONS, file, "segment");
   const { docCount, lengths } = header;
   if (!Number.isInteger(docCount) || docCount < 0 || !Array.isArray(lengths) || lengths.length !== SECTIONS.length || !lengths.every((n) => Number.isInteger(n) && n >= 0)) {
     corrupt("segment header is invalid");
@@ -103,8 +118,18 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData & De
     parts[part][name] = new Ctor(buffer, at, length);
     at += pad4(length * Ctor.BYTES_PER_ELEMENT);
   });
+  const textHeader = version >= 3 ? header.text : undefined;
+  let text: SavedTextPart | undefined;
+  if (textHeader !== undefined) {
+    if (typeof textHeader !== "object" || textHeader === null || typeof textHeader.format !== "string" || !Number.isInteger(textHeader.bytes) || textHeader.bytes < 0) {
+      corrupt("segment header's text index entry is invalid");
+    }
+    if (at + textHeader.bytes > buffer.byteLength) corrupt("segment is shorter than its header says");
+    text = { format: textHeader.format, bytes: new Uint8Array(buffer, at, textHeader.bytes) };
+    at += pad4(textHeader.bytes);
+  }
   if (at !== buffer.byteLength) corrupt("segment size does not match its header");
-  const data = { docCount, ...parts } as unknown as SegmentData;
+  const data = { docCount, ...parts, ...(text ? { text } : {}) } as unknown as SegmentData;
   checkStoredPart(data.stored, docCount, corrupt);
   checkColumnPart(data.columns, docCount, corrupt);
   checkSparsePart(data.sparse, docCount, corrupt);

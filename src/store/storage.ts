@@ -79,16 +79,34 @@ export interface Storage {
    * implementation used otherwise (opening an index hashes every byte of it).
    */
   sha256?(data: Uint8Array): string;
+
+  /**
+   * The whole content of `name` (as {@link Storage.read}) with the SHA-256 of exactly those bytes
+   * as lowercase hex, or undefined when there is no such file: for a storage that can hash while
+   * it reads (opening an index reads and hashes every byte of it; doing both at once takes about
+   * the time of the slower one instead of their sum). Absent, the index reads, then hashes.
+   */
+  readHashed?(name: string): Promise<HashedRead | undefined>;
 }
 
 /** A file opened for positional reads (see {@link Storage.openFile}). Reads are synchronous: searches read rows back in their hot path. */
 export interface StorageFile {
   /** The whole content (not to be modified, as {@link Storage.read}'s). */
   readAll(): Promise<Uint8Array>;
+  /** The whole content with its SHA-256 (see {@link Storage.readHashed}); optional. */
+  readAllHashed?(): Promise<HashedRead>;
   /** Reads into `into` from byte `position`; returns how many bytes were read (fewer at the end of the file). */
   read(position: number, into: Uint8Array): number;
   /** Releases the handle; a no-op the second time. */
   close(): void;
+}
+
+/** A file's content read together with its checksum (see {@link Storage.readHashed}). */
+export interface HashedRead {
+  /** The whole content (not to be modified, as {@link Storage.read}'s). */
+  bytes: Uint8Array;
+  /** SHA-256 of exactly `bytes`, as lowercase hex. */
+  sha256: string;
 }
 
 /** A held write lock (see {@link Storage.lock}). */

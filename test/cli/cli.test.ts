@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { FORMAT_VERSION } from "../../src/store/manifest.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +57,7 @@ describe("tandem CLI (CONTRACT.md)", () => {
     check();
 
     const info = JSON.parse(tandem(["info", "--index", "idx"], work).stdout);
-    expect(info).toMatchObject({ documents: 198, dimension: 8, metric: "dot", formatVersion: 3 });
+    expect(info).toMatchObject({ documents: 198, dimension: 8, metric: "dot", formatVersion: FORMAT_VERSION });
   });
 
   it("builds an int8-quantized index whose dense answers are rescored to the exact top k", async () => {

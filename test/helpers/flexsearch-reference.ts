@@ -18,7 +18,8 @@ export class FlexSearchReference {
     tokenize: Tokenize = "strict",
     preset: EncoderPreset = "LatinBalance",
   ) {
-    this.encoder = new Encoder(Charset[preset]);
+    // Cache off, as the leg: with it, a document's terms depend on the words encoded just before.
+    this.encoder = new Encoder({ ...Charset[preset], cache: false });
     this.index = new Index({ tokenize, encoder: this.encoder });
     texts.forEach((t, i) => t !== undefined && this.index.add(i, t));
   }

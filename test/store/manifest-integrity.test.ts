@@ -3,6 +3,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CorruptIndexError, HybridIndex, type Document } from "../../src/index.js";
+import { FORMAT_VERSION } from "../../src/store/manifest.js";
 import { writeLogFormatIndex } from "../helpers/log-format-index.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 
@@ -138,7 +139,7 @@ describe("manifest integrity: a damaged or hand-edited manifest is refused, nami
       expect(await answers(writer)).toEqual(expected);
       await writer.close();
       const manifest = JSON.parse(await readFile(manifestPath(dir), "utf8")) as EditableManifest;
-      expect(manifest.formatVersion).toBe(3);
+      expect(manifest.formatVersion).toBe(FORMAT_VERSION);
       expect(manifest.segments).toHaveLength(1);
       expect((await listing(dir)).filter((f) => f.endsWith(".tseg"))).toEqual([manifest.segments[0]!.file]);
       const upgraded = await HybridIndex.open(dir, { readOnly: true });

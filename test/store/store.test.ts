@@ -10,7 +10,10 @@ import {
   NotAnIndexError,
   UnsupportedVersionError,
 } from "../../src/index.js";
-import { serializeManifest } from "../../src/store/manifest.js";
+import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
+import { sha256Hex } from "../../src/store/checksum.js";
+import { FORMAT_VERSION, serializeManifest, type Manifest } from "../../src/store/manifest.js";
+import { decodeSegment, encodeSegment } from "../../src/store/segment-codec.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 import { generateCorpus } from "../helpers/generate.js";
 
@@ -146,5 +149,68 @@ describe("store", () => {
     const dir = await populated();
     await expect(HybridIndex.open(dir, { metric: "cosine" })).rejects.toThrow(/uses metric dot/);
     await expect(HybridIndex.open(dir, { dimension: 8 })).rejects.toThrow(/has dimension 4/);
+  });
+});
+
+describe("a damaged segment is refused whichever way it is read and hashed (fault kind: a file used without its checksum holding)", () => {
+  it("one byte changed anywhere, or the file cut short, is a CorruptIndexError naming the file for readers, writers and quantized indexes", async () => {
+    for (const quantization of ["none", "int8"] as const) {
+      const dir = await tempDir();
+      const index = await HybridIndex.open(dir, { metric: "dot", quantization });
+      await index.upsert(generateCorpus(7, 50, 4).docs);
+      await index.close();
+      const seg = (await readdir(dir)).find((f) => f.endsWith(".tseg"))!;
+      const original = await readFile(join(dir, seg));
+      for (const at of [0, 17, Math.floor(original.length / 2), original.length - 1]) {
+        const damaged = Buffer.from(original);
+        damaged[at]! ^= 0x01;
+        for (const bytes of [damaged, original.subarray(0, at)]) {
+          await writeFile(join(dir, seg), bytes);
+          for (const readOnly of [true, false]) {
+            const err = await HybridIndex.open(dir, { readOnly }).then(
+              async (i) => {
+                await i.close();
+                return undefined;
+              },
+              (e: unknown) => e,
+            );
+            expect(err, `${quantization}, byte ${at}, ${bytes.length} bytes, readOnly ${readOnly}`).toBeInstanceOf(CorruptIndexError);
+            expect((err as Error).message).toContain(`${seg}: checksum mismatch`);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe("a format version 3 index (segments of version 2, no saved text index) still opens (fault kind: an older index refused or misread after a format change)", () => {
+  it("reads its documents, and its text leg, built from the stored texts, answers as before; a writer's commit makes it version 4", async () => {
+    const dir = await tempDir();
+    const docs = generateCorpus(5, 60, 4).docs.map((d, i) => ({ ...d, text: ["bone marrow", "vitamin d", "bone density calcium", "cell"][i % 4] }));
+    const writer = await HybridIndex.open(dir, { metric: "dot", textIndex: flexSearchTextIndex() });
+    await writer.upsert(docs);
+    const expected = (await writer.search({ text: "bone calcium", legs: ["text"], k: 60, candidates: 60 })).hits;
+    await writer.close();
+    // Rewritten as a version 3 build wrote it: segment version 2 (the same layout without the text index), manifest version 3.
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Manifest;
+    for (const entry of manifest.segments) {
+      const bytes = await readFile(join(dir, entry.file));
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + bytes.readUInt32LE(12)))) as { text?: { bytes: number } };
+      const version2 = encodeSegment({ ...decodeSegment(new Uint8Array(bytes), entry.file), text: undefined }).bytes;
+      new DataView(version2.buffer).setUint32(8, 2, true);
+      expect(header.text?.bytes).toBeGreaterThan(0);
+      await writeFile(join(dir, entry.file), version2);
+      entry.sha256 = sha256Hex(version2);
+      entry.bytes = version2.length;
+    }
+    await writeFile(join(dir, "manifest.json"), serializeManifest({ ...manifest, formatVersion: 3 }));
+    const reader = await HybridIndex.open(dir, { readOnly: true, textIndex: flexSearchTextIndex() });
+    expect((await reader.search({ text: "bone calcium", legs: ["text"], k: 60, candidates: 60 })).hits).toEqual(expected);
+    expect(await reader.get(docs[7]!.id)).toMatchObject({ id: docs[7]!.id, text: docs[7]!.text });
+    await reader.close();
+    const upgraded = await HybridIndex.open(dir, { textIndex: flexSearchTextIndex() });
+    await upgraded.delete([docs[0]!.id]);
+    await upgraded.close();
+    expect(JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")).formatVersion).toBe(FORMAT_VERSION);
   });
 });

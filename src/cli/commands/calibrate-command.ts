@@ -12,7 +12,6 @@ import type { Command } from "./command.js";
 
 export const calibrateCommand: Command = {
   name: "calibrate",
-  summary: "fit a model mapping each hit to P(relevant) on judged queries",
   usage: `tandem calibrate --index <dir> --queries <q.jsonl | beir-folder> --qrels <qrels.tsv | beir-folder> --out <model.json> [options]
 
 Runs every judged query with k = --candidates (default 100) under the given fusion options, labels

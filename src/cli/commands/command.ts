@@ -6,7 +6,6 @@ import type { ParsedValues } from "../options.js";
  */
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean"; short?: string }>;
   run(values: ParsedValues, positionals: string[], out: (line: string) => void, warn: (line: string) => void): Promise<unknown>;

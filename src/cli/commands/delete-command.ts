@@ -6,7 +6,6 @@ import type { Command } from "./command.js";
 
 export const deleteCommand: Command = {
   name: "delete",
-  summary: "delete documents by id",
   usage: `tandem delete --index <dir> --ids <file-with-one-id-per-line>
 
 Deletes the listed documents in one atomic commit; ids not in the index are ignored.`,

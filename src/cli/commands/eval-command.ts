@@ -20,7 +20,6 @@ const EVAL_DEPTH = 100;
 
 export const evalCommand: Command = {
   name: "eval",
-  summary: "evaluate queries against relevance judgements (nDCG@10, Recall@100, MRR@10, MAP)",
   usage: `tandem eval --index <dir> --queries <q.jsonl | beir-folder> --qrels <qrels.tsv | beir-folder> [options]
 
 Runs the queries that have judgements (retrieving at least 100 hits each) and prints one JSON

@@ -1,3 +1,4 @@
+import { elapsed } from "../elapsed.js";
 import type { SearchIndex } from "../../engine/search-index.js";
 import type { DenseQuantization, Metric } from "../../types.js";
 import { checkDocumentsFile } from "../check-documents-file.js";
@@ -15,7 +16,6 @@ const DEFAULT_BATCH_SIZE = 10_000;
 
 export const indexCommand: Command = {
   name: "index",
-  summary: "create an index or upsert documents into it",
   usage: `tandem index <docs.jsonl | beir-folder> --index <dir> [--metric cosine|dot|l2]
 
 Reads one document per line ({"id","text","sparse","dense","fields"}; BEIR's "_id"/"title" too).
@@ -156,8 +156,4 @@ function addCommitted(err: unknown, committed: number, lastWhere: string, batche
 
 function storedSoFar(committed: number, lastWhere: string, batches: number): string {
   return `${committed.toLocaleString("en")} documents, through ${lastWhere}, were stored by ${batches} earlier ${batches === 1 ? "commit" : "commits"}`;
-}
-
-export function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 100) / 100;
 }

@@ -5,7 +5,6 @@ import type { Command } from "./command.js";
 
 export const infoCommand: Command = {
   name: "info",
-  summary: "print counts, dimension and configuration as JSON",
   usage: `tandem info --index <dir> | --backend elasticsearch --es-url URL --es-index NAME`,
   options: BACKEND_OPTIONS,
   async run(values, positionals) {

@@ -4,11 +4,10 @@ import { BACKEND_OPTIONS, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "..
 import { readQueries } from "../read-queries.js";
 import { UsageError } from "../usage-error.js";
 import type { Command } from "./command.js";
-import { elapsed } from "./index-command.js";
+import { elapsed } from "../elapsed.js";
 
 export const searchCommand: Command = {
   name: "search",
-  summary: "run queries and print one JSON line of hits per query",
   usage: `tandem search --index <dir> --queries <queries.jsonl | beir-folder> [options]
 
 Each query line: {"id","text","sparse","dense","filter"} (unknown keys ignored). Prints, per query:

@@ -11,7 +11,6 @@ import type { Command } from "./command.js";
 
 export const tuneCommand: Command = {
   name: "tune",
-  summary: "choose fusion settings on judged queries (k-fold cross-validation, bootstrap intervals)",
   usage: `tandem tune --index <dir> --queries <q.jsonl | beir-folder> --qrels <qrels.tsv | beir-folder> --out <config.json> [options]
 
 Searches the fusion method (rrf, convex, dbsf), convex's normalizer (minmax, zscore, tmm, l2), the
