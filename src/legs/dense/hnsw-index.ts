@@ -144,14 +144,18 @@ export class HnswIndex {
     };
   }
 
-  /** Restores a snapshot taken with the same parameters over the same slots. */
+  /**
+   * Restores a snapshot taken with the same parameters over the same slots. Every array is
+   * copied: a decoded snapshot's arrays are views of a stored file's bytes, which inserting
+   * nodes later must not change (an in-memory storage hands every reader the same bytes).
+   */
   restore(s: ReturnType<HnswIndex["snapshot"]>): void {
     this.nodeCount = s.nodeCount;
     this.entryPoint = s.entryPoint;
     this.maxLevel = s.maxLevel;
     this.levels = Uint8Array.from(s.levels);
     this.links0 = Uint32Array.from(s.links0);
-    this.upperLinks = s.upperLinks.slice();
+    this.upperLinks = Array.from(s.upperLinks, (links) => links?.slice());
   }
 
   /** Level from a hash of (seed, slot): reproducible whatever the insertion history. */
