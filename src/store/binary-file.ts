@@ -22,10 +22,17 @@ export function allocateBinaryFile(magic: string, version: number, header: unkno
 }
 
 /**
- * Checks magic and version and parses the header. The returned buffer is `bytes`' own when they
+ * Checks magic and version (one of `version`, when several are read) and parses the header. The returned buffer is `bytes`' own when they
  * fill it from offset 0 (as a file read gives), else an aligned copy; views over it share it.
  */
-export function openBinaryFile<H>(bytes: Uint8Array, magic: string, version: number, file: string, kind: string): { header: H; buffer: ArrayBuffer; bodyAt: number } {
+export function openBinaryFile<H>(
+  bytes: Uint8Array,
+  magic: string,
+  version: number | readonly number[],
+  file: string,
+  kind: string,
+): { header: H; buffer: ArrayBuffer; bodyAt: number; version: number } {
+  const versions = typeof version === "number" ? [version] : version;
   const corrupt = (problem: string): never => {
     throw new CorruptIndexError(`${file}: ${problem}`);
   };
@@ -38,7 +45,7 @@ export function openBinaryFile<H>(bytes: Uint8Array, magic: string, version: num
   const view = new DataView(buffer);
   if (bytes.length < 16 || new TextDecoder().decode(new Uint8Array(buffer, 0, 8)) !== magic) corrupt(`not a Tandem ${kind} (bad magic)`);
   const found = view.getUint32(8, true);
-  if (found !== version) corrupt(`${kind} version ${found} is not supported (expected ${version})`);
+  if (!versions.includes(found)) corrupt(`${kind} version ${found} is not supported (expected ${versions.join(" or ")})`);
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length) corrupt(`${kind} header is truncated`);
   let header: H;
@@ -47,5 +54,5 @@ export function openBinaryFile<H>(bytes: Uint8Array, magic: string, version: num
   } catch {
     return corrupt(`${kind} header is not valid JSON`);
   }
-  return { header, buffer, bodyAt: pad4(16 + headerLength) };
+  return { header, buffer, bodyAt: pad4(16 + headerLength), version: found };
 }

@@ -16,8 +16,10 @@ export const DELETIONS_FILE = /^del-(\d{8,})\.del$/;
  * 2: the manifest carries its own SHA-256 (version 1 manifests are still read, unverified).
  * 3: segments are indexes (postings, forward index, columns, stored documents) with deletions
  *    files, instead of logs of commits replayed on open; indexes of versions 1 and 2 are upgraded.
+ * 4: segments' sparse parts hold documents reordered into blocks with quantized block maxima
+ *    (segment format 3); version 3 segments are still read, their sparse part laid out on load.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /** The last version whose segments are logs of commits (log-segment-codec.ts). */
 export const LAST_LOG_FORMAT_VERSION = 2;
 /** The generation in an index file's name, when it is one of the store's own files. */

@@ -138,7 +138,7 @@ describe("manifest integrity: a damaged or hand-edited manifest is refused, nami
       expect(await answers(writer)).toEqual(expected);
       await writer.close();
       const manifest = JSON.parse(await readFile(manifestPath(dir), "utf8")) as EditableManifest;
-      expect(manifest.formatVersion).toBe(3);
+      expect(manifest.formatVersion).toBe(FORMAT_VERSION);
       expect(manifest.segments).toHaveLength(1);
       expect((await listing(dir)).filter((f) => f.endsWith(".tseg"))).toEqual([manifest.segments[0]!.file]);
       const upgraded = await HybridIndex.open(dir, { readOnly: true });
