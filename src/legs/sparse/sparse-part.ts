@@ -1,7 +1,7 @@
 import { compareStrings } from "../../compare.js";
 import { checkRuns, type Corrupt, type SectionList } from "../../typed-arrays.js";
 import type { SparseEntries } from "../../valid-document.js";
-import { signatureOrder, type SparseRows } from "./document-order.js";
+import { clusterOrder, type DocumentOrder, type SparseRows } from "./document-order.js";
 
 /** Documents per block: the unit block-max pruning bounds and scores. */
 export const BLOCK_SIZE = 32;
@@ -14,8 +14,8 @@ export const MAX_LEVEL = 255;
 /**
  * A segment's sparse leg. `tokens` sorted as strings, so a term's number is its rank and numbering
  * a query's terms by it fixes the summation order from the content alone. Documents are laid out
- * in an order of their own (`docOrder`: position → local number; document-order.ts) that groups
- * similar documents, in blocks of 32 consecutive positions. Per term, the blocks it occurs in
+ * in an order of their own (`docOrder`: position → local number; document-order.ts, by default
+ * clustered) that groups similar documents, in blocks of 32 consecutive positions. Per term, the blocks it occurs in
  * (ascending), each with its number of postings there and the largest weight there quantized to
  * 8 bits, rounded up (level q bounds q/255 of the term's maximum), so a bound never falls below a
  * score; then its postings, block by block: the document's place in its block (u8) and its exact
@@ -98,7 +98,7 @@ function rowsFromPostings(termCount: number, postingStarts: Uint32Array, posting
  * rows are laid out (`layoutSparsePart`). Typed arrays throughout; nothing is allocated per token
  * but the vocabulary's entries.
  */
-export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[]): SparsePart {
+export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[], order: DocumentOrder = clusterOrder): SparsePart {
   const n = vectors.length;
   let nnz = 0;
   for (let i = 0; i < n; i++) nnz += vectors[i]?.tokens.length ?? 0;
@@ -142,7 +142,7 @@ export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[])
     postingWeights[at] = weights[q]!;
   }
   const tokens = Array.from(byToken, (t) => firstSeen[t]!);
-  return layoutSparsePart(tokens, rowsFromPostings(tokens.length, postingStarts, postingDocs, postingWeights, n), n);
+  return layoutSparsePart(tokens, rowsFromPostings(tokens.length, postingStarts, postingDocs, postingWeights, n), n, order);
 }
 
 /** The current layout of a segment format 2 sparse part, from its postings: what a build of its documents gives. */
@@ -222,10 +222,10 @@ export function pairPosting(part: Pick<SparsePart, "blockPostingSamples" | "bloc
  * Lays out rows (each row's terms ascending, every term of `tokens` used): documents reordered
  * (document-order.ts), then per term its blocks, their quantized maxima and its postings.
  */
-export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: number): SparsePart {
+export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: number, order: DocumentOrder = clusterOrder): SparsePart {
   const { starts, terms, weights } = rows;
   const termCount = tokens.length;
-  const docOrder = signatureOrder(rows, docCount);
+  const docOrder = order(rows, docCount);
   const termCounts = new Uint32Array(docCount);
   for (let d = 0; d < docCount; d++) termCounts[d] = starts[d + 1]! - starts[d]!;
   // Pass 1: per term, its postings, blocks and largest weight.
