@@ -56,7 +56,7 @@ describe("tandem CLI (CONTRACT.md)", () => {
     check();
 
     const info = JSON.parse(tandem(["info", "--index", "idx"], work).stdout);
-    expect(info).toMatchObject({ documents: 198, dimension: 8, metric: "dot", formatVersion: 3 });
+    expect(info).toMatchObject({ documents: 198, dimension: 8, metric: "dot", formatVersion: 4 });
   });
 
   it("builds an int8-quantized index whose dense answers are rescored to the exact top k", async () => {

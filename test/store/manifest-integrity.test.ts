@@ -3,6 +3,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CorruptIndexError, HybridIndex, type Document } from "../../src/index.js";
+import { FORMAT_VERSION } from "../../src/store/manifest.js";
 import { writeLogFormatIndex } from "../helpers/log-format-index.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 
