@@ -161,7 +161,7 @@ export interface RelevanceOptions {
  * - `maxscore`: MaxScore dynamic pruning (Turtle & Flood 1995), document at a time;
  * - `blockmax`: block-max pruning (BMP: Mallia, Suel & Tonellotto, SIGIR 2024) over blocks of 32
  *   documents with 8-bit block maxima, blocks visited by decreasing bound;
- * - `auto`: per segment, `exhaustive` below 4,096 documents, else `blockmax`.
+ * - `auto`: per segment, `exhaustive` below 8,192 documents, else `blockmax`.
  */
 export type SparseAlgorithm = "auto" | "exhaustive" | "maxscore" | "blockmax";
 

@@ -302,10 +302,15 @@ export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: n
   return { tokens, docOrder, termCounts, termMaxWeights, termBlockStarts, blockIds, blockCounts, blockMaxima, blockPostingSamples, postingDocs, postingWeights };
 }
 
-/** The smallest level q with q/255 × `max` ≥ `weight` (computed as the search computes bounds). */
+/**
+ * The smallest level q with (`max` × q) / 255 ≥ `weight`, in float64 (the product is exact, and
+ * level 255 gives `max` itself). The search multiplies in another order; its bound margin covers
+ * the difference.
+ */
 function quantizeUp(weight: number, max: number): number {
   let q = Math.min(MAX_LEVEL, Math.ceil((weight / max) * MAX_LEVEL));
-  while (q < MAX_LEVEL && (max / MAX_LEVEL) * q < weight) q++;
+  while (q > 1 && (max * (q - 1)) / MAX_LEVEL >= weight) q--;
+  while (q < MAX_LEVEL && (max * q) / MAX_LEVEL < weight) q++;
   return q;
 }
 

@@ -40,7 +40,7 @@ function acceptSet(total: number, share: number, seed: number): Uint8Array {
 describe("every sparse algorithm returns exhaustive scoring's top k with bit-identical scores", () => {
   const cases: { name: string; segments: number[] }[] = [
     { name: "one small segment", segments: [300] },
-    { name: "one segment of many blocks", segments: [6000] },
+    { name: "one segment of many blocks (auto: block-max)", segments: [9000] },
     { name: "segments of mixed sizes sharing one heap", segments: [5000, 40, 4100, 700] },
   ];
   for (const { name, segments } of cases) {
