@@ -62,7 +62,11 @@ const used = new Uint8Array(VOCABULARY);
 for (const t of rows.terms) used[t] = 1;
 const compact = new Uint32Array(VOCABULARY);
 const tokens: string[] = [];
-for (let r = 0; r < VOCABULARY; r++) if (used[r]) (compact[r] = tokens.length), tokens.push(names[byName[r]!]!);
+for (let r = 0; r < VOCABULARY; r++) {
+  if (used[r] === 0) continue;
+  compact[r] = tokens.length;
+  tokens.push(names[byName[r]!]!);
+}
 for (let p = 0; p < rows.terms.length; p++) rows.terms[p] = compact[rows.terms[p]!]!;
 const queries = corpus.queries(queryCount);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
@@ -72,7 +76,7 @@ const k = 10;
 
 for (const name of orderNames) {
   const started = performance.now();
-  const part = layoutSparsePart(tokens, rows, size, ORDERS[name]!);
+  const part = layoutSparsePart(tokens, rows, size, ORDERS[name]);
   const buildMs = performance.now() - started;
   const nnz = part.postingWeights.length;
   const pairs = part.blockIds.length;

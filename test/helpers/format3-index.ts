@@ -31,7 +31,7 @@ export async function writeFormat3Index(dir: string, segments: Document[][], del
       [data.stored as unknown as Record<string, ArrayBufferView>, STORED_SECTIONS],
       [data.columns as unknown as Record<string, ArrayBufferView>, COLUMN_SECTIONS],
       [sparse as unknown as Record<string, ArrayBufferView>, SPARSE_SECTIONS_V2],
-      [data.dense as unknown as Record<string, ArrayBufferView>, DENSE_SECTIONS as SectionList<string>],
+      [data.dense as unknown as Record<string, ArrayBufferView>, DENSE_SECTIONS],
     ];
     const arrays = parts.flatMap(([part, sections]) => sections.map(([name]) => part[name]!));
     const header = { docCount: data.docCount, tokens: sparse.tokens, columns: data.columns.columns, dimension: data.dense.dimension, lengths: arrays.map((a) => (a as Uint8Array).length) };
