@@ -66,12 +66,12 @@ const DOC_FEATURES = 16;
 const CENTROID_FEATURES = 32;
 /** Documents per cluster aimed at (one block; 256 measured worse: blocks mixed clusters' topics), and rounds of assignment. */
 const CLUSTER_SIZE = 32;
-const ROUNDS = 3;
+const ROUNDS = 2;
 
 /**
  * Documents grouped by clustering their sparse vectors: k-means on each document's 16 heaviest
  * terms by weight × idf (normalized), one cluster per 32 documents, centroids cut to their 32
- * heaviest terms, three rounds, seeded by evenly spaced documents — deterministic. Clusters in
+ * heaviest terms, two rounds, seeded by evenly spaced documents — deterministic. Clusters in
  * number order, and within a cluster by `signatureOrder`'s key; documents matching no centroid
  * form the last cluster. The default order: on the SPLADE-like corpus it cuts (term, block)
  * pairs by a fifth where the signature sort barely moves them.
