@@ -1,6 +1,7 @@
 /**
  * Documents' sparse vectors in compressed rows: document d's terms are `terms[starts[d]…starts[d+1])`
- * (term numbers ascending) with their float32 `weights`. @internal
+ * (term numbers, in any order: every order below depends on the set alone) with their float32
+ * `weights`. @internal
  */
 export interface SparseRows {
   starts: Uint32Array;
@@ -38,16 +39,17 @@ export function signatureOrder(rows: SparseRows, docCount: number): Uint32Array 
     const at = d * SIGNATURE_TERMS;
     for (let p = starts[d]!; p < starts[d + 1]!; p++) {
       const w = weights[p]!;
-      // Terms come ascending, so a strictly heavier weight is needed to displace an equal one.
-      if (w <= best[SIGNATURE_TERMS - 1]!) continue;
+      const t = terms[p]!;
+      // Ties go to the smaller term, whatever order the row lists its terms in.
+      if (w < best[SIGNATURE_TERMS - 1]! || (w === best[SIGNATURE_TERMS - 1]! && t >= signature[at + SIGNATURE_TERMS - 1]!)) continue;
       let i = SIGNATURE_TERMS - 1;
-      while (i > 0 && w > best[i - 1]!) {
+      while (i > 0 && (w > best[i - 1]! || (w === best[i - 1]! && t < signature[at + i - 1]!))) {
         best[i] = best[i - 1]!;
         signature[at + i] = signature[at + i - 1]!;
         i--;
       }
       best[i] = w;
-      signature[at + i] = terms[p]!;
+      signature[at + i] = t;
     }
   }
   const order = Uint32Array.from({ length: docCount }, (_, i) => i);
@@ -198,15 +200,17 @@ function heaviest(
     let n = 0;
     for (let p = starts[d]!; p < starts[d + 1]!; p++) {
       const w = weights[p]!;
-      if (n === limit && w <= outWeights[at + n - 1]!) continue;
+      const t = terms[p]!;
+      // Ties go to the smaller term, whatever order the row lists its terms in.
+      if (n === limit && (w < outWeights[at + n - 1]! || (w === outWeights[at + n - 1]! && t >= outTerms[at + n - 1]!))) continue;
       let i = n < limit ? n++ : n - 1;
-      while (i > 0 && w > outWeights[at + i - 1]!) {
+      while (i > 0 && (w > outWeights[at + i - 1]! || (w === outWeights[at + i - 1]! && t < outTerms[at + i - 1]!))) {
         outWeights[at + i] = outWeights[at + i - 1]!;
         outTerms[at + i] = outTerms[at + i - 1]!;
         i--;
       }
       outWeights[at + i] = w;
-      outTerms[at + i] = terms[p]!;
+      outTerms[at + i] = t;
     }
     let norm = 0;
     for (let i = 0; i < n; i++) norm += outWeights[at + i]! ** 2;

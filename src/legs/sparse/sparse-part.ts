@@ -95,7 +95,8 @@ function rowsFromPostings(termCount: number, postingStarts: Uint32Array, posting
 /**
  * The sparse part of documents' sparse vectors (validated: float32 weights, all positive): one
  * pass numbers tokens as first seen, the numbers become ranks in the sorted vocabulary, and the
- * rows are laid out (`layoutSparsePart`). Typed arrays throughout; nothing is allocated per token
+ * rows (each document's terms in its own order: the layout does not depend on it) are laid out
+ * (`layoutSparsePart`). Typed arrays throughout; nothing is allocated per token
  * but the vocabulary's entries.
  */
 export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[], order: DocumentOrder = clusterOrder): SparsePart {
@@ -106,7 +107,6 @@ export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[],
   const firstSeen: string[] = [];
   const terms = new Uint32Array(nnz);
   const weights = new Float32Array(nnz);
-  const docs = new Uint32Array(nnz);
   let p = 0;
   for (let doc = 0; doc < n; doc++) {
     const vector = vectors[doc];
@@ -121,28 +121,21 @@ export function buildSparsePart(vectors: readonly (SparseEntries | undefined)[],
         firstSeen.push(token);
       }
       terms[p] = term;
-      weights[p] = vector.weights[j]!;
-      docs[p++] = doc;
+      weights[p++] = vector.weights[j]!;
     }
   }
   const byToken = Uint32Array.from(firstSeen.keys()).sort((a, b) => compareStrings(firstSeen[a]!, firstSeen[b]!));
   const rank = new Uint32Array(firstSeen.length);
   byToken.forEach((t, r) => (rank[t] = r));
-  // Term-major by counting sort (documents ascending within a term), then back to rows whose
-  // terms come ascending: no per-document sort.
-  const postingStarts = new Uint32Array(firstSeen.length + 1);
-  for (let q = 0; q < nnz; q++) postingStarts[(terms[q] = rank[terms[q]!]!) + 1]!++;
-  for (let t = 0; t < firstSeen.length; t++) postingStarts[t + 1]! += postingStarts[t]!;
-  const fill = postingStarts.slice(0, firstSeen.length);
-  const postingDocs = new Uint32Array(nnz);
-  const postingWeights = new Float32Array(nnz);
-  for (let q = 0; q < nnz; q++) {
-    const at = fill[terms[q]!]!++;
-    postingDocs[at] = docs[q]!;
-    postingWeights[at] = weights[q]!;
-  }
-  const tokens = Array.from(byToken, (t) => firstSeen[t]!);
-  return layoutSparsePart(tokens, rowsFromPostings(tokens.length, postingStarts, postingDocs, postingWeights, n), n, order);
+  for (let q = 0; q < nnz; q++) terms[q] = rank[terms[q]!]!;
+  const starts = new Uint32Array(n + 1);
+  for (let doc = 0; doc < n; doc++) starts[doc + 1] = starts[doc]! + (vectors[doc]?.tokens.length ?? 0);
+  return layoutSparsePart(
+    Array.from(byToken, (t) => firstSeen[t]!),
+    { starts, terms, weights },
+    n,
+    order,
+  );
 }
 
 /** The current layout of a segment format 2 sparse part, from its postings: what a build of its documents gives. */
@@ -219,23 +212,32 @@ export function pairPosting(part: Pick<SparsePart, "blockPostingSamples" | "bloc
 }
 
 /**
- * Lays out rows (each row's terms ascending, every term of `tokens` used): documents reordered
+ * Lays out rows (each row's terms in any order, every term of `tokens` used): documents reordered
  * (document-order.ts), then per term its blocks, their quantized maxima and its postings.
  */
 export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: number, order: DocumentOrder = clusterOrder): SparsePart {
-  const { starts, terms, weights } = rows;
   const termCount = tokens.length;
   const docOrder = order(rows, docCount);
   const termCounts = new Uint32Array(docCount);
-  for (let d = 0; d < docCount; d++) termCounts[d] = starts[d + 1]! - starts[d]!;
+  for (let d = 0; d < docCount; d++) termCounts[d] = rows.starts[d + 1]! - rows.starts[d]!;
+  // Rows copied into position order once, so the passes below read them sequentially.
+  const starts = new Uint32Array(docCount + 1);
+  for (let i = 0; i < docCount; i++) starts[i + 1] = starts[i]! + termCounts[docOrder[i]!]!;
+  const terms = new Uint32Array(rows.terms.length);
+  const weights = new Float32Array(rows.terms.length);
+  for (let i = 0; i < docCount; i++) {
+    const from = rows.starts[docOrder[i]!]!;
+    const length = starts[i + 1]! - starts[i]!;
+    terms.set(rows.terms.subarray(from, from + length), starts[i]!);
+    weights.set(rows.weights.subarray(from, from + length), starts[i]!);
+  }
   // Pass 1: per term, its postings, blocks and largest weight.
   const lastBlock = new Int32Array(termCount).fill(-1);
   const pairCounts = new Uint32Array(termCount + 1);
   const termMaxWeights = new Float32Array(termCount);
   for (let i = 0; i < docCount; i++) {
-    const d = docOrder[i]!;
     const b = i >>> BLOCK_SHIFT;
-    for (let p = starts[d]!; p < starts[d + 1]!; p++) {
+    for (let p = starts[i]!; p < starts[i + 1]!; p++) {
       const t = terms[p]!;
       if (lastBlock[t] !== b) {
         lastBlock[t] = b;
@@ -254,9 +256,8 @@ export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: n
   const pairFill = termBlockStarts.slice(0, termCount);
   lastBlock.fill(-1);
   for (let i = 0; i < docCount; i++) {
-    const d = docOrder[i]!;
     const b = i >>> BLOCK_SHIFT;
-    for (let p = starts[d]!; p < starts[d + 1]!; p++) {
+    for (let p = starts[i]!; p < starts[i + 1]!; p++) {
       const t = terms[p]!;
       if (lastBlock[t] !== b) {
         lastBlock[t] = b;
@@ -286,9 +287,8 @@ export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: n
   const pairAt = termBlockStarts.slice(0, termCount);
   lastBlock.fill(-1);
   for (let i = 0; i < docCount; i++) {
-    const d = docOrder[i]!;
     const b = i >>> BLOCK_SHIFT;
-    for (let p = starts[d]!; p < starts[d + 1]!; p++) {
+    for (let p = starts[i]!; p < starts[i + 1]!; p++) {
       const t = terms[p]!;
       if (lastBlock[t] !== b) {
         lastBlock[t] = b;
