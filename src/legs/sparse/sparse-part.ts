@@ -228,8 +228,8 @@ export function layoutSparsePart(tokens: string[], rows: SparseRows, docCount: n
   for (let i = 0; i < docCount; i++) {
     const from = rows.starts[docOrder[i]!]!;
     const length = starts[i + 1]! - starts[i]!;
-    terms.set(rows.terms.subarray(from, from + length), starts[i]!);
-    weights.set(rows.weights.subarray(from, from + length), starts[i]!);
+    terms.set(rows.terms.subarray(from, from + length), starts[i]);
+    weights.set(rows.weights.subarray(from, from + length), starts[i]);
   }
   // Pass 1: per term, its postings, blocks and largest weight.
   const lastBlock = new Int32Array(termCount).fill(-1);
