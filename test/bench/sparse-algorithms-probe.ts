@@ -10,7 +10,7 @@ import { querySparse, SpladeCorpus, tokenName, VOCABULARY } from "./splade-corpu
 /**
  * `node dist/test/bench/sparse-algorithms-probe.js [size] [queries] [orders] [algorithms]`: one sparse part of
  * the SPLADE-like corpus, per document order its build time, size and block statistics, and per
- * algorithm p50/p95 latency of a top-10 search and recall against exhaustive.
+ * algorithm p50/p95 latency of a top-k search (k 10, or PROBE_K) and recall against exhaustive.
  */
 const size = Number(process.argv[2] ?? 100_000);
 const queryCount = Number(process.argv[3] ?? 200);
@@ -72,7 +72,7 @@ const queries = corpus.queries(queryCount);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 const accept = new Uint8Array(size).fill(1);
 const tie = (a: number, b: number) => a - b;
-const k = 10;
+const k = Number(process.env.PROBE_K ?? 10);
 
 for (const name of orderNames) {
   const started = performance.now();
