@@ -155,6 +155,35 @@ export interface RelevanceOptions {
   maxHits?: number;
 }
 
+/**
+ * The sparse leg's query algorithm (all exact, equal results):
+ * - `exhaustive`: every posting of every query term, term at a time;
+ * - `maxscore`: MaxScore dynamic pruning (Turtle & Flood 1995), document at a time;
+ * - `blockmax`: block-max pruning (BMP: Mallia, Suel & Tonellotto, SIGIR 2024) over blocks of 32
+ *   documents with 8-bit block maxima, blocks visited by decreasing bound;
+ * - `auto`: per segment, `exhaustive` below 8,192 documents, else `blockmax`.
+ */
+export type SparseAlgorithm = "auto" | "exhaustive" | "maxscore" | "blockmax";
+
+/**
+ * Approximations of the sparse leg's block-max search (BMP's). Scores of the hits returned stay
+ * exact; which hits are returned may differ from the exact top candidates.
+ */
+export interface SparsePruning {
+  /**
+   * In (0, 1]: a block is skipped when its upper bound × alpha does not exceed the current
+   * k-th score, so lower alpha stops earlier. 1 (the default) is exact.
+   */
+  alpha?: number;
+  /** An integer ≥ 1: only the query's `maxTerms` heaviest terms count toward block bounds. */
+  maxTerms?: number;
+  /**
+   * In (0, 1]: only the smallest set of the query's heaviest terms holding this share of its
+   * total weight counts toward block bounds. With `maxTerms` too, the smaller set applies.
+   */
+  termMass?: number;
+}
+
 /** A hybrid query. At least one of `text`, `sparse`, `dense` must be given. */
 export interface SearchQuery {
   /** Free text for the text leg. */
@@ -184,6 +213,18 @@ export interface SearchQuery {
   exact?: boolean;
   /** HNSW candidate list size for the dense leg (≥ candidates is used). Default 100. */
   ef?: number;
+  /**
+   * How the sparse leg finds its top candidates in the embedded engine ({@link SparseAlgorithm}).
+   * Default `"auto"`. Every choice returns the same hits with bit-identical scores unless
+   * `sparsePruning` makes the search approximate. An unknown name is refused (InvalidQueryError).
+   */
+  sparseAlgorithm?: SparseAlgorithm;
+  /**
+   * Approximate sparse retrieval, traded for speed ({@link SparsePruning}); the result's
+   * `sparseExact` says whether the sparse leg's top candidates are still provably exact. Needs
+   * `sparseAlgorithm` `"auto"` or `"blockmax"`; refused with `exact: true`. Default: none (exact).
+   */
+  sparsePruning?: SparsePruning;
   /** How the legs are fused. Default: convex fusion of z-scores (see {@link FusionOptions}). */
   fusion?: FusionOptions;
   /** Relevance filtering after fusion. Default: none. */
@@ -408,6 +449,11 @@ export interface SearchResult {
   completion?: CompletionPath;
   /** With `explain: { ids }`: one entry per distinct requested id, in request order. */
   explainIds?: IdExplanation[];
+  /**
+   * Whether the sparse leg's top candidates are provably its exact top (false when
+   * `sparsePruning` made the search approximate); absent when no sparse leg ran.
+   */
+  sparseExact?: boolean;
 }
 
 /** What the embedded index's `stats()` reports. Counts are numbers of items, sizes are in bytes. */

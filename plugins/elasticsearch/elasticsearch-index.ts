@@ -1,5 +1,5 @@
 import type { Client, estypes } from "@elastic/elasticsearch";
-import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
+import { BackendError, IndexClosedError, IngestError, InvalidDocumentError, InvalidOptionError, InvalidQueryError, MissingPluginError, type BackendStats, type DenseEncoder, type Document, type FieldValue, type Metric, type SearchIndex, type SearchQuery, type SearchResult, type SparseEncoder } from "../../src/index.js";
 import { isPlainObject, resolveQuery, runSearch, setOwn, sparseRecord, StoredCalibration, CALIBRATION_ATTACHMENT, validateAttachmentBytes, validateAttachmentName, validateDocuments, validateId, validateIds, validateUpsertOptions, validateWhere, type ValidDocument } from "../../src/backend.js";
 import { bulkWrite, type BulkOperation, type BulkWriteOptions, type BulkWriteResult } from "./bulk-writer.js";
 import { describeError } from "./describe-error.js";
@@ -224,7 +224,9 @@ export class ElasticsearchIndex implements SearchIndex {
    * embedded index does (see {@link tandem-search!SearchHit.score}). A text-only query gets its vectors from
    * `queryEncoders` when given. An index not created yet returns no hits.
    *
-   * @throws {@link tandem-search!InvalidQueryError} when the query breaks the input rules.
+   * @throws {@link tandem-search!InvalidQueryError} when the query breaks the input rules, or asks
+   *   for `sparseAlgorithm` other than `"auto"` or for `sparsePruning` (embedded-only). With the
+   *   `prune` option, `sparseExact` is false: token pruning can miss documents.
    * @throws {@link tandem-search!InvalidFilterError} when `filter` is not in the filter language.
    * @throws {@link tandem-search!MissingPluginError} when the text leg is asked for and the index has no text field.
    * @throws {@link tandem-search!InvalidOptionError} when a leg is asked for and the index has no field for it.
@@ -276,6 +278,14 @@ export class ElasticsearchIndex implements SearchIndex {
     }
     if (resolved.legs.includes("dense") && this.layout && !this.layout.fields.dense) {
       throw new InvalidOptionError(`${where}: index "${this.options.index}" has no dense_vector field for the dense leg`);
+    }
+    // The cluster picks its own sparse query plan; its only approximation is token pruning (the
+    // `prune` open option), not block-max pruning's: refused rather than silently ignored.
+    if (resolved.sparseAlgorithm !== "auto") {
+      throw new InvalidQueryError(`${where}: sparseAlgorithm "${resolved.sparseAlgorithm}" is embedded-only (Elasticsearch plans its own sparse queries; use "auto")`);
+    }
+    if (resolved.sparsePruning) {
+      throw new InvalidQueryError(`${where}: sparsePruning is embedded-only (Elasticsearch's approximation is token pruning: open the index with prune: true)`);
     }
     return resolved;
   }

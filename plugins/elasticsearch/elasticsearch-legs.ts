@@ -67,7 +67,7 @@ export class ElasticsearchLegs implements LegBackend {
         let rank = 0;
         return { leg, kind: "rank-only", hits: scored.map((h, n) => ({ id: h.id, rank: n > 0 && h.score === scored[n - 1]!.score ? rank : (rank = n + 1) })) };
       }
-      if (leg === "sparse") return { leg, kind: "impact", hits: scored, theoreticalMin: 0 };
+      if (leg === "sparse") return { leg, kind: "impact", hits: scored, theoreticalMin: 0, exact: !this.prunes(query) };
       return { leg, kind: "similarity", hits: scored, theoreticalMin: this.layout.metric === "cosine" ? -1 : undefined };
     });
   }

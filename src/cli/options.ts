@@ -4,7 +4,7 @@ import { InvalidInputError, TandemError } from "../errors.js";
 import { parseSearchConfig, type SearchConfig } from "../eval/search-config.js";
 import { CalibrationModel } from "../relevance/calibration-model.js";
 import { validateFilter } from "../filter/validate-filter.js";
-import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery } from "../types.js";
+import type { Filter, FusionMethod, LegName, Normalizer, SearchQuery, SparseAlgorithm, SparsePruning } from "../types.js";
 import { UsageError } from "./usage-error.js";
 import { withoutBom } from "./read-input.js";
 
@@ -30,6 +30,10 @@ export const SEARCH_OPTIONS: Record<string, OptionSpec> = {
   legs: { type: "string" },
   exact: { type: "boolean" },
   ef: { type: "string" },
+  "sparse-algorithm": { type: "string" },
+  "sparse-alpha": { type: "string" },
+  "sparse-max-terms": { type: "string" },
+  "sparse-term-mass": { type: "string" },
   candidates: { type: "string" },
   fusion: { type: "string" },
   "rank-constant": { type: "string" },
@@ -60,6 +64,14 @@ export const SEARCH_HELP = `Search options:
   --legs sparse,dense,text   which legs run (default: every leg the query has data for)
   --exact                    exact top candidates in every leg (no ANN approximation)
   --ef N                     HNSW candidate list size for the dense leg (default 100; at least --candidates)
+  --sparse-algorithm exhaustive|maxscore|blockmax|auto
+                             how the sparse leg finds its top candidates (default auto: by segment
+                             size); all exact, with the same hits and scores
+  --sparse-alpha A           approximate sparse retrieval: skip blocks whose bound × A does not beat
+                             the k-th score (0 < A ≤ 1; 1 is exact)
+  --sparse-max-terms N       approximate: only the query's N heaviest sparse terms bound blocks
+  --sparse-term-mass M       approximate: only the heaviest query terms holding M of its weight
+                             (0 < M ≤ 1) bound blocks
   --candidates N             hits retrieved per leg before fusion: the window every page is cut
                              from (default 100; one leg without relevance options or calibration:
                              --from + --k); --from + --k must not exceed it
@@ -158,6 +170,8 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
     legs: legs === undefined ? undefined : parseLegs(legs),
     exact: values.exact === true,
     ef: numberOption(values, "ef", true),
+    sparseAlgorithm: str(values, "sparse-algorithm") as SparseAlgorithm | undefined,
+    sparsePruning: sparsePruningOption(values),
     candidates,
     filter: filterOption(values),
     fusion: {
@@ -182,6 +196,18 @@ export function searchDefaults(values: ParsedValues): Omit<SearchQuery, "text" |
   };
   checkOptions(defaults);
   return defaults;
+}
+
+/** `--sparse-alpha`, `--sparse-max-terms`, `--sparse-term-mass` as pruning options, or undefined when none is given. */
+function sparsePruningOption(values: ParsedValues): SparsePruning | undefined {
+  const pruning: SparsePruning = {};
+  const alpha = numberOption(values, "sparse-alpha");
+  const maxTerms = numberOption(values, "sparse-max-terms", true);
+  const termMass = numberOption(values, "sparse-term-mass");
+  if (alpha !== undefined) pruning.alpha = alpha;
+  if (maxTerms !== undefined) pruning.maxTerms = maxTerms;
+  if (termMass !== undefined) pruning.termMass = termMass;
+  return Object.keys(pruning).length > 0 ? pruning : undefined;
 }
 
 /**

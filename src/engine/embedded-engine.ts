@@ -276,8 +276,10 @@ export class EmbeddedEngine implements LegBackend {
     const { accept, count } = this.acceptSet(query);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.idAt(slot), score: r.scores[i]! }));
     switch (leg) {
-      case "sparse":
-        return { leg, kind: "impact", hits: toHits(this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak)), theoreticalMin: 0 };
+      case "sparse": {
+        const found = this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak, query.sparseAlgorithm, query.sparsePruning);
+        return { leg, kind: "impact", hits: toHits(found), theoreticalMin: 0, exact: found.exact };
+      }
       case "dense": {
         const theoreticalMin = this.metric === "cosine" ? -1 : undefined;
         if (!query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin };

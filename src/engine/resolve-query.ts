@@ -3,13 +3,15 @@ import type { ResolvedFusion } from "../fusion/fuse.js";
 import { DEFAULT_FUSION_METHOD, DEFAULT_NORMALIZER, defaultWeights } from "../fusion/fusion-defaults.js";
 import { validateFilter } from "../filter/validate-filter.js";
 import { CalibrationModel } from "../relevance/calibration-model.js";
-import type { Filter, LegName, Metric, RelevanceOptions, SearchQuery, SparseVector } from "../types.js";
+import { describeValue } from "../describe-value.js";
+import type { Filter, LegName, Metric, RelevanceOptions, SearchQuery, SparseAlgorithm, SparsePruning, SparseVector } from "../types.js";
 import { validateDense, validateSparse } from "./validate-document.js";
 import { validateQueryShape } from "./validate-query-shape.js";
 
 export const LEG_NAMES: readonly LegName[] = ["sparse", "dense", "text"];
 const FUSION_METHODS = ["rrf", "convex", "dbsf"] as const;
 const NORMALIZERS = ["minmax", "zscore", "tmm", "l2", "none"] as const;
+export const SPARSE_ALGORITHMS: readonly SparseAlgorithm[] = ["auto", "exhaustive", "maxscore", "blockmax"];
 /** Upper bound on k and candidates: a guard against accidental full-corpus requests. */
 export const MAX_HITS = 10_000;
 /**
@@ -34,6 +36,9 @@ export interface ResolvedQuery {
   exact: boolean;
   /** HNSW candidate list size (undefined: the index default). */
   ef?: number;
+  sparseAlgorithm: SparseAlgorithm;
+  /** Approximations asked for (validated; undefined: none). */
+  sparsePruning?: SparsePruning;
   fusion: ResolvedFusion;
   relevance: RelevanceOptions;
   /** The calibration model giving every hit a probability (the query's, else the index's default). */
@@ -106,6 +111,14 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     weights[leg as LegName] = w;
   }
 
+  const sparseAlgorithm = query.sparseAlgorithm ?? "auto";
+  if (!SPARSE_ALGORITHMS.includes(sparseAlgorithm)) fail(`"sparseAlgorithm" must be one of ${SPARSE_ALGORITHMS.join(", ")}, got ${describeValue(sparseAlgorithm)}`);
+  const sparsePruning = validateSparsePruning(query.sparsePruning, fail);
+  if (sparsePruning && sparseAlgorithm !== "auto" && sparseAlgorithm !== "blockmax") {
+    fail(`"sparsePruning" needs sparseAlgorithm "auto" or "blockmax" (its approximations are block-max pruning's), got sparseAlgorithm "${sparseAlgorithm}"`);
+  }
+  if (sparsePruning && query.exact === true) fail(`"sparsePruning" makes the sparse leg approximate, which "exact": true refuses`);
+
   const calibration = resolveCalibration(query.calibration, caps, where, fail);
   const relevance = validateRelevance(query.relevance ?? {}, fail);
   if (relevance.minProbability !== undefined && calibration === undefined) {
@@ -136,6 +149,8 @@ export function resolveQuery(query: SearchQuery, caps: IndexCapabilities, where 
     candidates,
     exact: query.exact ?? false,
     ef: query.ef === undefined || query.ef === null ? undefined : integer(query.ef, 0, 1, MAX_HITS, "ef", fail),
+    sparseAlgorithm,
+    ...(sparsePruning ? { sparsePruning } : {}),
     fusion: { method, normalize, rankConstant, weights, completion: f.completion ?? true },
     relevance,
     ...(calibration ? { calibration } : {}),
@@ -171,6 +186,31 @@ function integer(v: unknown, fallback: number, min: number, max: number, name: s
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) fail(`"${name}" must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** The pruning options, checked field by field; undefined when none is given. */
+function validateSparsePruning(given: unknown, fail: (p: string) => never): SparsePruning | undefined {
+  if (given === undefined || given === null) return undefined;
+  if (typeof given !== "object" || Array.isArray(given)) fail(`"sparsePruning" must be an object such as {"alpha":0.9}, got ${describeValue(given)}`);
+  const p = given as Record<string, unknown>;
+  for (const key of Object.keys(p)) {
+    if (key !== "alpha" && key !== "maxTerms" && key !== "termMass") fail(`sparsePruning: unknown option "${key}" (use alpha, maxTerms, termMass)`);
+  }
+  const out: SparsePruning = {};
+  const fraction = (key: "alpha" | "termMass") => {
+    const v = p[key];
+    if (v === undefined || v === null) return;
+    if (!(typeof v === "number" && v > 0 && v <= 1)) fail(`sparsePruning.${key} must be a number in (0, 1], got ${describeValue(v)}`);
+    out[key] = v;
+  };
+  fraction("alpha");
+  fraction("termMass");
+  if (p.maxTerms !== undefined && p.maxTerms !== null) {
+    const v = p.maxTerms;
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) fail(`sparsePruning.maxTerms must be an integer ≥ 1, got ${describeValue(v)}`);
+    out.maxTerms = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function resolveCalibration(given: SearchQuery["calibration"], caps: IndexCapabilities, where: string, fail: (p: string) => never): CalibrationModel | undefined {

@@ -38,6 +38,8 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
     if (page) return page;
   }
   const pool = buildCandidatePool(retrieved);
+  const sparseRetrieved = retrieved.find((r) => r.leg === "sparse");
+  const sparseExact = sparseRetrieved ? { sparseExact: sparseRetrieved.exact ?? true } : {};
   let completion: CompletionPath = "none";
   if (wantsCompletion(query) && pool.legs.length > 1) {
     const pending = pool.legs.flatMap((leg) => {
@@ -106,10 +108,10 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
       const explanation: HitExplanation = { method: fused.method, score: h.score, legs };
       hits[n]!.explanation = explanation;
     });
-    if (query.explainIds === undefined) return { hits, dropped, legs: query.legs, completion };
+    if (query.explainIds === undefined) return { hits, dropped, legs: query.legs, completion, ...sparseExact };
     const onPage = new Set(hits.map((h) => h.id));
     const explained = await explainIds(backend, query, query.explainIds, { pool, fused, page: onPage, dropped });
-    return { hits, dropped, legs: query.legs, completion, explainIds: explained };
+    return { hits, dropped, legs: query.legs, completion, explainIds: explained, ...sparseExact };
   }
-  return { hits, legs: query.legs };
+  return { hits, legs: query.legs, ...sparseExact };
 }

@@ -11,6 +11,8 @@ export interface RetrievedLeg {
   hits: { id: string; score?: number; rank?: number }[];
   /** Lowest score the leg can produce, when known (0 for sparse, -1 for cosine). */
   theoreticalMin?: number;
+  /** Whether `hits` are provably the leg's exact top (the sparse leg says; absent: not reported). */
+  exact?: boolean;
 }
 
 /** A leg's view of every candidate in the pool, index-aligned with `CandidatePool.ids`. @internal */

@@ -22,7 +22,7 @@ export function allocateBinaryFile(magic: string, version: number, header: unkno
 }
 
 /**
- * Checks magic and version and parses the header. The returned buffer is `bytes`' own when they
+ * Checks magic and version (one of `version`, when several are read) and parses the header. The returned buffer is `bytes`' own when they
  * fill it from offset 0 (as a file read gives), else an aligned copy; views over it share it.
  */
 export function openBinaryFile<H>(

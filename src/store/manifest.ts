@@ -16,8 +16,9 @@ export const DELETIONS_FILE = /^del-(\d{8,})\.del$/;
  * 2: the manifest carries its own SHA-256 (version 1 manifests are still read, unverified).
  * 3: segments are indexes (postings, forward index, columns, stored documents) with deletions
  *    files, instead of logs of commits replayed on open; indexes of versions 1 and 2 are upgraded.
- * 4: a segment may hold its saved text index (segment version 3); segments of version 3 indexes
- *    are read as they are (their text leg is built from the stored texts).
+ * 4: segments' sparse parts hold documents reordered into blocks with quantized block maxima, and
+ *    a segment may hold its saved text index (segment version 3); segments of version 3 indexes
+ *    are still read: their sparse part laid out on load, their text leg built from stored texts.
  */
 export const FORMAT_VERSION = 4;
 /** The last version whose segments are logs of commits (log-segment-codec.ts). */

@@ -1,6 +1,6 @@
 import { type ColumnPart, checkColumnPart, COLUMN_SECTIONS } from "../filter/column-part.js";
 import { type DensePart, checkDensePart, DENSE_SECTIONS } from "../legs/dense/dense-part.js";
-import { type SparsePart, checkSparsePart, SPARSE_SECTIONS } from "../legs/sparse/sparse-part.js";
+import { type SparsePart, type SparsePartV2, checkSparsePart, checkSparsePartV2, SPARSE_SECTIONS, SPARSE_SECTIONS_V2, upgradeSparsePart } from "../legs/sparse/sparse-part.js";
 import type { SavedTextPart } from "../legs/text/saved-text-part.js";
 import { CorruptIndexError } from "../errors.js";
 import type { SectionKind, SectionList } from "../typed-arrays.js";
@@ -39,20 +39,25 @@ export interface DenseRowsLayout {
 
 const MAGIC = "TANDSEG\0";
 /**
- * Version 1 was the log format (log-segment-codec.ts). Version 3 may add, after the dense rows,
- * the saved text index (its format and size in the header); version 2 files are read as before.
+ * Version 1 was the log format (log-segment-codec.ts); 2 held the sparse leg as plain postings
+ * (still read: its sparse part is laid out anew on load, its text leg built from the stored
+ * texts). This is version 3: the sparse part has documents reordered into blocks with block
+ * maxima (sparse-part.ts), and after the dense rows may come the saved text index (its format and
+ * size in the header).
  */
 export const SEGMENT_VERSION = 3;
-const READABLE_VERSIONS = [2, 3] as const;
+const SPARSE_POSTINGS_VERSION = 2;
 
 type PartName = "stored" | "columns" | "sparse" | "dense";
 /** Body sections in file order, each from its part; the dense rows last. */
-const SECTIONS: readonly (readonly [PartName, string, SectionKind])[] = [
+const sectionsWith = (sparse: SectionList<string>): readonly (readonly [PartName, string, SectionKind])[] => [
   ...STORED_SECTIONS.map(([name, kind]) => ["stored", name, kind] as const),
   ...COLUMN_SECTIONS.map(([name, kind]) => ["columns", name, kind] as const),
-  ...SPARSE_SECTIONS.map(([name, kind]) => ["sparse", name, kind] as const),
+  ...sparse.map(([name, kind]) => ["sparse", name, kind] as const),
   ...(DENSE_SECTIONS as SectionList<string>).map(([name, kind]) => ["dense", name, kind] as const),
 ];
+const SECTIONS = sectionsWith(SPARSE_SECTIONS);
+const SECTIONS_V2 = sectionsWith(SPARSE_SECTIONS_V2);
 const CONSTRUCTORS = { u8: Uint8Array, u32: Uint32Array, i32: Int32Array, f32: Float32Array } as const;
 
 interface SegmentHeader {
@@ -102,15 +107,16 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData & De
   const corrupt = (problem: string): never => {
     throw new CorruptIndexError(`${file}: ${problem}`);
   };
-  const { header, buffer, bodyAt, version } = openBinaryFile<SegmentHeader>(bytes, MAGIC, READABLE_VERSIONS, file, "segment");
+  const { header, buffer, bodyAt, version } = openBinaryFile<SegmentHeader>(bytes, MAGIC, [SEGMENT_VERSION, SPARSE_POSTINGS_VERSION], file, "segment");
+  const sections = version === SEGMENT_VERSION ? SECTIONS : SECTIONS_V2;
   const { docCount, lengths } = header;
-  if (!Number.isInteger(docCount) || docCount < 0 || !Array.isArray(lengths) || lengths.length !== SECTIONS.length || !lengths.every((n) => Number.isInteger(n) && n >= 0)) {
+  if (!Number.isInteger(docCount) || docCount < 0 || !Array.isArray(lengths) || lengths.length !== sections.length || !lengths.every((n) => Number.isInteger(n) && n >= 0)) {
     corrupt("segment header is invalid");
   }
   const parts: Record<PartName, Record<string, unknown>> = { stored: {}, columns: { columns: header.columns }, sparse: { tokens: header.tokens }, dense: { dimension: header.dimension } };
   let at = bodyAt;
   let denseRowsAt = 0;
-  SECTIONS.forEach(([part, name, kind], i) => {
+  sections.forEach(([part, name, kind], i) => {
     const Ctor = CONSTRUCTORS[kind];
     const length = lengths[i]!;
     if (at + length * Ctor.BYTES_PER_ELEMENT > buffer.byteLength) corrupt("segment is shorter than its header says");
@@ -132,7 +138,12 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentData & De
   const data = { docCount, ...parts, ...(text ? { text } : {}) } as unknown as SegmentData;
   checkStoredPart(data.stored, docCount, corrupt);
   checkColumnPart(data.columns, docCount, corrupt);
-  checkSparsePart(data.sparse, docCount, corrupt);
+  if (version === SEGMENT_VERSION) checkSparsePart(data.sparse, docCount, corrupt);
+  else {
+    const old = data.sparse as unknown as SparsePartV2;
+    checkSparsePartV2(old, docCount, corrupt);
+    data.sparse = upgradeSparsePart(old, docCount);
+  }
   checkDensePart(data.dense, docCount, corrupt);
   return { ...data, denseRowsAt, dimension: data.dense.dimension };
 }

@@ -123,7 +123,7 @@ describe("input valid in float64 but not in float32", () => {
     index = await HybridIndex.open(dir);
     opened.push(index);
     expect([await index.get("w"), await index.search({ sparse: { a: 1 } })]).toEqual(inMemory);
-    expect(inMemory[1]).toEqual({ hits: [], legs: ["sparse"] });
+    expect(inMemory[1]).toEqual({ hits: [], legs: ["sparse"], sparseExact: true });
   });
 
   for (const metric of ["cosine", "dot", "l2"] as const) {

@@ -35,6 +35,8 @@ ${SEARCH_HELP}
         if (result.dropped) line.dropped = result.dropped;
         if (result.completion) line.completion = result.completion;
         if (result.explainIds) line.explainIds = result.explainIds;
+        // Shown with the explanation, and whenever pruning made the sparse leg approximate.
+        if (result.sparseExact !== undefined && (q.query.explain || !result.sparseExact)) line.sparseExact = result.sparseExact;
         out(JSON.stringify(line));
       }
     } finally {

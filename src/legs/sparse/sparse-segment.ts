@@ -1,30 +1,38 @@
 import { setOwn } from "../../own-property.js";
-import type { SparsePart } from "./sparse-part.js";
+import { BLOCK_SHIFT, pairPosting, type SparsePart } from "./sparse-part.js";
 import type { SparseTokenContribution, SparseVector } from "../../types.js";
 import type { SparseQuery } from "./sparse-query.js";
 
 /**
- * The sparse leg of one segment: its postings (per term, documents ascending with exact float32
- * weights), read in place from the segment's arrays. Terms are numbered by their token's rank in
- * the segment's sorted vocabulary. A document's weight for a term is found by binary search in
- * the term's postings (there is no forward index).
+ * The sparse leg of one segment, read in place from the segment's arrays (layout: sparse-part.ts).
+ * Terms are numbered by their token's rank in the segment's sorted vocabulary; documents have a
+ * position in the part (`docOrder` maps it to the local number, `positionOf` back). A document's
+ * weight for a term is found by binary search in the term's blocks, then a scan of at most 32
+ * postings.
  * @internal
  */
 export class SparseSegment {
   readonly tokens: readonly string[];
-  readonly postingStarts: Uint32Array;
-  readonly postingDocs: Uint32Array;
-  readonly postingWeights: Float32Array;
+  readonly part: SparsePart;
   readonly termMaxWeights: Float32Array;
+  /** Position in the part → local number. */
+  readonly docOrder: Uint32Array;
+  /** Local number → position in the part. */
+  readonly positionOf: Uint32Array;
+  readonly docCount: number;
+  readonly blockCount: number;
   private readonly termCounts: Uint32Array;
 
   constructor(data: SparsePart) {
+    this.part = data;
     this.tokens = data.tokens;
-    this.postingStarts = data.postingStarts;
-    this.postingDocs = data.postingDocs;
-    this.postingWeights = data.postingWeights;
     this.termMaxWeights = data.termMaxWeights;
     this.termCounts = data.termCounts;
+    this.docOrder = data.docOrder;
+    this.docCount = data.docOrder.length;
+    this.blockCount = (this.docCount + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT;
+    this.positionOf = new Uint32Array(this.docCount);
+    for (let i = 0; i < this.docCount; i++) this.positionOf[data.docOrder[i]!] = i;
   }
 
   /** The term number of `token`, or undefined when no document of the segment has it. */
@@ -54,33 +62,39 @@ export class SparseSegment {
     return { termIds: Uint32Array.from(entries, (e) => e[0]), weights: Float32Array.from(entries, (e) => e[1]) };
   }
 
-  /** Where `doc` sits in the postings of `term`, or −1. */
-  private posting(term: number, doc: number): number {
-    let lo = this.postingStarts[term]!;
-    const end = this.postingStarts[term + 1]!;
+  /** Where the document at `position` sits in the postings of `term`, or −1. */
+  private posting(term: number, position: number): number {
+    const { termBlockStarts, blockIds, blockCounts, postingDocs } = this.part;
+    const block = position >>> BLOCK_SHIFT;
+    let lo = termBlockStarts[term]!;
+    const end = termBlockStarts[term + 1]!;
     let hi = end;
-    const docs = this.postingDocs;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (docs[mid]! < doc) lo = mid + 1;
+      if (blockIds[mid]! < block) lo = mid + 1;
       else hi = mid;
     }
-    return lo < end && docs[lo] === doc ? lo : -1;
+    if (lo === end || blockIds[lo] !== block) return -1;
+    const within = position & ((1 << BLOCK_SHIFT) - 1);
+    const first = pairPosting(this.part, lo);
+    for (let p = first, stop = first + blockCounts[lo]!; p < stop; p++) if (postingDocs[p] === within) return p;
+    return -1;
   }
 
   /**
-   * Exact dot product of the query with one document, summed in the query's term order — the
-   * order term-at-a-time scoring adds them in, so the sums are bit-identical. Undefined when they
-   * share no token (not a sparse match).
+   * Exact dot product of the query with one document (local number), summed in the query's term
+   * order — the order term-at-a-time scoring adds them in, so the sums are bit-identical.
+   * Undefined when they share no token (not a sparse match).
    */
   score(query: SparseQuery, doc: number): number | undefined {
     if (this.termCounts[doc] === 0) return undefined;
+    const position = this.positionOf[doc]!;
     let sum = 0;
     let matched = false;
     for (let i = 0; i < query.termIds.length; i++) {
-      const p = this.posting(query.termIds[i]!, doc);
+      const p = this.posting(query.termIds[i]!, position);
       if (p >= 0) {
-        sum += query.weights[i]! * this.postingWeights[p]!;
+        sum += query.weights[i]! * this.part.postingWeights[p]!;
         matched = true;
       }
     }
@@ -90,25 +104,27 @@ export class SparseSegment {
   /** Per-token contributions of a match, largest first (for explain). */
   contributions(query: SparseQuery, doc: number): SparseTokenContribution[] {
     const out: SparseTokenContribution[] = [];
+    const position = this.positionOf[doc]!;
     for (let i = 0; i < query.termIds.length; i++) {
-      const p = this.posting(query.termIds[i]!, doc);
+      const p = this.posting(query.termIds[i]!, position);
       if (p < 0) continue;
       const q = query.weights[i]!;
-      const d = this.postingWeights[p]!;
+      const d = this.part.postingWeights[p]!;
       out.push({ token: this.tokens[query.termIds[i]!]!, query: q, doc: d, contribution: q * d });
     }
     return out.sort((a, b) => b.contribution - a.contribution || (a.token < b.token ? -1 : 1));
   }
 
-  /** The stored vector of a document (float32 weights), or undefined when it has none: a search of every term's postings. */
+  /** The stored vector of a document (float32 weights), or undefined when it has none: a search of every term's blocks. */
   vector(doc: number): SparseVector | undefined {
     let left = this.termCounts[doc]!;
     if (left === 0) return undefined;
+    const position = this.positionOf[doc]!;
     const out: SparseVector = {};
     for (let term = 0; term < this.tokens.length && left > 0; term++) {
-      const p = this.posting(term, doc);
+      const p = this.posting(term, position);
       if (p >= 0) {
-        setOwn(out, this.tokens[term]!, this.postingWeights[p]!);
+        setOwn(out, this.tokens[term]!, this.part.postingWeights[p]!);
         left--;
       }
     }

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { exhaustiveSearch, TermAtATimeScratch } from "../../../src/legs/sparse/algorithms/exhaustive.js";
 import { maxScoreSearch } from "../../../src/legs/sparse/algorithms/maxscore.js";
+import { BlockMaxScratch, blockMaxSearch } from "../../../src/legs/sparse/algorithms/blockmax.js";
 import { buildSparsePart } from "../../../src/legs/sparse/sparse-part.js";
 import { SparseSegment } from "../../../src/legs/sparse/sparse-segment.js";
 import { TopKHeap } from "../../../src/top-k-heap.js";
@@ -19,7 +20,7 @@ const entries = (v: Record<string, number>): SparseEntries | undefined => {
 };
 
 describe("sparse query algorithms return exactly exhaustive scoring's top k", () => {
-  it("MaxScore: same slots and scores as term-at-a-time, over several segments sharing one heap, with any accepted set, k and ties", () => {
+  it("MaxScore and block-max pruning: same slots and scores as term-at-a-time, over several segments sharing one heap, with any accepted set, k and ties", () => {
     fc.assert(
       fc.property(
         fc.array(fc.array(fc.option(vector, { nil: undefined }), { maxLength: 60 }), { minLength: 1, maxLength: 3 }),
@@ -35,15 +36,20 @@ describe("sparse query algorithms return exactly exhaustive scoring's top k", ()
           const tieBreak = (a: number, b: number) => rank[a]! - rank[b]! || a - b;
           const exhaustive = new TopKHeap(k, tieBreak);
           const pruned = new TopKHeap(k, tieBreak);
+          const blockMax = new TopKHeap(k, tieBreak);
           const scratch = new TermAtATimeScratch();
+          const blockScratch = new BlockMaxScratch();
           let base = 0;
           for (const { docs, segment } of parts) {
             const q = segment.compileQuery(query);
             exhaustiveSearch(segment, docs, base, q, accept, exhaustive, scratch);
             maxScoreSearch(segment, base, q, accept, pruned);
+            blockMaxSearch(segment, base, q, accept, blockMax, blockScratch);
             base += docs;
           }
-          expect(pruned.drain()).toEqual(exhaustive.drain());
+          const expected = exhaustive.drain();
+          expect(pruned.drain()).toEqual(expected);
+          expect(blockMax.drain()).toEqual(expected);
         },
       ),
       { numRuns: 1500, seed: 31 },

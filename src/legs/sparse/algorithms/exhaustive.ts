@@ -1,6 +1,7 @@
 import type { TopKHeap } from "../../../top-k-heap.js";
 import type { SparseQuery } from "../sparse-query.js";
 import type { SparseSegment } from "../sparse-segment.js";
+import { BLOCK_SHIFT, pairPosting } from "../sparse-part.js";
 
 /** Reused accumulator buffers, so a query allocates nothing per posting. @internal */
 export class TermAtATimeScratch {
@@ -39,23 +40,26 @@ export function exhaustiveSearch(
   const acc = scratch.accumulators;
   const touched = scratch.touched;
   const touchedDocs = scratch.touchedDocs;
-  const starts = segment.postingStarts;
-  const docs = segment.postingDocs;
-  const weights = segment.postingWeights;
+  const { termBlockStarts, blockIds, blockCounts, postingDocs, postingWeights: weights } = segment.part;
+  const order = segment.docOrder;
   let touchedCount = 0;
   for (let t = 0; t < query.termIds.length; t++) {
     const term = query.termIds[t]!;
     const qw = query.weights[t]!;
-    const end = starts[term + 1]!;
-    for (let p = starts[term]!; p < end; p++) {
-      const doc = docs[p]!;
-      if (accept[base + doc] === 0) continue;
-      if (touched[doc] === 0) {
-        touched[doc] = 1;
-        touchedDocs[touchedCount++] = doc;
-        acc[doc] = qw * weights[p]!;
-      } else {
-        acc[doc]! += qw * weights[p]!;
+    const pairEnd = termBlockStarts[term + 1]!;
+    let p = pairPosting(segment.part, termBlockStarts[term]!);
+    for (let j = termBlockStarts[term]!; j < pairEnd; j++) {
+      const first = blockIds[j]! << BLOCK_SHIFT;
+      for (const end = p + blockCounts[j]!; p < end; p++) {
+        const doc = order[first + postingDocs[p]!]!;
+        if (accept[base + doc] === 0) continue;
+        if (touched[doc] === 0) {
+          touched[doc] = 1;
+          touchedDocs[touchedCount++] = doc;
+          acc[doc] = qw * weights[p]!;
+        } else {
+          acc[doc]! += qw * weights[p]!;
+        }
       }
     }
   }
