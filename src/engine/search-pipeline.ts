@@ -33,13 +33,13 @@ export function wantsCompletion(query: ResolvedQuery): boolean {
  */
 export async function runSearch(backend: LegBackend, query: ResolvedQuery): Promise<SearchResult> {
   const retrieved = await backend.retrieve(query.legs, query, query.candidates);
-  if (isSingleLegPage(query)) {
-    const page = singleLegPage(retrieved[0]!, query);
-    if (page) return page;
-  }
-  const pool = buildCandidatePool(retrieved);
   const sparseRetrieved = retrieved.find((r) => r.leg === "sparse");
   const sparseExact = sparseRetrieved ? { sparseExact: sparseRetrieved.exact ?? true } : {};
+  if (isSingleLegPage(query)) {
+    const page = singleLegPage(retrieved[0]!, query);
+    if (page) return { ...page, ...sparseExact };
+  }
+  const pool = buildCandidatePool(retrieved);
   let completion: CompletionPath = "none";
   if (wantsCompletion(query) && pool.legs.length > 1) {
     const pending = pool.legs.flatMap((leg) => {

@@ -11,10 +11,9 @@ import {
   UnsupportedVersionError,
 } from "../../src/index.js";
 import { flexSearchTextIndex } from "../../plugins/flexsearch/index.js";
-import { sha256Hex } from "../../src/store/checksum.js";
-import { FORMAT_VERSION, serializeManifest, type Manifest } from "../../src/store/manifest.js";
-import { decodeSegment, encodeSegment } from "../../src/store/segment-codec.js";
+import { FORMAT_VERSION, serializeManifest } from "../../src/store/manifest.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
+import { writeFormat3Index } from "../helpers/format3-index.js";
 import { generateCorpus } from "../helpers/generate.js";
 
 const tempDir = useTempDirs("tandem-store-");
@@ -187,23 +186,12 @@ describe("a format version 3 index (segments of version 2, no saved text index) 
   it("reads its documents, and its text leg, built from the stored texts, answers as before; a writer's commit makes it version 4", async () => {
     const dir = await tempDir();
     const docs = generateCorpus(5, 60, 4).docs.map((d, i) => ({ ...d, text: ["bone marrow", "vitamin d", "bone density calcium", "cell"][i % 4] }));
-    const writer = await HybridIndex.open(dir, { metric: "dot", textIndex: flexSearchTextIndex() });
-    await writer.upsert(docs);
-    const expected = (await writer.search({ text: "bone calcium", legs: ["text"], k: 60, candidates: 60 })).hits;
-    await writer.close();
-    // Rewritten as a version 3 build wrote it: segment version 2 (the same layout without the text index), manifest version 3.
-    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Manifest;
-    for (const entry of manifest.segments) {
-      const bytes = await readFile(join(dir, entry.file));
-      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + bytes.readUInt32LE(12)))) as { text?: { bytes: number } };
-      const version2 = encodeSegment({ ...decodeSegment(new Uint8Array(bytes), entry.file), text: undefined }).bytes;
-      new DataView(version2.buffer).setUint32(8, 2, true);
-      expect(header.text?.bytes).toBeGreaterThan(0);
-      await writeFile(join(dir, entry.file), version2);
-      entry.sha256 = sha256Hex(version2);
-      entry.bytes = version2.length;
-    }
-    await writeFile(join(dir, "manifest.json"), serializeManifest({ ...manifest, formatVersion: 3 }));
+    const fresh = await HybridIndex.open(await tempDir(), { metric: "dot", textIndex: flexSearchTextIndex() });
+    await fresh.upsert(docs);
+    const expected = (await fresh.search({ text: "bone calcium", legs: ["text"], k: 60, candidates: 60 })).hits;
+    await fresh.close();
+    // As a version 3 build wrote it: segments of version 2 (plain postings, no saved text index), manifest version 3.
+    await writeFormat3Index(dir, [docs.slice(0, 35), docs.slice(35)], [[], []]);
     const reader = await HybridIndex.open(dir, { readOnly: true, textIndex: flexSearchTextIndex() });
     expect((await reader.search({ text: "bone calcium", legs: ["text"], k: 60, candidates: 60 })).hits).toEqual(expected);
     expect(await reader.get(docs[7]!.id)).toMatchObject({ id: docs[7]!.id, text: docs[7]!.text });
