@@ -1,29 +1,12 @@
 import { loadavg } from "node:os";
-import { createRequire } from "node:module";
 import { HybridIndex, MemoryStorage, type HnswParams } from "../../src/index.js";
 import { flatSearch } from "../../src/legs/dense/flat-index.js";
 import { VectorStore } from "../../src/legs/dense/vector-store.js";
 import { benchVectors } from "./bench-data.js";
+import { EFS, K, loadHnswlib, type HnswlibIndex } from "./hnswlib-peer.js";
 import { fmt, table } from "./stats.js";
 
-interface HnswlibIndex {
-  initIndex(max: number, M: number, efConstruction: number, seed: number): void;
-  addPoint(point: number[], label: number): void;
-  setEf(ef: number): void;
-  searchKnn(q: number[], k: number): { neighbors: number[] };
-}
-
-const K = 10;
-const EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256];
 const TARGETS = [0.9, 0.95, 0.99];
-
-function loadHnswlib(): (new (space: string, dim: number) => HnswlibIndex) | undefined {
-  try {
-    return createRequire(import.meta.url)("hnswlib-node").HierarchicalNSW;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Point {
   ef: number;

@@ -1,29 +1,11 @@
-import { createRequire } from "node:module";
 import { flatSearch } from "../../src/legs/dense/flat-index.js";
 import { HnswIndex, type HnswParams } from "../../src/legs/dense/hnsw-index.js";
 import { VectorStore } from "../../src/legs/dense/vector-store.js";
 import { benchVectors, localIntrinsicDimensionality } from "./bench-data.js";
 import { int8Comparison } from "./int8-bench.js";
+import { EFS, K, loadHnswlib } from "./hnswlib-peer.js";
 import { fmt, latencySummary, table } from "./stats.js";
 
-interface HnswlibIndex {
-  initIndex(max: number, M: number, efConstruction: number, seed: number): void;
-  addPoint(point: number[], label: number): void;
-  setEf(ef: number): void;
-  searchKnn(q: number[], k: number, filter?: (label: number) => boolean): { neighbors: number[] };
-  writeIndexSync(file: string): void;
-}
-
-const K = 10;
-const EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256];
-
-function loadHnswlib(): (new (space: string, dim: number) => HnswlibIndex) | undefined {
-  try {
-    return createRequire(import.meta.url)("hnswlib-node").HierarchicalNSW;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Point {
   ef: number;
