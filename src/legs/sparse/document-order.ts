@@ -16,7 +16,7 @@ export type DocumentOrder = (rows: SparseRows, docCount: number) => Uint32Array;
 export const localOrder: DocumentOrder = (_rows, docCount) => Uint32Array.from({ length: docCount }, (_, i) => i);
 
 /** How many of a document's heaviest terms make its signature. */
-const SIGNATURE_TERMS = 3;
+export const SIGNATURE_TERMS = 3;
 
 /**
  * The order in which a sparse part lays out its documents (position → local number), so that
@@ -31,32 +31,46 @@ const SIGNATURE_TERMS = 3;
  */
 export function signatureOrder(rows: SparseRows, docCount: number): Uint32Array {
   const { starts, terms, weights } = rows;
-  const NONE = 0xffffffff;
-  const signature = new Uint32Array(docCount * SIGNATURE_TERMS).fill(NONE);
+  const signatures = new Uint32Array(docCount * SIGNATURE_TERMS);
   const best = new Float32Array(SIGNATURE_TERMS);
-  for (let d = 0; d < docCount; d++) {
-    best.fill(-1);
-    const at = d * SIGNATURE_TERMS;
-    for (let p = starts[d]!; p < starts[d + 1]!; p++) {
-      const w = weights[p]!;
-      const t = terms[p]!;
-      // Ties go to the smaller term, whatever order the row lists its terms in.
-      if (w < best[SIGNATURE_TERMS - 1]! || (w === best[SIGNATURE_TERMS - 1]! && t >= signature[at + SIGNATURE_TERMS - 1]!)) continue;
-      let i = SIGNATURE_TERMS - 1;
-      while (i > 0 && (w > best[i - 1]! || (w === best[i - 1]! && t < signature[at + i - 1]!))) {
-        best[i] = best[i - 1]!;
-        signature[at + i] = signature[at + i - 1]!;
-        i--;
-      }
-      best[i] = w;
-      signature[at + i] = t;
+  for (let d = 0; d < docCount; d++) writeSignature(terms, weights, starts[d]!, starts[d + 1]!, signatures, d * SIGNATURE_TERMS, best);
+  return sortBySignature(signatures, docCount);
+}
+
+/** A signature slot no term fills: documents with fewer terms sort after those with more. */
+const NONE = 0xffffffff;
+
+/**
+ * Writes the signature of one document (its terms `terms[from…to)` with `weights`) into
+ * `signatures[at…at + 3)`: its heaviest terms, heaviest first, equal weights by the smaller term
+ * number, 0xffffffff where it has fewer. `best` is scratch of 3 floats. @internal
+ */
+export function writeSignature(terms: ArrayLike<number>, weights: ArrayLike<number>, from: number, to: number, signatures: Uint32Array, at: number, best: Float32Array): void {
+  best.fill(-1);
+  signatures.fill(NONE, at, at + SIGNATURE_TERMS);
+  for (let p = from; p < to; p++) {
+    const w = weights[p]!;
+    const t = terms[p]!;
+    // Ties go to the smaller term, whatever order the row lists its terms in.
+    if (w < best[SIGNATURE_TERMS - 1]! || (w === best[SIGNATURE_TERMS - 1]! && t >= signatures[at + SIGNATURE_TERMS - 1]!)) continue;
+    let i = SIGNATURE_TERMS - 1;
+    while (i > 0 && (w > best[i - 1]! || (w === best[i - 1]! && t < signatures[at + i - 1]!))) {
+      best[i] = best[i - 1]!;
+      signatures[at + i] = signatures[at + i - 1]!;
+      i--;
     }
+    best[i] = w;
+    signatures[at + i] = t;
   }
-  const order = Uint32Array.from({ length: docCount }, (_, i) => i);
+}
+
+/** Positions 0…n−1 sorted by the signatures {@link writeSignature} wrote (3 per document), ties by position. @internal */
+export function sortBySignature(signatures: Uint32Array, n: number): Uint32Array {
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
   return order.sort((a, b) => {
     for (let i = 0; i < SIGNATURE_TERMS; i++) {
-      const x = signature[a * SIGNATURE_TERMS + i]!;
-      const y = signature[b * SIGNATURE_TERMS + i]!;
+      const x = signatures[a * SIGNATURE_TERMS + i]!;
+      const y = signatures[b * SIGNATURE_TERMS + i]!;
       if (x !== y) return x < y ? -1 : 1;
     }
     return a - b;
