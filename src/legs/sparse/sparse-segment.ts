@@ -62,10 +62,9 @@ export class SparseSegment {
     return { termIds: Uint32Array.from(entries, (e) => e[0]), weights: Float32Array.from(entries, (e) => e[1]) };
   }
 
-  /** Where the document at `position` sits in the postings of `term`, or −1. */
-  private posting(term: number, position: number): number {
-    const { termBlockStarts, blockIds, blockCounts, postingDocs } = this.part;
-    const block = position >>> BLOCK_SHIFT;
+  /** The (term, block) pair of `term` in `block` (an index into the part's pair arrays), or −1. */
+  pairIndex(term: number, block: number): number {
+    const { termBlockStarts, blockIds } = this.part;
     let lo = termBlockStarts[term]!;
     const end = termBlockStarts[term + 1]!;
     let hi = end;
@@ -74,10 +73,17 @@ export class SparseSegment {
       if (blockIds[mid]! < block) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === end || blockIds[lo] !== block) return -1;
+    return lo === end || blockIds[lo] !== block ? -1 : lo;
+  }
+
+  /** Where the document at `position` sits in the postings of `term`, or −1. */
+  private posting(term: number, position: number): number {
+    const pair = this.pairIndex(term, position >>> BLOCK_SHIFT);
+    if (pair < 0) return -1;
     const within = position & ((1 << BLOCK_SHIFT) - 1);
-    const first = pairPosting(this.part, lo);
-    for (let p = first, stop = first + blockCounts[lo]!; p < stop; p++) if (postingDocs[p] === within) return p;
+    const first = pairPosting(this.part, pair);
+    const { blockCounts, postingDocs } = this.part;
+    for (let p = first, stop = first + blockCounts[pair]!; p < stop; p++) if (postingDocs[p] === within) return p;
     return -1;
   }
 

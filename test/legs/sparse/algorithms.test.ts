@@ -36,23 +36,59 @@ describe("sparse query algorithms return exactly exhaustive scoring's top k", ()
           const tieBreak = (a: number, b: number) => rank[a]! - rank[b]! || a - b;
           const exhaustive = new TopKHeap(k, tieBreak);
           const pruned = new TopKHeap(k, tieBreak);
-          const blockMax = new TopKHeap(k, tieBreak);
+          // Block-max with its defaults, and with fewer blocks scored before linking and bounded
+          // together, so small segments reach every path: none scored first (every block
+          // linked), one, two; tiles of one and two blocks.
+          const blockScratches = [new BlockMaxScratch(), new BlockMaxScratch(0, 0, 1), new BlockMaxScratch(1, 1, 2), new BlockMaxScratch(2, 1)];
+          const blockMax = blockScratches.map(() => new TopKHeap(k, tieBreak));
           const scratch = new TermAtATimeScratch();
-          const blockScratch = new BlockMaxScratch();
           let base = 0;
           for (const { docs, segment } of parts) {
             const q = segment.compileQuery(query);
             exhaustiveSearch(segment, docs, base, q, accept, exhaustive, scratch);
             maxScoreSearch(segment, base, q, accept, pruned);
-            blockMaxSearch(segment, base, q, accept, blockMax, blockScratch);
+            blockScratches.forEach((s, i) => blockMaxSearch(segment, base, q, accept, blockMax[i]!, s));
             base += docs;
           }
           const expected = exhaustive.drain();
           expect(pruned.drain()).toEqual(expected);
-          expect(blockMax.drain()).toEqual(expected);
+          for (const heap of blockMax) expect(heap.drain()).toEqual(expected);
         },
       ),
       { numRuns: 1500, seed: 31 },
+    );
+  });
+});
+
+describe("approximate block-max pruning returns exact scores", () => {
+  it("with alpha < 1 and only some terms counting toward bounds, every hit's score is its exhaustive score and no more than k hits come back, whatever is scored before linking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(vector, { nil: undefined }), { maxLength: 200 }),
+        vector,
+        fc.integer({ min: 1, max: 25 }),
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        (docs, query, k, alpha, counted) => {
+          const segment = new SparseSegment(buildSparsePart(docs.map((d) => (d ? entries(d) : undefined))));
+          const accept = new Uint8Array(docs.length).fill(1);
+          const tieBreak = (a: number, b: number) => a - b;
+          const q = segment.compileQuery(query);
+          const all = new TopKHeap(docs.length, tieBreak);
+          exhaustiveSearch(segment, docs.length, 0, q, accept, all, new TermAtATimeScratch());
+          const exact = all.drain();
+          const scoreOf = new Map(exact.slots.map((slot, i) => [slot, exact.scores[i]!]));
+          const boundTerms = Uint8Array.from(q.termIds, (_, i) => (counted[i % counted.length] ? 1 : 0));
+          for (const scratch of [new BlockMaxScratch(), new BlockMaxScratch(0, 0, 1), new BlockMaxScratch(2, 1, 2)]) {
+            const heap = new TopKHeap(k, tieBreak);
+            blockMaxSearch(segment, 0, q, accept, heap, scratch, { alpha, boundTerms });
+            const got = heap.drain();
+            expect(got.slots.length).toBeLessThanOrEqual(k);
+            got.slots.forEach((slot, i) => expect(got.scores[i]).toBe(scoreOf.get(slot)));
+          }
+        },
+      ),
+      { numRuns: 400, seed: 37 },
     );
   });
 });

@@ -11,6 +11,19 @@ import type { SparseSegment } from "../sparse-segment.js";
 const BOUND_MARGIN = 1e-6;
 /** Blocks are ordered by their bound into this many buckets (a counting sort, not a full sort). */
 const BUCKETS = 1024;
+/**
+ * Blocks with the best bounds are scored first, at most this many and at least `PROBE_MIN` once
+ * the heap is full, so that a threshold exists before postings are linked: a block that cannot
+ * beat it is never linked. At a million documents it leaves a few percent of the blocks to link.
+ */
+const PROBE_BLOCKS = 64;
+const PROBE_MIN = 8;
+
+/** Blocks whose bounds are summed together: 4,096 float64s, 32 KiB, what a first-level data cache holds. */
+const BOUND_TILE = 4096;
+
+/** `BlockMaxScratch.scored`: 1 marks a block scored before linking, this one a block to link. */
+const LINK = 2;
 
 /** How far a block-max search may cut corners. @internal */
 export interface BlockMaxApproximation {
@@ -23,22 +36,53 @@ export interface BlockMaxApproximation {
 /** Per-query buffers reused across queries, so a search allocates nothing per block or posting. @internal */
 export class BlockMaxScratch {
   upper = new Float64Array(0);
+  /** Blocks a query term occurs in whose bound is 0 (only when some terms do not count toward bounds). */
+  unbounded = new Uint8Array(0);
+  /** Per block: 1 once scored before linking, `LINK` when it is to be linked; 0 between queries. */
+  scored = new Uint8Array(0);
   head = new Int32Array(0);
-  touched = new Uint32Array(0);
+  linked = new Uint32Array(0);
   sorted = new Uint32Array(0);
   next = new Int32Array(0);
   entryTerm = new Uint32Array(0);
   entryPosting = new Uint32Array(0);
   entryCount = new Uint8Array(0);
+  readonly probeBlocks: Uint32Array;
+  readonly probeBounds: Float64Array;
+  readonly probeMin: number;
   readonly bucketStarts = new Uint32Array(BUCKETS + 1);
   readonly bucketMax = new Float64Array(BUCKETS);
   readonly accumulators = new Float64Array(1 << BLOCK_SHIFT);
 
+  readonly boundTile: number;
+
+  /**
+   * `probeBlocks`, `probeMin`: how many of the best-bounded blocks are scored before postings
+   * are linked (defaults 64 and 8); `boundTile`: blocks bounded together (default 4,096). Tests
+   * shrink them to reach every path on small segments.
+   */
+  constructor(probeBlocks = PROBE_BLOCKS, probeMin = PROBE_MIN, boundTile = BOUND_TILE) {
+    this.probeBlocks = new Uint32Array(probeBlocks);
+    this.probeBounds = new Float64Array(probeBlocks);
+    this.probeMin = probeMin;
+    this.boundTile = boundTile;
+  }
+
+  private termCursors = new Uint32Array(64);
+
+  /** A cursor per query term, into its (term, block) pairs. */
+  cursors(terms: number): Uint32Array {
+    if (this.termCursors.length < terms) this.termCursors = new Uint32Array(terms);
+    return this.termCursors;
+  }
+
   reserve(blocks: number, entries: number): void {
     if (this.upper.length < blocks) {
       this.upper = new Float64Array(blocks);
+      this.unbounded = new Uint8Array(blocks);
+      this.scored = new Uint8Array(blocks);
       this.head = new Int32Array(blocks).fill(-1);
-      this.touched = new Uint32Array(blocks);
+      this.linked = new Uint32Array(blocks);
       this.sorted = new Uint32Array(blocks);
     }
     if (this.next.length < entries) {
@@ -52,17 +96,53 @@ export class BlockMaxScratch {
 }
 
 /**
+ * Adds one query term's contributions `qw × weight` for postings `p…end` of a block to the
+ * block's accumulators; `seen` has bit d set for each place d already holding a sum. Returns the
+ * new `seen`.
+ */
+function accumulate(acc: Float64Array, seen: number, qw: number, postingDocs: Uint8Array, postingWeights: Float32Array, p: number, end: number): number {
+  for (; p < end; p++) {
+    const d = postingDocs[p]!;
+    const bit = 1 << d;
+    if ((seen & bit) === 0) {
+      seen |= bit;
+      acc[d] = qw * postingWeights[p]!;
+    } else {
+      acc[d]! += qw * postingWeights[p]!;
+    }
+  }
+  return seen;
+}
+
+/** Whether a scaled bound lets a block in: above the threshold, or equal to it when `inclusive`. */
+function beats(scaled: number, threshold: number, inclusive: boolean): boolean {
+  return scaled > threshold || (inclusive && scaled === threshold);
+}
+
+/** Offers the block's summed documents (places in `seen`) to the heap, as float32 scores, if accepted. */
+function offer(heap: TopKHeap, acc: Float64Array, seen: number, first: number, docOrder: Uint32Array, base: number, accept: Uint8Array): void {
+  while (seen !== 0) {
+    const d = 31 - Math.clz32(seen);
+    seen ^= 1 << d;
+    const slot = base + docOrder[first | d]!;
+    if (accept[slot] === 1) heap.push(Math.fround(acc[d]!), slot);
+  }
+}
+
+/**
  * Top-k of one segment by block-max pruning (BMP: Mallia, Suel & Tonellotto, "Faster Learned
- * Sparse Retrieval with Block-Max Pruning", SIGIR 2024). One pass over the query terms' (term,
+ * Sparse Retrieval with Block-Max Pruning", SIGIR 2024). A pass over the query terms' (term,
  * block) pairs gives every block its upper bound Σ q_t × blockmax_t,b (the stored 8-bit maxima,
- * rounded up) and links the block to its postings of each query term; blocks are then visited in
- * decreasing bound order, each scored exactly — contributions summed in the query's term order,
- * as `exhaustiveSearch` sums them, then rounded to float32, so scores are bit-identical — until
- * the next bound cannot beat the heap's threshold. A bound equal to the threshold is still
- * visited: a document scoring exactly the threshold may enter by tie-break. With `approximation`
- * (alpha < 1, or only some terms counting toward bounds) blocks are cut earlier; the scores of
- * what is returned stay exact. `heap` is shared by every segment, so a threshold reached in one
- * prunes the next. `accept[slot]` must be 1 for a slot to be returned.
+ * rounded up). The blocks with the best bounds are scored first (their postings found by binary
+ * search), which sets a threshold; a second pass links every block that can still beat it to its
+ * postings of each query term; those blocks are then visited in decreasing bound order, each
+ * scored exactly — contributions summed in the query's term order, as `exhaustiveSearch` sums
+ * them, then rounded to float32, so scores are bit-identical — until the next bound cannot beat
+ * the heap's threshold. A bound equal to the threshold is still visited: a document scoring
+ * exactly the threshold may enter by tie-break. With `approximation` (alpha < 1, or only some
+ * terms counting toward bounds) blocks are cut earlier; the scores of what is returned stay exact.
+ * `heap` is shared by every segment, so a threshold reached in one prunes the next.
+ * `accept[slot]` must be 1 for a slot to be returned.
  * @internal
  */
 export function blockMaxSearch(
@@ -79,95 +159,163 @@ export function blockMaxSearch(
   const part = segment.part;
   const { termBlockStarts, blockIds, blockCounts, blockMaxima, postingDocs, postingWeights } = part;
   const docOrder = segment.docOrder;
+  const blockCount = segment.blockCount;
+  const termIds = query.termIds;
+  const weights = query.weights;
   let entries = 0;
-  for (let i = 0; i < n; i++) entries += termBlockStarts[query.termIds[i]! + 1]! - termBlockStarts[query.termIds[i]!]!;
-  scratch.reserve(segment.blockCount, entries);
-  const { upper, head, touched, sorted, next, entryTerm, entryPosting, entryCount, bucketStarts, bucketMax } = scratch;
+  for (let i = 0; i < n; i++) entries += termBlockStarts[termIds[i]! + 1]! - termBlockStarts[termIds[i]!]!;
+  scratch.reserve(blockCount, entries);
+  const { upper, unbounded, scored, head, linked, sorted, next, entryTerm, entryPosting, entryCount, probeBlocks, probeBounds, bucketStarts, bucketMax } = scratch;
+  const acc = scratch.accumulators;
   const alpha = approximation?.alpha ?? 1;
   const boundTerms = approximation?.boundTerms;
   const exact = alpha === 1;
+  let threshold = heap.threshold;
+  // A block is visited while bound × factor beats the threshold (or meets it, when exact). Inlined
+  // below: a closure over the changing threshold cost more than the comparisons it makes.
+  const factor = exact ? 1 + BOUND_MARGIN : alpha;
 
-  // Bounds and links, last term first, so each block's list comes out in query order.
-  let touchedCount = 0;
-  let e = 0;
-  for (let i = n - 1; i >= 0; i--) {
-    const term = query.termIds[i]!;
-    const coefficient = boundTerms && boundTerms[i] === 0 ? 0 : query.weights[i]! * (segment.termMaxWeights[term]! / MAX_LEVEL);
-    let p = pairPosting(part, termBlockStarts[term]!);
-    for (let j = termBlockStarts[term]!, end = termBlockStarts[term + 1]!; j < end; j++, e++) {
-      const b = blockIds[j]!;
-      const h = head[b]!;
-      if (h < 0) {
-        touched[touchedCount++] = b;
-        upper[b] = 0;
+  // Bounds. A block no query term occurs in keeps 0 and is never a candidate. Summed a tile of
+  // blocks at a time, every term's pairs in the tile in turn, so the tile's bounds stay in the
+  // first-level cache while the pairs are read in order.
+  upper.fill(0, 0, blockCount);
+  let someUnbounded = false;
+  const cursor = scratch.cursors(n);
+  for (let i = 0; i < n; i++) {
+    cursor[i] = termBlockStarts[termIds[i]!]!;
+    if (boundTerms && boundTerms[i] === 0) someUnbounded = true;
+  }
+  const tile = scratch.boundTile;
+  for (let tileEnd = tile; tileEnd < blockCount + tile; tileEnd += tile) {
+    for (let i = 0; i < n; i++) {
+      const term = termIds[i]!;
+      const to = termBlockStarts[term + 1]!;
+      let j = cursor[i]!;
+      if (boundTerms && boundTerms[i] === 0) {
+        for (; j < to && blockIds[j]! < tileEnd; j++) unbounded[blockIds[j]!] = 1;
+      } else {
+        const coefficient = weights[i]! * (segment.termMaxWeights[term]! / MAX_LEVEL);
+        for (; j < to && blockIds[j]! < tileEnd; j++) upper[blockIds[j]!]! += coefficient * blockMaxima[j]!;
       }
-      next[e] = h;
-      head[b] = e;
-      entryTerm[e] = i;
-      entryPosting[e] = p;
-      entryCount[e] = blockCounts[j]!;
-      p += blockCounts[j]!;
-      upper[b]! += coefficient * blockMaxima[j]!;
+      cursor[i] = j;
     }
   }
 
-  // Blocks into buckets by bound, highest bucket first (a counting sort); each bucket's largest bound kept.
+  // The best-bounded blocks, best first (ties: the lower block), scored through binary searches.
+  const limit = probeBlocks.length;
+  let probes = 0;
+  for (let b = 0; b < blockCount && limit > 0; b++) {
+    const bound = upper[b]!;
+    if (bound === 0 && (!someUnbounded || unbounded[b] === 0)) continue;
+    if (probes === limit && bound <= probeBounds[limit - 1]!) continue;
+    let at = probes < limit ? probes++ : limit - 1;
+    while (at > 0 && bound > probeBounds[at - 1]!) {
+      probeBounds[at] = probeBounds[at - 1]!;
+      probeBlocks[at] = probeBlocks[at - 1]!;
+      at--;
+    }
+    probeBounds[at] = bound;
+    probeBlocks[at] = b;
+  }
+  let probed = 0;
+  let finished = false;
+  for (; probed < probes; probed++) {
+    if (!beats(probeBounds[probed]! * factor, threshold, exact)) {
+      // Every block left is bounded by this one's bound: none can enter.
+      finished = true;
+      break;
+    }
+    if (probed >= scratch.probeMin && threshold > -Infinity) break;
+    const b = probeBlocks[probed]!;
+    let seen = 0;
+    for (let i = 0; i < n; i++) {
+      const j = segment.pairIndex(termIds[i]!, b);
+      if (j < 0) continue;
+      const p = pairPosting(part, j);
+      seen = accumulate(acc, seen, weights[i]!, postingDocs, postingWeights, p, p + blockCounts[j]!);
+    }
+    offer(heap, acc, seen, b << BLOCK_SHIFT, docOrder, base, accept);
+    scored[b] = 1;
+    threshold = heap.threshold;
+  }
+  if (probed === probes && probes < limit) finished = true;
+
+  // Links from each block that can still beat the threshold to its postings, last term first, so
+  // each block's list comes out in query order.
+  let linkedCount = 0;
   let maxUpper = 0;
-  for (let k = 0; k < touchedCount; k++) if (upper[touched[k]!]! > maxUpper) maxUpper = upper[touched[k]!]!;
+  if (!finished) {
+    // The blocks to link, marked first: the pass over the pairs then reads one byte per block.
+    for (let b = 0; b < blockCount; b++) {
+      const bound = upper[b]!;
+      const candidate = scored[b] === 0 && (bound > 0 || (someUnbounded && unbounded[b] === 1)) && beats(bound * factor, threshold, exact);
+      scored[b] = candidate ? LINK : scored[b]!;
+      if (candidate) {
+        linked[linkedCount++] = b;
+        if (bound > maxUpper) maxUpper = bound;
+      }
+    }
+    let e = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const term = termIds[i]!;
+      let p = pairPosting(part, termBlockStarts[term]!);
+      for (let j = termBlockStarts[term]!, end = termBlockStarts[term + 1]!; j < end; j++) {
+        const count = blockCounts[j]!;
+        const b = blockIds[j]!;
+        if (scored[b] === LINK) {
+          next[e] = head[b]!;
+          head[b] = e;
+          entryTerm[e] = i;
+          entryPosting[e] = p;
+          entryCount[e] = count;
+          e++;
+        }
+        p += count;
+      }
+    }
+  }
+
+  // Linked blocks into buckets by bound, highest bucket first (a counting sort); each bucket's largest bound kept.
   const scale = maxUpper > 0 ? BUCKETS / maxUpper : 0;
   bucketStarts.fill(0);
   bucketMax.fill(0);
   const bucketOf = (bound: number) => BUCKETS - 1 - Math.min(BUCKETS - 1, Math.floor(bound * scale));
-  for (let k = 0; k < touchedCount; k++) {
-    const bound = upper[touched[k]!]!;
+  for (let k = 0; k < linkedCount; k++) {
+    const bound = upper[linked[k]!]!;
     const bucket = bucketOf(bound);
     bucketStarts[bucket + 1]!++;
     if (bound > bucketMax[bucket]!) bucketMax[bucket] = bound;
   }
   for (let k = 0; k < BUCKETS; k++) bucketStarts[k + 1]! += bucketStarts[k]!;
-  for (let k = 0; k < touchedCount; k++) {
-    const b = touched[k]!;
+  for (let k = 0; k < linkedCount; k++) {
+    const b = linked[k]!;
     sorted[bucketStarts[bucketOf(upper[b]!)]!++] = b;
   }
   for (let k = BUCKETS; k > 0; k--) bucketStarts[k] = bucketStarts[k - 1]!;
   bucketStarts[0] = 0;
 
-  const acc = scratch.accumulators;
-  const weights = query.weights;
-  let threshold = heap.threshold;
-  const visit = exact ? (bound: number) => bound * (1 + BOUND_MARGIN) >= threshold : (bound: number) => bound * alpha > threshold;
-  for (let bucket = 0; bucket < BUCKETS; bucket++) {
+  for (let bucket = 0; bucket < BUCKETS && linkedCount > 0; bucket++) {
     const from = bucketStarts[bucket]!;
     const to = bucketStarts[bucket + 1]!;
     if (from === to) continue;
-    if (!visit(bucketMax[bucket]!)) break;
+    if (!beats(bucketMax[bucket]! * factor, threshold, exact)) break;
     for (let k = from; k < to; k++) {
       const b = sorted[k]!;
-      if (!visit(upper[b]!)) continue;
+      if (!beats(upper[b]! * factor, threshold, exact)) continue;
       // Exact scores of the block's documents, by their place in the block.
       let seen = 0;
       for (let x = head[b]!; x >= 0; x = next[x]!) {
-        const qw = weights[entryTerm[x]!]!;
-        for (let p = entryPosting[x]!, end = p + entryCount[x]!; p < end; p++) {
-          const d = postingDocs[p]!;
-          const bit = 1 << d;
-          if ((seen & bit) === 0) {
-            seen |= bit;
-            acc[d] = qw * postingWeights[p]!;
-          } else {
-            acc[d]! += qw * postingWeights[p]!;
-          }
-        }
+        const p = entryPosting[x]!;
+        seen = accumulate(acc, seen, weights[entryTerm[x]!]!, postingDocs, postingWeights, p, p + entryCount[x]!);
       }
-      const first = b << BLOCK_SHIFT;
-      while (seen !== 0) {
-        const d = 31 - Math.clz32(seen);
-        seen ^= 1 << d;
-        const slot = base + docOrder[first | d]!;
-        if (accept[slot] === 1) heap.push(Math.fround(acc[d]!), slot);
-      }
+      offer(heap, acc, seen, b << BLOCK_SHIFT, docOrder, base, accept);
       threshold = heap.threshold;
     }
   }
-  for (let k = 0; k < touchedCount; k++) head[touched[k]!] = -1;
+  for (let k = 0; k < linkedCount; k++) {
+    head[linked[k]!] = -1;
+    scored[linked[k]!] = 0;
+  }
+  for (let k = 0; k < probed; k++) scored[probeBlocks[k]!] = 0;
+  if (someUnbounded) unbounded.fill(0, 0, blockCount);
 }
