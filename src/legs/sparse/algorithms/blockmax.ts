@@ -40,6 +40,8 @@ export class BlockMaxScratch {
   unbounded = new Uint8Array(0);
   /** Per block: 1 once scored before linking, `LINK` when it is to be linked; 0 between queries. */
   scored = new Uint8Array(0);
+  /** Per linked block, its places holding accepted documents (`acceptedPlaces`). */
+  accepted = new Uint32Array(0);
   head = new Int32Array(0);
   linked = new Uint32Array(0);
   sorted = new Uint32Array(0);
@@ -81,6 +83,7 @@ export class BlockMaxScratch {
       this.upper = new Float64Array(blocks);
       this.unbounded = new Uint8Array(blocks);
       this.scored = new Uint8Array(blocks);
+      this.accepted = new Uint32Array(blocks);
       this.head = new Int32Array(blocks).fill(-1);
       this.linked = new Uint32Array(blocks);
       this.sorted = new Uint32Array(blocks);
@@ -119,13 +122,25 @@ function beats(scaled: number, threshold: number, inclusive: boolean): boolean {
   return scaled > threshold || (inclusive && scaled === threshold);
 }
 
-/** Offers the block's summed documents (places in `seen`) to the heap, as float32 scores, if accepted. */
-function offer(heap: TopKHeap, acc: Float64Array, seen: number, first: number, docOrder: Uint32Array, base: number, accept: Uint8Array): void {
+/**
+ * Which of block `b`'s places hold an accepted document: bit d for place d. Read before a block
+ * is scored, so a block a filter or deletions empty is skipped unscored — under a selective
+ * filter most blocks are.
+ */
+function acceptedPlaces(b: number, docOrder: Uint32Array, base: number, accept: Uint8Array): number {
+  const first = b << BLOCK_SHIFT;
+  const end = Math.min(docOrder.length, first + (1 << BLOCK_SHIFT));
+  let mask = 0;
+  for (let position = first; position < end; position++) if (accept[base + docOrder[position]!] === 1) mask |= 1 << (position - first);
+  return mask;
+}
+
+/** Offers the block's summed documents at the places in `seen` to the heap, as float32 scores. */
+function offer(heap: TopKHeap, acc: Float64Array, seen: number, first: number, docOrder: Uint32Array, base: number): void {
   while (seen !== 0) {
     const d = 31 - Math.clz32(seen);
     seen ^= 1 << d;
-    const slot = base + docOrder[first | d]!;
-    if (accept[slot] === 1) heap.push(Math.fround(acc[d]!), slot);
+    heap.push(Math.fround(acc[d]!), base + docOrder[first | d]!);
   }
 }
 
@@ -165,7 +180,7 @@ export function blockMaxSearch(
   let entries = 0;
   for (let i = 0; i < n; i++) entries += termBlockStarts[termIds[i]! + 1]! - termBlockStarts[termIds[i]!]!;
   scratch.reserve(blockCount, entries);
-  const { upper, unbounded, scored, head, linked, sorted, next, entryTerm, entryPosting, entryCount, probeBlocks, probeBounds, bucketStarts, bucketMax } = scratch;
+  const { upper, unbounded, scored, accepted, head, linked, sorted, next, entryTerm, entryPosting, entryCount, probeBlocks, probeBounds, bucketStarts, bucketMax } = scratch;
   const acc = scratch.accumulators;
   const alpha = approximation?.alpha ?? 1;
   const boundTerms = approximation?.boundTerms;
@@ -227,6 +242,9 @@ export function blockMaxSearch(
     }
     if (probed >= scratch.probeMin && threshold > -Infinity) break;
     const b = probeBlocks[probed]!;
+    scored[b] = 1;
+    const places = acceptedPlaces(b, docOrder, base, accept);
+    if (places === 0) continue;
     let seen = 0;
     for (let i = 0; i < n; i++) {
       const j = segment.pairIndex(termIds[i]!, b);
@@ -234,8 +252,7 @@ export function blockMaxSearch(
       const p = pairPosting(part, j);
       seen = accumulate(acc, seen, weights[i]!, postingDocs, postingWeights, p, p + blockCounts[j]!);
     }
-    offer(heap, acc, seen, b << BLOCK_SHIFT, docOrder, base, accept);
-    scored[b] = 1;
+    offer(heap, acc, seen & places, b << BLOCK_SHIFT, docOrder, base);
     threshold = heap.threshold;
   }
   if (probed === probes && probes < limit) finished = true;
@@ -249,8 +266,11 @@ export function blockMaxSearch(
     for (let b = 0; b < blockCount; b++) {
       const bound = upper[b]!;
       const candidate = scored[b] === 0 && (bound > 0 || (someUnbounded && unbounded[b] === 1)) && beats(bound * factor, threshold, exact);
-      scored[b] = candidate ? LINK : scored[b]!;
-      if (candidate) {
+      if (!candidate) continue;
+      const places = acceptedPlaces(b, docOrder, base, accept);
+      if (places !== 0) {
+        scored[b] = LINK;
+        accepted[b] = places;
         linked[linkedCount++] = b;
         if (bound > maxUpper) maxUpper = bound;
       }
@@ -308,7 +328,7 @@ export function blockMaxSearch(
         const p = entryPosting[x]!;
         seen = accumulate(acc, seen, weights[entryTerm[x]!]!, postingDocs, postingWeights, p, p + entryCount[x]!);
       }
-      offer(heap, acc, seen, b << BLOCK_SHIFT, docOrder, base, accept);
+      offer(heap, acc, seen & accepted[b]!, b << BLOCK_SHIFT, docOrder, base);
       threshold = heap.threshold;
     }
   }
