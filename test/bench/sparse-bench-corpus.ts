@@ -1,4 +1,4 @@
-import type { Document, SparseVector } from "../../src/index.js";
+import type { Document, Filter, SparseVector } from "../../src/index.js";
 import { SpladeCorpus, VOCABULARY, querySparse, roundWeight, toDocuments, tokenName } from "./splade-corpus.js";
 
 /** A run of documents, as the engine gets them and as token ids and weights (the same values). */
@@ -21,6 +21,8 @@ export interface SparseBenchCorpus {
   /** The documents in order, in runs (each call streams them again). */
   batches(): Iterable<SparseBenchBatch>;
   queries: SparseVector[];
+  /** Filters over the documents' fields, each with the share of documents it keeps (0–1). */
+  filters?: { filter: Filter; share: number }[];
 }
 
 const BATCH = 10_000;
@@ -41,9 +43,15 @@ export function syntheticCorpus(documents: number, queries: number, seed: number
         // The weights the engine stores (toDocuments rounds them), so both engines index the same values.
         const weights = new Float32Array(batch.weights.length);
         for (let j = 0; j < weights.length; j++) weights[j] = roundWeight(batch.weights[j]!);
-        yield { offsets: batch.offsets, tokens: batch.tokens, weights, docs: toDocuments(batch) };
+        yield { offsets: batch.offsets, tokens: batch.tokens, weights, docs: toDocuments(batch, { fields: true }) };
       }
     },
     queries: Array.from({ length: drawn.count }, (_, q) => querySparse(drawn, q)),
+    // toDocuments' fields: year uniform over 1990–2024, lang "fr" for a tenth, independently.
+    filters: [
+      { filter: { range: { year: { lt: 2007 } } }, share: 17 / 35 },
+      { filter: { term: { lang: "fr" } }, share: 0.1 },
+      { filter: { and: [{ term: { lang: "fr" } }, { range: { year: { lte: 1993 } } }] }, share: (4 / 35) * 0.1 },
+    ],
   };
 }

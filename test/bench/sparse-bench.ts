@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { HybridIndex, type SearchQuery, type SearchResult, type SparseVector } from "../../src/index.js";
+import { type Filter, HybridIndex, type SearchQuery, type SearchResult, type SparseVector } from "../../src/index.js";
 import { CHECKOUT, ensureBmp, runBmp, type BmpResult } from "./bmp-runner.js";
 import { linearImpact, writeCiff } from "./ciff-writer.js";
 import { ForwardFile } from "./forward-file.js";
@@ -81,6 +81,8 @@ interface RunFigures {
   p99: number;
   qps: number;
   recall: number;
+  /** Run under a filter (its recall is against exhaustive under the same filter). */
+  filtered?: boolean;
   /** Tandem: queries whose result said `sparseExact: true` (absent when the engine does not report it). */
   exactQueries?: number;
 }
@@ -190,6 +192,19 @@ async function measureCorpus(root: string, corpus: SparseBenchCorpus, options: S
       runs.push({ engine: "Tandem", label: algorithm.label, approximate: algorithm.approximate, ...latency, recall: recallAtK(reference, outcome.ids, K), exactQueries: outcome.exactQueries });
       log(`Tandem ${algorithm.label}: p50 ${fmt(latency.p50, 3)} ms, recall@${K} ${fmt(recallAtK(reference, outcome.ids, K), 4)}`);
     }
+    // Filtered: block-max against exhaustive under the same filter (the reference for its recall).
+    for (const { filter, share } of corpus.filters ?? []) {
+      const label = `${fmt(share * 100, 1)}% filter`;
+      const exhaustive = await runAlgorithm(reader, corpus.queries, { label: "exhaustive", options: { sparseAlgorithm: "exhaustive" }, approximate: false }, filter);
+      const blockmax = await runAlgorithm(reader, corpus.queries, { label: "blockmax", options: { sparseAlgorithm: "blockmax" }, approximate: false }, filter);
+      if ("unavailable" in exhaustive || "unavailable" in blockmax) continue;
+      for (const [name, outcome] of [["exhaustive", exhaustive], ["blockmax", blockmax]] as const) {
+        const latency = latencySummary(outcome.ms);
+        const recall = recallAtK(exhaustive.ids, outcome.ids, K);
+        runs.push({ engine: "Tandem", label: `${name}, ${label}`, approximate: false, filtered: true, ...latency, recall, exactQueries: outcome.exactQueries });
+        log(`Tandem ${name}, ${label}: p50 ${fmt(latency.p50, 3)} ms, recall@${K} ${fmt(recall, 4)} against exhaustive under the filter`);
+      }
+    }
   } finally {
     await reader.close();
   }
@@ -254,9 +269,9 @@ type Outcome = { unavailable: string } | { ms: number[]; ids: string[][]; topSco
  * An engine that refuses the options, or ignores them (no `sparseExact` in its result), does not
  * have the algorithm — except exhaustive, which is what such an engine always runs.
  */
-async function runAlgorithm(index: HybridIndex, queries: SparseVector[], algorithm: Algorithm): Promise<Outcome> {
+async function runAlgorithm(index: HybridIndex, queries: SparseVector[], algorithm: Algorithm, filter?: Filter): Promise<Outcome> {
   const query = (sparse: SparseVector): SearchQuery => {
-    const q: SearchQuery & SparseAlgorithmOptions = { sparse, k: K, candidates: K, legs: ["sparse"], ...algorithm.options };
+    const q: SearchQuery & SparseAlgorithmOptions = { sparse, k: K, candidates: K, legs: ["sparse"], ...algorithm.options, ...(filter ? { filter } : {}) };
     return q;
   };
   try {
@@ -330,6 +345,10 @@ function report(f: CorpusFigures): string {
         ".",
     );
   }
+  const unfiltered = f.runs.find((r) => r.engine === "Tandem" && r.label === "blockmax");
+  for (const r of f.runs.filter((x) => x.filtered && x.label.startsWith("blockmax") && unfiltered)) {
+    lines.push(`Tandem ${r.label}: p50 ${fmt(r.p50 / unfiltered!.p50)}× the unfiltered block-max p50, recall@${K} ${fmt(r.recall, 4)} against exhaustive under the filter.`);
+  }
   if (f.bmp.length > 0) {
     const e = f.bmpExpectedScores;
     lines.push(`BMP's scores are 16-bit: largest top score expected ${fmt(e.largest, 0)}, ${e.over} of ${f.queries} queries past ${BMP_SCORE_LIMIT} (where they wrap).`);
@@ -344,7 +363,7 @@ function report(f: CorpusFigures): string {
  */
 function ratios(f: CorpusFigures): string[] {
   const ran = f.runs.filter((r) => !r.unavailable);
-  const fastestExact = ran.filter((r) => r.engine === "Tandem" && !r.approximate).sort((a, b) => a.p50 - b.p50)[0];
+  const fastestExact = ran.filter((r) => r.engine === "Tandem" && !r.approximate && !r.filtered).sort((a, b) => a.p50 - b.p50)[0];
   const approximate = ran.filter((r) => r.engine === "Tandem" && r.approximate);
   const out: string[] = [];
   for (const peer of ran.filter((r) => r.engine === "BMP")) {
