@@ -29,6 +29,11 @@ export interface ServerCapabilities {
 const MIN_VERSION = [8, 11] as const;
 /** Oldest OpenSearch whose k-NN plugin has the Lucene engine's filtered search and `method_parameters`. */
 const MIN_OPENSEARCH = [2, 16] as const;
+/**
+ * Set on a client that speaks to another product through the Elasticsearch client's shape (the
+ * OpenSearch facade), so that a cluster that cannot be reached is named as the user knows it.
+ */
+export const PRODUCT_NAME = Symbol("tandem product name");
 const probes = new WeakMap<Client, Promise<ServerCapabilities>>();
 
 /** Probes the cluster behind `client` (cached per client). */
@@ -71,7 +76,8 @@ async function probe_(client: Client): Promise<ServerCapabilities> {
   try {
     ({ version, distribution } = await serverVersion(client));
   } catch (err) {
-    throw new BackendError(`cannot reach Elasticsearch: ${describeError(err)}`, { cause: err });
+    const product = (client as { [PRODUCT_NAME]?: string })[PRODUCT_NAME] ?? "Elasticsearch";
+    throw new BackendError(`cannot reach ${product}: ${describeError(err)}`, { cause: err });
   }
   const [major, minor] = version.split(".").map(Number) as [number, number];
   if (distribution === "opensearch") return openSearchCapabilities(client, version, major, minor);

@@ -1,5 +1,6 @@
 import type { Client as ElasticsearchClient } from "@elastic/elasticsearch";
 import type { Client as OpenSearchClient } from "@opensearch-project/opensearch";
+import { PRODUCT_NAME } from "../elasticsearch/server-capabilities.js";
 
 type Body = Record<string, unknown>;
 type Call = (params: Body, options?: Body) => Promise<{ body: unknown }>;
@@ -67,6 +68,7 @@ export function elasticsearchFacade(client: OpenSearchClient): ElasticsearchClie
     },
     helpers: { bulk: (options: BulkOptions) => bulk(api.bulk!.bind(client), options) },
     close: () => client.close(),
+    [PRODUCT_NAME]: "OpenSearch",
   };
   return facade as unknown as ElasticsearchClient;
 }

@@ -4,3 +4,4 @@
  * @module tandem-search/opensearch
  */
 export { OpenSearchIndex, type OpenSearchOpenOptions, type OpenSearchStats } from "./opensearch-index.js";
+export { connect, type OpenSearchConnectOptions } from "./connect.js";

@@ -2,7 +2,8 @@ import type { Client } from "@opensearch-project/opensearch";
 import { BackendError, InvalidOptionError, type Document, type SearchIndex, type SearchQuery, type SearchResult } from "../../src/index.js";
 import { describeValue } from "../../src/backend.js";
 import { ElasticsearchIndex, type ElasticsearchOpenOptions, type ElasticsearchStats } from "../elasticsearch/elasticsearch-index.js";
-import type { ServerCapabilities } from "../elasticsearch/server-capabilities.js";
+import { serverCapabilities, type ServerCapabilities } from "../elasticsearch/server-capabilities.js";
+import { validateOpenOptions } from "../elasticsearch/validate-open-options.js";
 import { elasticsearchFacade } from "./elasticsearch-facade.js";
 
 /**
@@ -54,15 +55,16 @@ export class OpenSearchIndex implements SearchIndex {
         throw new InvalidOptionError(`${name}: an Elasticsearch option, not offered on OpenSearch`);
       }
     }
-    const index = await ElasticsearchIndex.open(elasticsearchFacade(client), options);
-    const { distribution, version, knnPlugin } = index.server;
-    const refuse = async (why: string) => {
-      await index.close();
-      throw new BackendError(why);
-    };
-    if (distribution !== "opensearch") await refuse(`the cluster is Elasticsearch ${version}: use ElasticsearchIndex from tandem-search/elasticsearch`);
-    if (!knnPlugin) await refuse(`OpenSearch ${version} has no k-NN plugin (opensearch-knn) on every node: Tandem needs it for knn_vector fields`);
-    return new OpenSearchIndex(index);
+    const facade = elasticsearchFacade(client);
+    validateOpenOptions(facade, options);
+    // The cluster is checked before the index is read: an Elasticsearch cluster would otherwise
+    // be refused for its index (missing, or mapped for Elasticsearch), not for what it is.
+    // The probe is cached per client, so the open below does not repeat it.
+    const { distribution, version, knnPlugin } = await serverCapabilities(facade);
+    // Like every failure of open, a refusal leaves the client to the caller, who still holds it.
+    if (distribution !== "opensearch") throw new BackendError(`the cluster is Elasticsearch ${version}: use ElasticsearchIndex from tandem-search/elasticsearch (on the command line, --backend elasticsearch)`);
+    if (!knnPlugin) throw new BackendError(`OpenSearch ${version} has no k-NN plugin (opensearch-knn) on every node: Tandem needs it for knn_vector fields`);
+    return new OpenSearchIndex(await ElasticsearchIndex.open(facade, options));
   }
 
   /** What the cluster supports, probed at `open`. */

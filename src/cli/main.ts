@@ -3,6 +3,7 @@ import { BackendError, IngestError, StorageError, TandemError } from "../errors.
 import type { Command } from "./commands/command.js";
 import { Interrupted, INTERRUPTED_EXIT_CODE } from "./interruption.js";
 import { OutputClosed } from "./line-writer.js";
+import { BACKEND_HELP } from "./backend-help.js";
 import { UsageError } from "./usage-error.js";
 import { isSystemError } from "../store/node-storage.js";
 
@@ -39,7 +40,11 @@ Usage: tandem <command> [options]     (tandem <command> --help for its options)
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join("\n")}
 
-Every command takes --backend embedded|elasticsearch (default embedded) and --index <dir>.
+Every command takes --backend embedded|elasticsearch|opensearch (default embedded) and --index <dir>.
+The cluster backends take --es-url URL --es-index NAME instead of --index (ignored if given), with
+--es-username U --es-password P, --es-api-key KEY (Elasticsearch only) and --es-ca FILE, or the
+same as TANDEM_ES_URL, TANDEM_ES_INDEX, TANDEM_ES_USERNAME, TANDEM_ES_PASSWORD, TANDEM_ES_API_KEY,
+TANDEM_ES_CA (and TANDEM_BACKEND). opensearch needs @opensearch-project/opensearch installed.
 Exit codes: 0 success, 2 bad input or usage, 1 anything else (130 when SIGINT or SIGTERM stopped it).`;
 
 /**
@@ -64,7 +69,7 @@ export async function runCli(argv: string[], out: (line: string) => void, err: (
       throw new UsageError(`${command.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, "")}`);
     }
     if (parsed.values.help === true) {
-      out(command.usage);
+      out(`${command.usage}\n\n${BACKEND_HELP}`);
       return 0;
     }
     const result = await command.run(parsed.values, parsed.positionals, out, err);

@@ -62,3 +62,13 @@ export async function loadElasticsearch(): Promise<ElasticsearchPlugin> {
     throw err;
   }
 }
+
+export interface OpenSearchPlugin {
+  connect(options: { url: string; username?: string; password?: string; caFile?: string }): Promise<{ close(): Promise<unknown> }>;
+  OpenSearchIndex: ElasticsearchPlugin["ElasticsearchIndex"];
+}
+
+/** The OpenSearch backend; its `connect` fails with a MissingPluginError when the client package is absent. */
+export async function loadOpenSearch(): Promise<OpenSearchPlugin> {
+  return importPlugin<OpenSearchPlugin>("tandem-search/opensearch");
+}

@@ -3,6 +3,7 @@ import { denseApiBench } from "./dense-api-bench.js";
 import { denseBench } from "./dense-bench.js";
 import { elasticsearchBench } from "./elasticsearch-bench.js";
 import { elasticsearchScaleBench } from "./elasticsearch-scale-bench.js";
+import { openSearchKnnBench } from "./opensearch-knn-bench.js";
 import { DEFAULT_COLLECTIONS, fusionBench } from "./fusion-bench.js";
 import { SpladeCorpus, writeCorpusJsonl, writeQueriesJsonl } from "./splade-corpus.js";
 import { sparseBench } from "./sparse-bench.js";
@@ -15,7 +16,9 @@ import { overheadBench } from "./overhead-bench.js";
  * `npm run bench -- dense --graph-level [--sizes 10000,100000] [--dim 384] [--queries 200] [--kernel simd|js] [--orders random,by-topic] [--int8-only]`:
  *   the graph alone (both insertion orders, filtered recall, int8 vs float32)
  * `npm run bench -- elasticsearch [--es-url http://127.0.0.1:9200]` (a cluster from `npm run es:start`): SciFact
- * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--keep]` (start the cluster with ES_HEAP=2g)
+ * `npm run bench -- elasticsearch-scale [--es-url …] [--docs 100000] [--queries 200] [--sweep] [--sweep-docs 10000] [--keep]` (start the cluster with ES_HEAP=2g)
+ * `npm run bench -- opensearch-knn [--es-url …] [--docs 100000] [--queries 50] [--efs 100,200,400] [--keep]` (ES_DISTRIBUTION=opensearch ES_HEAP=2g)
+ *   the scale benchmark's vectors on OpenSearch: approximate k-NN recall@10 against exact
  * `npm run bench -- storage [--sizes 100000,300000,1000000] [--dense-size 100000] [--queries 200] [--seed 42] [--dir <dir>] [--keep] [--sparse-only] [--text-size 100000]`
  * `npm run bench -- sparse [--sizes 100000,300000,1000000] [--queries 200] [--corpora synthetic,scifact] [--alpha 0.9] [--term-mass 0.9] [--max-terms N] [--impact-bits 8] [--seed 42] [--no-bmp] [--json] [--dir <dir>] [--keep]`
  *   the sparse leg's query algorithms side by side with BMP (PyPI `bmp`, installed on first use into .cache/bmp/venv)
@@ -63,6 +66,16 @@ if (run("elasticsearch-scale")) {
     docs: Number(option("docs", "100000")),
     queries: Number(option("queries", "200")),
     sweep: args.includes("--sweep"),
+    sweepDocs: Number(option("sweep-docs", "10000")),
+    keep: args.includes("--keep"),
+  });
+}
+
+if (run("opensearch-knn")) {
+  await openSearchKnnBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"), {
+    docs: Number(option("docs", "100000")),
+    queries: Number(option("queries", "50")),
+    efs: option("efs", "100,200,400").split(",").map(Number),
     keep: args.includes("--keep"),
   });
 }

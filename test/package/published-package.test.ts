@@ -105,8 +105,8 @@ describe("the npm package", () => {
         code: "MISSING_PLUGIN",
         message: expect.stringMatching(/@elastic\/elasticsearch is not installed \(npm install @elastic\/elasticsearch/),
       });
-      // Takes the caller's OpenSearch client and loads none itself.
-      expect(result["tandem-search/opensearch"]!.exports).toEqual(["OpenSearchIndex"]);
+      // Takes the caller's OpenSearch client and loads none itself (connect loads it when called).
+      expect(result["tandem-search/opensearch"]!.exports).toEqual(["OpenSearchIndex", "connect"]);
       const transformers = runModule(
         dir,
         `import { TransformersDenseEncoder } from "tandem-search/encoders";
@@ -123,6 +123,14 @@ describe("the npm package", () => {
       expect(JSON.parse(sh("npx", ["--no-install", "tandem", "index", "docs.jsonl", "--index", "idx"], dir))).toMatchObject({ upserted: 2 });
       const line = JSON.parse(sh("npx", ["--no-install", "tandem", "search", "--index", "idx", "--queries", "queries.jsonl"], dir)) as { hits: { id: string }[] };
       expect(line.hits.map((h) => h.id)).toEqual(["d1"]);
+    });
+
+    it("the cluster backends without their client packages: exit 2 naming the package to install", () => {
+      for (const [backend, peer] of [["opensearch", "@opensearch-project/opensearch"], ["elasticsearch", "@elastic/elasticsearch"]] as const) {
+        const r = spawnSync("npx", ["--no-install", "tandem", "info", "--backend", backend, "--es-url", "http://127.0.0.1:9", "--es-index", "x"], { cwd: dir, encoding: "utf8" });
+        expect(r.status, backend).toBe(2);
+        expect(r.stderr, backend).toContain(`tandem: --backend ${backend}: tandem-search/${backend}: ${peer} is not installed (npm install ${peer}`);
+      }
     });
   });
 

@@ -5,7 +5,7 @@ import type { Command } from "./command.js";
 
 export const infoCommand: Command = {
   name: "info",
-  usage: `tandem info --index <dir> | --backend elasticsearch --es-url URL --es-index NAME`,
+  usage: `tandem info --index <dir> | --backend elasticsearch|opensearch --es-url URL --es-index NAME`,
   options: BACKEND_OPTIONS,
   async run(values, positionals) {
     if (positionals.length > 0) throw new UsageError(`info: unexpected argument "${positionals[0]}"`);

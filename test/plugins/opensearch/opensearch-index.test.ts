@@ -5,7 +5,7 @@ import { Client } from "@opensearch-project/opensearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenSearchIndex } from "../../../plugins/opensearch/index.js";
 import { BackendError, HybridIndex, InvalidOptionError, type Document, type SearchQuery } from "../../../src/index.js";
-import { describeServers, featureFieldWeight, openSearchServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
+import { describeServers, featureFieldWeight, openSearchServers, testServers, uniqueIndexName } from "../../helpers/elasticsearch.js";
 import { FILTERS, generateCorpus } from "../../helpers/generate.js";
 
 const servers = await openSearchServers();
@@ -152,5 +152,20 @@ describeServers("OpenSearch $version: the backend's own cases", servers, (server
 
   it("a missing index is an error when read-only", async () => {
     await expect(OpenSearchIndex.open(client, { index: "tandem-os-no-such-index", readOnly: true })).rejects.toThrow(BackendError);
+  });
+});
+
+const elasticsearch = (await testServers()).find((s) => s.username === undefined);
+
+describe("OpenSearchIndex.open on an Elasticsearch cluster", () => {
+  it.runIf(elasticsearch !== undefined)("is refused for what the cluster is, before its index is read (fault kind: a refusal that names the index, not the cluster)", async () => {
+    const client = new Client({ node: elasticsearch!.url });
+    try {
+      for (const readOnly of [true, false]) {
+        await expect(OpenSearchIndex.open(client, { index: uniqueIndexName("tandem-os-on-es"), readOnly })).rejects.toThrow(/^the cluster is Elasticsearch \d+\.\d+\.\d+: use ElasticsearchIndex/);
+      }
+    } finally {
+      await client.close();
+    }
   });
 });
