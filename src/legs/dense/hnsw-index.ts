@@ -41,6 +41,22 @@ export interface SharedGraph {
   control: Int32Array;
 }
 
+/**
+ * `array` when it is in shared memory with room for `needed` elements, the part from `used` on
+ * zeroed; else a copy of its first `used` elements in new shared memory, with room to grow (so a
+ * graph that keeps taking batches is not copied for each).
+ */
+function inSharedMemory<T extends Uint32Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike>>(array: T, used: number, needed: number): T {
+  if (array.buffer instanceof SharedArrayBuffer && array.length >= needed) {
+    array.fill(0, used, needed);
+    return array;
+  }
+  const Ctor = array.constructor as { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
+  const copy = sharedArray(Ctor, Math.max(needed, 2 * used));
+  copy.set(array.subarray(0, used) as never);
+  return copy;
+}
+
 /** A typed array over a new SharedArrayBuffer. */
 function sharedArray<T>(Ctor: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
   return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT));
@@ -138,10 +154,8 @@ export class HnswIndex {
     const stride = this.maxLinks0 + 1;
     const upperStride = this.params.M + 1;
     const from = this.nodeCount;
-    const links0 = sharedArray(Uint32Array, end * stride);
-    links0.set(this.links0.subarray(0, from * stride));
-    const levels = sharedArray(Uint8Array, end);
-    levels.set(this.levels.subarray(0, from));
+    const links0 = inSharedMemory(this.links0, from * stride, end * stride);
+    const levels = inSharedMemory(this.levels, from, end);
     for (let slot = from; slot < end; slot++) levels[slot] = this.store.has(slot) ? this.randomLevel(slot) : 0;
     const upperAt = sharedArray(Int32Array, end).fill(-1);
     let upperLength = 0;
