@@ -53,7 +53,7 @@ function inSharedMemory<T extends Uint32Array<ArrayBufferLike> | Uint8Array<Arra
   }
   const Ctor = array.constructor as { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
   const copy = sharedArray(Ctor, Math.max(needed, 2 * used));
-  copy.set(array.subarray(0, used) as never);
+  copy.set(array.subarray(0, used));
   return copy;
 }
 

@@ -7,6 +7,7 @@ import { VectorStore } from "../../../src/legs/dense/vector-store.js";
 import { decodeGraph, encodeGraph } from "../../../src/store/graph-codec.js";
 import type { Metric } from "../../../src/types.js";
 import { embeddingLike } from "../../helpers/embeddings.js";
+import { seededRandom, shuffle } from "../../helpers/random.js";
 import { BUILT_WORKER, nodeBuildThreadsOf } from "../../helpers/build-threads.js";
 
 const N = 10_000;
@@ -143,5 +144,58 @@ describe("a graph build on one thread", () => {
     const alone = new HnswIndex(b, PARAMS);
     buildGraphInParallel(alone, b, pool, 0);
     expect(encodeGraph(PARAMS, alone.snapshot())).toEqual(encodeGraph(PARAMS, sequential.snapshot()));
+  });
+});
+
+describe.each<Metric>(["cosine", "l2"])("exact-duplicate vectors in a graph built on four threads (%s)", (metric) => {
+  // 1,300 copies of one vector among 1,300 distinct ones, shuffled (as hnsw-duplicates.test.ts,
+  // whose one-thread graph meets the same bars).
+  const D = 32;
+  const data = embeddingLike(7, 1300 + 1 + 50, D);
+  const copied = data[1300]!;
+  const probes = [...data.slice(1301), copied];
+  const items = shuffle([...data.slice(0, 1300).map((v) => ({ v, copy: false })), ...Array.from({ length: 1300 }, () => ({ v: copied, copy: true }))], 3);
+  const rows = items.map((x) => x.v);
+  const distinct = items.flatMap((x, slot) => (x.copy ? [] : [slot]));
+  const copies = items.flatMap((x, slot) => (x.copy ? [slot] : []));
+  let store: VectorStore;
+  let graph: HnswIndex;
+  beforeAll(() => {
+    store = new VectorStore(D, metric, "simd", { shared: true });
+    rows.forEach((v, slot) => store.add(slot, v));
+    graph = new HnswIndex(store, { M: 16, efConstruction: 200, seed: 42 });
+    buildGraphInParallel(graph, store, pool, 3);
+  });
+
+  /** Recall@10 at ef 64, a hit counting when it scores at least the k-th best (tied copies alike). */
+  function tiedRecall(queries: number[][], accept: Uint8Array): number {
+    let found = 0;
+    let wanted = 0;
+    for (const raw of queries) {
+      const q = store.prepare(raw);
+      const truth = flatSearch(store, q, K, accept, (a, b) => a - b);
+      const got = graph.search(q, K, 64, accept);
+      for (const slot of got.slots) expect(accept[slot]).toBe(1);
+      found += Math.min(truth.slots.length, got.scores.filter((s) => s >= truth.scores[truth.scores.length - 1]!).length);
+      wanted += truth.slots.length;
+    }
+    return found / wanted;
+  }
+
+  it("keeps recall@10 ≥ 0.95, finds every distinct vector as its own nearest neighbour and returns k copies, also with most copies deleted", () => {
+    const all = new Uint8Array(rows.length).fill(1);
+    const someCopies = all.slice();
+    const rand = seededRandom(5);
+    for (const slot of copies) if (rand() < 0.8) someCopies[slot] = 0;
+    for (const accept of [all, someCopies]) {
+      expect(tiedRecall([...probes, ...distinct.slice(0, 300).map((s) => rows[s]!)], accept)).toBeGreaterThanOrEqual(0.95);
+      const missed = distinct.filter((slot) => {
+        const q = store.prepare(rows[slot]!);
+        return graph.search(q, 1, 64, accept).scores[0] !== flatSearch(store, q, 1, accept, (a, b) => a - b).scores[0];
+      });
+      expect(missed).toEqual([]);
+      const q = store.prepare(copied);
+      expect(graph.search(q, K, 64, accept).scores).toEqual(flatSearch(store, q, K, accept, (a, b) => a - b).scores);
+    }
   });
 });
