@@ -30,7 +30,7 @@ let vectors: number[][];
 let queries: number[][];
 let docs: { id: string; dense: number[]; fields: { bucket: number } }[];
 beforeAll(() => {
-  vectors = embeddingLike(31, N + 40, DIM);
+  vectors = embeddingLike(31, N + 100, DIM);
   queries = vectors.slice(N);
   docs = vectors.slice(0, N).map((dense, i) => ({ id: `v${i}`, dense, fields: { bucket: i % 100 } }));
 });

@@ -93,6 +93,8 @@ export class HnswIndex {
   /** While threads build the graph together: a lock per node and the control words; null otherwise. */
   private locks: Int32Array | null = null;
   private control: Int32Array | null = null;
+  /** The node this thread is inserting (its lock held), or −1. */
+  private inserting = -1;
 
   constructor(
     private readonly store: DenseVectors,
@@ -226,6 +228,22 @@ export class HnswIndex {
   private insertShared(slot: number): void {
     const control = this.control!;
     const level = this.levels[slot]!;
+    // The node's own lock is held through its insertion (as hnswlib holds it): a thread that
+    // reaches the node waits until its lists are all set, instead of finding them empty and
+    // linking only to it (copies of one vector, which a walk does not expand, then form islands).
+    // No two threads wait on each other: one reaches the other's node at a level only after the
+    // other has finished that level, and each finishes levels from the top down.
+    lockAt(this.locks!, slot);
+    this.inserting = slot;
+    try {
+      this.insertSharedLocked(slot, level, control);
+    } finally {
+      this.inserting = -1;
+      unlockAt(this.locks!, slot);
+    }
+  }
+
+  private insertSharedLocked(slot: number, level: number, control: Int32Array): void {
     lockAt(control, BUILD_CONTROL.globalLock);
     const maxLevel = control[BUILD_CONTROL.maxLevel]!;
     const entryPoint = control[BUILD_CONTROL.entryPoint]!;
@@ -251,12 +269,11 @@ export class HnswIndex {
     for (let l = Math.min(level, maxLevel); l >= 0; l--) {
       this.searchLayer(query, entry, entrySim, this.params.efConstruction, l, null);
       const found = this.results.entries();
-      // Another thread may have linked this node already, so that the search found it.
+      // Never expected (no thread reaches a node before its insertion ends), but a self-link would be worse.
       if (this.locks !== null) dropNode(found, slot);
       if (found.nodes.length === 0) continue;
       const selected = this.selectNeighbors(slot, found.nodes, found.scores, this.selfScore(query, slot), this.params.M, l);
-      if (this.locks === null) this.setLinks(slot, l, selected);
-      else this.setOwnLinksShared(slot, l, selected);
+      this.setLinks(slot, l, selected);
       for (const neighbor of selected) this.addLink(neighbor, slot, l);
       // Continue from the closest found at this level.
       let best = 0;
@@ -360,7 +377,7 @@ export class HnswIndex {
       changed = false;
       let links = this.upperLinks[entry]!;
       let base = (level - 1) * (this.params.M + 1);
-      if (locks !== null) {
+      if (locks !== null && entry !== this.inserting) {
         // Another thread may rewrite the list: walk a copy taken under its lock.
         lockAt(locks, entry);
         const count = links[base]!;
@@ -422,13 +439,14 @@ export class HnswIndex {
       }
       const batch = this.batch;
       let fresh = 0;
-      if (locks !== null) lockAt(locks, node);
+      const locked = locks !== null && node !== this.inserting;
+      if (locked) lockAt(locks, node);
       const count = links[base]!;
       for (let i = 1; i <= count; i++) {
         const n = links[base + i]!;
         if (!visited.visit(n)) batch[fresh++] = n;
       }
-      if (locks !== null) unlockAt(locks, node);
+      if (locked) unlockAt(locks, node);
       if (fresh === 0) continue;
       this.store.similarities(query, batch, fresh, this.batchScores);
       let noted = false;
@@ -583,13 +601,14 @@ export class HnswIndex {
       const node = candidates.topNode();
       const { links, base: at } = this.linkList(node, level);
       candidates.pop();
-      if (this.locks !== null) lockAt(this.locks, node);
+      const locked = this.locks !== null && node !== this.inserting;
+      if (locked) lockAt(this.locks!, node);
       const count = links[at]!;
       for (let i = 1; i <= count; i++) {
         const n = links[at + i]!;
         if (!visited.visit(n) && this.store.sameVector(base, n)) offer(n);
       }
-      if (this.locks !== null) unlockAt(this.locks, node);
+      if (locked) unlockAt(this.locks!, node);
     }
     const out: number[] = [];
     while (kept.size > 0) {
@@ -605,31 +624,10 @@ export class HnswIndex {
     for (let i = 0; i < neighbors.length; i++) links[base + 1 + i] = neighbors[i]!;
   }
 
-  /**
-   * Sets a new node's links while threads build: other threads may have linked it already (after
-   * finding it through a list of theirs), and those links are kept, the heuristic choosing among
-   * both when they do not all fit.
-   */
-  private setOwnLinksShared(node: number, level: number, selected: number[]): void {
-    const locks = this.locks!;
-    lockAt(locks, node);
-    try {
-      const { links, base } = this.linkList(node, level);
-      const count = links[base]!;
-      const nodes = selected.slice();
-      for (let i = 1; i <= count; i++) if (!nodes.includes(links[base + i]!)) nodes.push(links[base + i]!);
-      const max = level === 0 ? this.maxLinks0 : this.params.M;
-      if (nodes.length <= max) this.setLinks(node, level, nodes);
-      else this.setLinks(node, level, this.selectNeighbors(node, nodes, nodes.map((n) => this.store.similarityBetween(node, n)), this.store.similarityBetween(node, node), max));
-    } finally {
-      unlockAt(locks, node);
-    }
-  }
-
   /** Adds a back link, re-running the heuristic when the list is full (under the node's lock while threads build). */
   private addLink(node: number, neighbor: number, level: number): void {
     const locks = this.locks;
-    if (locks === null) {
+    if (locks === null || node === this.inserting) {
       this.addLinkUnlocked(node, neighbor, level);
       return;
     }
