@@ -1,6 +1,7 @@
 import { MissingPluginError } from "../errors.js";
 import type { RetrievedLeg } from "../fusion/candidate-pool.js";
 import { compareIds } from "../fusion/fuse.js";
+import type { BuildThreadPool } from "../legs/dense/build-threads.js";
 import { DenseLeg, type DensePlanner } from "../legs/dense/dense-leg.js";
 import type { FloatRows } from "../legs/dense/float-rows.js";
 import { DEFAULT_HNSW, type HnswIndex, type HnswParams } from "../legs/dense/hnsw-index.js";
@@ -74,6 +75,16 @@ export class EmbeddedEngine implements LegBackend {
   ) {
     this.dense = new DenseLeg(dimension, metric, hnsw, quantization, planner);
     this.text = textFactory ? new TextLeg(textFactory) : null;
+  }
+
+  /** Keeps dense vectors in shared memory, so that graph builds can use threads. Call before adding segments. */
+  shareDenseVectors(): void {
+    this.dense.shareVectors();
+  }
+
+  /** Threads for inserting large segments into the dense graph: up to `threads`, this one included. */
+  useBuildThreads(pool: BuildThreadPool, threads: number): void {
+    this.dense.useBuildThreads(pool, threads);
   }
 
   get documentCount(): number {
@@ -423,6 +434,11 @@ export class EmbeddedEngine implements LegBackend {
       this.liveSlots = map;
     }
     return this.liveSlots;
+  }
+
+  /** Dense slots that `finishLoading(saved)` will insert into the graph. */
+  graphBacklog(saved?: ReturnType<HnswIndex["snapshot"]>): number {
+    return this.dense.graphBacklog(saved);
   }
 
   /** Stores vectors without inserting them into the graph until `finishLoading`. */

@@ -1,6 +1,8 @@
 import { describeValue } from "../describe-value.js";
 import { CorruptIndexError, IndexClosedError, InvalidOptionError, MissingPluginError } from "../errors.js";
-import type { DensePlanner } from "../legs/dense/dense-leg.js";
+import type { BuildThreadFactory } from "../legs/dense/build-threads.js";
+import { MAX_BUILD_THREADS } from "../legs/dense/build-threads.js";
+import { PARALLEL_BUILD_MIN, type DensePlanner } from "../legs/dense/dense-leg.js";
 import { DEFAULT_HNSW, type HnswParams } from "../legs/dense/hnsw-index.js";
 import { isPlainObject } from "../is-plain-object.js";
 import { decodeGraph, encodeGraph } from "../store/graph-codec.js";
@@ -12,6 +14,7 @@ import { buildSegment } from "../store/segment-builder.js";
 import type { Storage } from "../store/storage.js";
 import type { DenseQuantization, Document, IndexStats, Metric, SearchQuery, SearchResult } from "../types.js";
 import { EmbeddedEngine } from "./embedded-engine.js";
+import { GraphBuildThreads } from "./graph-build-threads.js";
 import { CALIBRATION_ATTACHMENT } from "../relevance/calibration-model.js";
 import { StoredCalibration } from "../relevance/stored-calibration.js";
 import { resolveQuery } from "./resolve-query.js";
@@ -55,8 +58,20 @@ export interface OpenOptions {
    * StorageError, e.g. a full disk. Default: such failures are dropped.
    */
   onMaintenanceError?: (error: Error, work: "compaction" | "graph") => void;
+  /**
+   * Threads that insert dense vectors into the HNSW graph, this one included: an integer from 1 to
+   * 64. Default: the cores available (`os.availableParallelism()` in Node). Batches of at least
+   * 1,000 dense vectors (an `upsert`, or the documents a saved graph does not cover when opening)
+   * use them; smaller ones, int8 quantization, and runtimes without worker threads or
+   * SharedArrayBuffer use one. The graph is as good as one built on one thread (the same recall),
+   * not the same bytes; 1 builds exactly as one thread always does. Float vectors are kept in
+   * shared memory unless `threads` is 1.
+   */
+  threads?: number;
   /** When the dense leg scans exactly instead of walking the graph (tests force either). @internal */
   densePlanner?: DensePlanner;
+  /** Starts the build threads instead of Node's worker threads (tests run the built worker). @internal */
+  buildThreads?: BuildThreadFactory;
 }
 
 /** Options of {@link HybridIndex.upsert}. */
@@ -100,6 +115,7 @@ export class HybridIndex implements SearchIndex {
     /** True when opened with `readOnly`: no write lock is held and writes are refused. */
     readonly readOnly: boolean,
     private readonly onMaintenanceError: OpenOptions["onMaintenanceError"],
+    private readonly buildThreads: GraphBuildThreads,
   ) {}
 
   /**
@@ -125,6 +141,7 @@ export class HybridIndex implements SearchIndex {
     const checked = validateOpenOptions(options);
     options = checked.options;
     const { metric, hnsw } = checked;
+    const buildThreads = new GraphBuildThreads(options.threads, checked.buildThreads);
     // A factory that fails should fail before a new index is created on disk.
     checked.textIndex?.();
     const { store, segments, log } = await IndexStore.open(storage, {
@@ -147,6 +164,7 @@ export class HybridIndex implements SearchIndex {
         throw new InvalidOptionError(`${where}: the index holds dense vectors with quantization ${quantization}; it cannot be reopened with ${options.quantization}`);
       }
       engine = new EmbeddedEngine(config.dimension, config.metric, checked.textIndex, config.hnsw, quantization, checked.densePlanner);
+      if (buildThreads.enabled) engine.shareDenseVectors();
       engine.deferGraph();
       let graph: ReturnType<typeof decodeGraph>["snapshot"] | undefined;
       if (log) {
@@ -169,13 +187,15 @@ export class HybridIndex implements SearchIndex {
         }
         graph = decoded?.snapshot;
       }
+      if (engine.graphBacklog(graph) >= PARALLEL_BUILD_MIN) await buildThreads.prepare(engine);
       engine.finishLoading(graph);
-      const index = new HybridIndex(store, engine, options.readOnly ?? false, options.onMaintenanceError);
+      const index = new HybridIndex(store, engine, options.readOnly ?? false, options.onMaintenanceError, buildThreads);
       index.savedGraphNodes = graph?.nodeCount ?? 0;
       index.calibration = await StoredCalibration.load((name) => store.loadAttachment(name));
       return index;
     } catch (err) {
       engine?.close();
+      await buildThreads.close();
       for (const segment of segments.slice(owned)) segment.rows?.close();
       await store.close();
       throw err;
@@ -202,6 +222,7 @@ export class HybridIndex implements SearchIndex {
       const valid = validateDocuments(docs, where, this.engine.denseDimension, this.engine.metric);
       if (valid.length === 0) return { upserted: 0 };
       const replaced = this.engine.liveSlotsOf(valid.map((d) => d.id));
+      if (countDense(valid) >= PARALLEL_BUILD_MIN) await this.buildThreads.prepare(this.engine);
       const segment = buildSegment(valid);
       const text = this.engine.savedText(valid);
       if (text) segment.text = text;
@@ -357,6 +378,7 @@ export class HybridIndex implements SearchIndex {
       if (!this.readOnly) await this.saveGraph().catch((err: Error) => this.onMaintenanceError?.(err, "graph"));
     } finally {
       this.engine.close();
+      await this.buildThreads.close();
       await this.store.close();
     }
   }
@@ -430,12 +452,26 @@ async function storageAt(location: unknown): Promise<Storage> {
   return storage as Storage;
 }
 
+/** Documents of a batch that have a dense vector. */
+function countDense(docs: readonly ValidDocument[]): number {
+  let count = 0;
+  for (const doc of docs) if (doc.dense) count++;
+  return count;
+}
+
 function badLocation(location: unknown): InvalidOptionError {
   return new InvalidOptionError(`open: the index location must be a directory path (a non-empty string) or a Storage (e.g. new MemoryStorage()), got ${describeValue(location)}`);
 }
 
 /** Checks `open`'s options (any JavaScript value may arrive here) and picks out what it uses. */
-function validateOpenOptions(raw: unknown): { options: OpenOptions; metric: Metric; hnsw: HnswParams; textIndex?: TextIndexFactory; densePlanner?: DensePlanner } {
+function validateOpenOptions(raw: unknown): {
+  options: OpenOptions;
+  metric: Metric;
+  hnsw: HnswParams;
+  textIndex?: TextIndexFactory;
+  densePlanner?: DensePlanner;
+  buildThreads?: BuildThreadFactory;
+} {
   const options = validateOptionsObject(raw, "open") as OpenOptions;
   const metric = options.metric ?? "cosine";
   if (options.metric !== undefined && !["cosine", "dot", "l2"].includes(options.metric)) {
@@ -463,7 +499,15 @@ function validateOpenOptions(raw: unknown): { options: OpenOptions; metric: Metr
   if (planner !== undefined && !(isPlainObject(planner) && typeof planner.exactScanMax === "number" && typeof planner.exactScanFraction === "number")) {
     throw new InvalidOptionError(`densePlanner must be an object {"exactScanMax":N,"exactScanFraction":F}, got ${describeValue(planner)}`);
   }
-  return { options, metric, hnsw, textIndex, densePlanner: planner as DensePlanner | undefined };
+  const threads: unknown = options.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && (threads as number) >= 1 && (threads as number) <= MAX_BUILD_THREADS)) {
+    throw new InvalidOptionError(`threads must be an integer from 1 to ${MAX_BUILD_THREADS}, got ${describeValue(threads)}`);
+  }
+  const injected: unknown = options.buildThreads;
+  if (injected !== undefined && !(isPlainObject(injected) && typeof injected.start === "function" && typeof injected.available === "number")) {
+    throw new InvalidOptionError(`buildThreads must be an object {available, start}, got ${describeValue(injected)}`);
+  }
+  return { options, metric, hnsw, textIndex, densePlanner: planner as DensePlanner | undefined, buildThreads: injected as BuildThreadFactory | undefined };
 }
 
 /** The factory, checking that what it creates has the text index methods. */

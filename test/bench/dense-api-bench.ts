@@ -38,7 +38,8 @@ function atRecall(points: Point[], target: number): Point | undefined {
  * hits both alike; a query's time is its fastest over the rounds (robust to preemption on a shared
  * machine), averaged over the queries.
  * Prints recall@10 against an exact scan, queries/s ratios at equal recall, the fixed cost per
- * query at ef 10 (public API minus the graph walk alone), and build times.
+ * query at ef 10 (public API minus the graph walk alone), and build times on one and two threads
+ * (hnswlib-node's on one) with the recall of both graphs.
  */
 export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
   const HNSW = loadHnswlib();
@@ -59,11 +60,16 @@ export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
     const everything = new Uint8Array(n).fill(1);
     const truth = queries.map((q) => new Set(flatSearch(exactStore, exactStore.prepare(q), K, everything, (a, b) => a - b).slots.map((s) => `d${s}`)));
 
-    // The graph is built in the upsert, on one thread.
-    const index = await HybridIndex.open(new MemoryStorage(), { metric: "cosine", hnsw: params });
-    const started = performance.now();
-    await index.upsert(docs);
-    const build = (performance.now() - started) / 1000;
+    // The graph is built in the upsert: on one thread (the index queried below), then on two (its
+    // time includes starting the worker thread).
+    const built = async (threads: number) => {
+      const index = await HybridIndex.open(new MemoryStorage(), { metric: "cosine", hnsw: params, threads });
+      const started = performance.now();
+      await index.upsert(docs);
+      return { index, seconds: (performance.now() - started) / 1000 };
+    };
+    const { index, seconds: build } = await built(1);
+    const two = await built(2);
     let peer: HnswlibIndex | undefined;
     let peerBuild = NaN;
     if (HNSW) {
@@ -74,7 +80,15 @@ export async function denseApiBench(options: ApiBenchOptions): Promise<void> {
       for (let i = 0; i < n; i++) peer.addPoint(rows[i]!, i);
       peerBuild = (performance.now() - started) / 1000;
     }
-    console.log(`build: Tandem ${fmt(build, 1)} s (one thread), hnswlib-node ${fmt(peerBuild, 1)} s: ${fmt(build / peerBuild)}×`);
+    console.log(`build: Tandem ${fmt(build, 1)} s on one thread, hnswlib-node ${fmt(peerBuild, 1)} s (one thread): ${fmt(build / peerBuild)}×`);
+    console.log(`build: Tandem ${fmt(two.seconds, 1)} s on two threads: ${fmt(build / two.seconds)}× faster than on one, ${fmt(two.seconds / peerBuild)}× hnswlib-node's one-thread time`);
+    const recallAt = async (built: HybridIndex, ef: number) => {
+      let hits = 0;
+      for (let i = 0; i < queries.length; i++) for (const h of (await built.search({ dense: queries[i]!, k: K, ef, legs: ["dense"] })).hits) if (truth[i]!.has(h.id)) hits++;
+      return hits / (K * queries.length);
+    };
+    console.log(`recall@10 at ef 10 / 64: one-thread graph ${fmt(await recallAt(index, 10), 3)} / ${fmt(await recallAt(index, 64), 3)}, two-thread graph ${fmt(await recallAt(two.index, 10), 3)} / ${fmt(await recallAt(two.index, 64), 3)}`);
+    await two.index.close();
 
     const tandem = index;
     const window = options.candidates === undefined ? {} : { candidates: options.candidates };

@@ -1,10 +1,12 @@
 import type { DenseQuantization, Metric } from "../../types.js";
 import { TopKHeap } from "../../top-k-heap.js";
+import type { BuildThreadPool } from "./build-threads.js";
 import type { DensePart } from "./dense-part.js";
 import { flatSearch } from "./flat-index.js";
 import type { FloatRows } from "./float-rows.js";
 import { compactGraph } from "./graph-compaction.js";
 import { HnswIndex, type HnswParams } from "./hnsw-index.js";
+import { buildGraphInParallel } from "./parallel-graph-build.js";
 import { QuantizedVectorStore } from "./quantized-vector-store.js";
 import { VectorStore, type DenseVectors } from "./vector-store.js";
 
@@ -31,6 +33,14 @@ export const DEFAULT_EF_SEARCH = 100;
  */
 export const RESCORE_OVERSAMPLING = 3;
 
+/**
+ * Fewest vectors a segment brings for its graph insertion to use several threads. Measured at 384
+ * dimensions on a 20,000-vector graph: starting a worker costs about 0.25 s (once per index) and
+ * each threaded batch about 10 ms of copies into shared memory, while inserting a vector takes
+ * about 1 ms, so from about 1,000 vectors a second thread saves more than both.
+ */
+export const PARALLEL_BUILD_MIN = 1_000;
+
 type GraphSnapshot = ReturnType<HnswIndex["snapshot"]>;
 
 /**
@@ -46,6 +56,10 @@ export class DenseLeg {
   private graphDeferred = false;
   /** Rows of segments merged away that the store still reads (until compaction or close). */
   private retiredRows: FloatRows[] = [];
+  /** Float vectors go in shared memory, so that graph builds can use threads. */
+  private sharedVectors = false;
+  /** Threads for graph insertion, when the caller has them ready. */
+  private build: { pool: BuildThreadPool; threads: number } | null = null;
 
   constructor(
     private dimensionSet: number | null,
@@ -69,13 +83,32 @@ export class DenseLeg {
     if (part.dimension > 0 && !this.store) this.create(part.dimension, base);
     const { store, graph } = this;
     if (store && graph) {
+      const helpers = this.graphDeferred ? 0 : this.buildHelpers(store, part.dimension === 0 ? 0 : part.denseRows.length / part.dimension);
       for (let doc = 0; doc < docCount; doc++) {
         const row = part.denseRowOf[doc]!;
         const vector = row < 0 ? undefined : part.denseRows.subarray(row * part.dimension, (row + 1) * part.dimension);
         store.add(base + doc, vector, row >= 0 && rows ? { rows, row } : undefined);
-        if (!this.graphDeferred) graph.insert(base + doc);
+        if (!this.graphDeferred && helpers === 0) graph.insert(base + doc);
       }
+      if (helpers > 0) buildGraphInParallel(graph, store as VectorStore, this.build!.pool, helpers);
     }
+  }
+
+  /** Keeps float vectors in shared memory (where the runtime has it), so that graph builds can use threads. Call before the first vector. */
+  shareVectors(): void {
+    this.sharedVectors = true;
+  }
+
+  /** Threads for inserting large segments into the graph: up to `threads`, this one included. */
+  useBuildThreads(pool: BuildThreadPool, threads: number): void {
+    this.build = { pool, threads };
+  }
+
+  /** Helper threads to insert `vectors` new vectors with: none for few vectors, int8 codes or private memory. */
+  private buildHelpers(store: DenseVectors, vectors: number): number {
+    const build = this.build;
+    if (!build || build.threads < 2 || vectors < PARALLEL_BUILD_MIN || !(store instanceof VectorStore) || !store.sharesMemory) return 0;
+    return Math.min(build.threads - 1, build.pool.ready);
   }
 
   /** The rows of a segment merged away: still read by the store until a compaction or close. */
@@ -140,12 +173,20 @@ export class DenseLeg {
     this.graphDeferred = true;
   }
 
-  /** Restores a saved graph covering the first slots, then inserts the rest. */
+  /** Slots that `finishLoading(saved)` inserts into the graph. */
+  graphBacklog(saved?: GraphSnapshot): number {
+    if (!this.store) return 0;
+    return this.store.size - (saved && saved.nodeCount <= this.store.size ? saved.nodeCount : 0);
+  }
+
+  /** Restores a saved graph covering the first slots, then inserts the rest (on threads when they are many). */
   finishLoading(saved?: GraphSnapshot): void {
     this.graphDeferred = false;
     if (!this.store || !this.graph) return;
     if (saved && saved.nodeCount <= this.store.size) this.graph.restore(saved);
-    this.graph.catchUp();
+    const helpers = this.buildHelpers(this.store, this.store.size - this.graph.size);
+    if (helpers > 0) buildGraphInParallel(this.graph, this.store as VectorStore, this.build!.pool, helpers);
+    else this.graph.catchUp();
   }
 
   /** The graph's state to save (covering every slot), if there is a graph. */
@@ -203,7 +244,8 @@ export class DenseLeg {
   }
 
   private newStore(dimension: number): DenseVectors {
-    return this.quantization === "int8" ? new QuantizedVectorStore(dimension, this.metric) : new VectorStore(dimension, this.metric);
+    if (this.quantization === "int8") return new QuantizedVectorStore(dimension, this.metric);
+    return new VectorStore(dimension, this.metric, "simd", this.sharedVectors ? { shared: true } : {});
   }
 
   /** Creates the store and graph when the first vector arrives; the `slots` before it have none. */

@@ -1,4 +1,5 @@
 import { ensureCapacity } from "../../typed-arrays.js";
+import { lockAt, unlockAt } from "./node-locks.js";
 import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
 import { VisitedSet } from "./visited-set.js";
@@ -10,6 +11,57 @@ export const DEFAULT_HNSW: HnswParams = { M: 16, efConstruction: 200, seed: 42 }
 
 const BY_SLOT: TieBreak = (a, b) => a - b;
 
+/** Words of the control array of a build on several threads (`SharedGraph.control`). @internal */
+export const BUILD_CONTROL = {
+  /** The next slot to claim, and the end of the slots to insert. */
+  next: 0,
+  end: 1,
+  /** Helper threads done, and set to 1 when one of them failed. */
+  done: 2,
+  failed: 3,
+  entryPoint: 4,
+  maxLevel: 5,
+  /** The lock over entry point and maximum level. */
+  globalLock: 6,
+  length: 8,
+} as const;
+
+/**
+ * The graph in shared memory while threads insert the slots up to `nodeCount` (see
+ * `HnswIndex.shareForBuild`): level-0 links and levels as in the graph, each upper node's lists
+ * at `upperAt[node]` in one pool (−1: none), a lock per node, and the control words. @internal
+ */
+export interface SharedGraph {
+  nodeCount: number;
+  links0: Uint32Array;
+  levels: Uint8Array;
+  upperPool: Uint32Array;
+  upperAt: Int32Array;
+  locks: Int32Array;
+  control: Int32Array;
+}
+
+/**
+ * `array` when it is in shared memory with room for `needed` elements, the part from `used` on
+ * zeroed; else a copy of its first `used` elements in new shared memory, with room to grow (so a
+ * graph that keeps taking batches is not copied for each).
+ */
+function inSharedMemory<T extends Uint32Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike>>(array: T, used: number, needed: number): T {
+  if (array.buffer instanceof SharedArrayBuffer && array.length >= needed) {
+    array.fill(0, used, needed);
+    return array;
+  }
+  const Ctor = array.constructor as { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
+  const copy = sharedArray(Ctor, Math.max(needed, 2 * used));
+  copy.set(array.subarray(0, used));
+  return copy;
+}
+
+/** A typed array over a new SharedArrayBuffer. */
+function sharedArray<T>(Ctor: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  return new Ctor(new SharedArrayBuffer(Math.max(1, length) * Ctor.BYTES_PER_ELEMENT));
+}
+
 /**
  * Hierarchical Navigable Small World graph (Malkov & Yashunin) over the slots of a vector store.
  * Level-0 links live in one Uint32Array with fixed slots of [count, links…]; the few nodes on
@@ -19,9 +71,9 @@ const BY_SLOT: TieBreak = (a, b) => a - b;
  */
 export class HnswIndex {
   private readonly maxLinks0: number;
-  private links0: Uint32Array;
+  private links0: Uint32Array<ArrayBufferLike>;
   private upperLinks: (Uint32Array | undefined)[] = [];
-  private levels = new Uint8Array(16);
+  private levels: Uint8Array<ArrayBufferLike> = new Uint8Array(16);
   private entryPoint = -1;
   private maxLevel = -1;
   private nodeCount = 0;
@@ -38,6 +90,11 @@ export class HnswIndex {
   private readonly batch = new Uint32Array(MAX_BATCH);
   private readonly batchScores = new Float64Array(MAX_BATCH);
   private readonly levelScale: number;
+  /** While threads build the graph together: a lock per node and the control words; null otherwise. */
+  private locks: Int32Array | null = null;
+  private control: Int32Array | null = null;
+  /** The node this thread is inserting (its lock held), or −1. */
+  private inserting = -1;
 
   constructor(
     private readonly store: DenseVectors,
@@ -52,6 +109,11 @@ export class HnswIndex {
   /** Slots covered so far (inserted or known to have no vector). */
   get size(): number {
     return this.nodeCount;
+  }
+
+  /** True once a node is in the graph (the first node with a vector becomes the entry point). */
+  get hasEntryPoint(): boolean {
+    return this.entryPoint >= 0;
   }
 
   /** Inserts every slot of the store not yet covered. */
@@ -75,13 +137,141 @@ export class HnswIndex {
       this.maxLevel = level;
       return;
     }
+    this.connect(slot, level, this.entryPoint, this.maxLevel);
+    if (level > this.maxLevel) {
+      this.entryPoint = slot;
+      this.maxLevel = level;
+    }
+  }
+
+  /**
+   * Puts the slots from `nodeCount` to `end` (their vectors stored) in shared memory for threads to
+   * insert with `insertClaimed`, this one included; `finishSharedBuild` ends it. Levels are drawn
+   * here (they depend on the slot only) so each upper node's lists have their room in the pool.
+   * The graph must have an entry point. Links of the graph so far are copied into shared memory
+   * (they stay there: the arrays work as any other afterwards).
+   */
+  shareForBuild(end: number): SharedGraph {
+    if (this.entryPoint < 0) throw new RangeError("HnswIndex: a shared build starts from a graph with an entry point");
+    const stride = this.maxLinks0 + 1;
+    const upperStride = this.params.M + 1;
+    const from = this.nodeCount;
+    const links0 = inSharedMemory(this.links0, from * stride, end * stride);
+    const levels = inSharedMemory(this.levels, from, end);
+    for (let slot = from; slot < end; slot++) levels[slot] = this.store.has(slot) ? this.randomLevel(slot) : 0;
+    const upperAt = sharedArray(Int32Array, end).fill(-1);
+    let upperLength = 0;
+    for (let slot = 0; slot < end; slot++) {
+      if (levels[slot]! > 0 && (slot >= from || this.upperLinks[slot])) {
+        upperAt[slot] = upperLength;
+        upperLength += levels[slot]! * upperStride;
+      }
+    }
+    const upperPool = sharedArray(Uint32Array, upperLength);
+    for (let slot = 0; slot < from; slot++) if (upperAt[slot]! >= 0) upperPool.set(this.upperLinks[slot]!, upperAt[slot]);
+    const control = sharedArray(Int32Array, BUILD_CONTROL.length);
+    control[BUILD_CONTROL.next] = from;
+    control[BUILD_CONTROL.end] = end;
+    control[BUILD_CONTROL.entryPoint] = this.entryPoint;
+    control[BUILD_CONTROL.maxLevel] = this.maxLevel;
+    const shared: SharedGraph = { nodeCount: end, links0, levels, upperPool, upperAt, locks: sharedArray(Int32Array, end), control };
+    this.adopt(shared);
+    return shared;
+  }
+
+  /** A graph over `store` (a thread's view of the same vectors) working on a build shared by another thread. */
+  static attach(store: DenseVectors, params: HnswParams, shared: SharedGraph): HnswIndex {
+    const graph = new HnswIndex(store, params);
+    graph.adopt(shared);
+    return graph;
+  }
+
+  /** Inserts claimed slots until every slot of the shared build is claimed. */
+  insertClaimed(): void {
+    const control = this.control!;
+    const end = control[BUILD_CONTROL.end]!;
+    for (;;) {
+      const slot = Atomics.add(control, BUILD_CONTROL.next, 1);
+      if (slot >= end) return;
+      if (this.store.has(slot)) this.insertShared(slot);
+    }
+  }
+
+  /** Ends a shared build (every thread done): takes its entry point and leaves the locks. */
+  finishSharedBuild(): void {
+    const control = this.control!;
+    this.entryPoint = control[BUILD_CONTROL.entryPoint]!;
+    this.maxLevel = control[BUILD_CONTROL.maxLevel]!;
+    this.control = null;
+    this.locks = null;
+  }
+
+  private adopt(shared: SharedGraph): void {
+    const upperStride = this.params.M + 1;
+    this.links0 = shared.links0;
+    this.levels = shared.levels;
+    this.nodeCount = shared.nodeCount;
+    this.upperLinks = [];
+    for (let slot = 0; slot < shared.nodeCount; slot++) {
+      const at = shared.upperAt[slot]!;
+      if (at >= 0) this.upperLinks[slot] = shared.upperPool.subarray(at, at + shared.levels[slot]! * upperStride);
+    }
+    this.locks = shared.locks;
+    this.control = shared.control;
+  }
+
+  /**
+   * Inserts a slot while other threads insert others. As in hnswlib, a node that raises the
+   * maximum level holds the global lock through its insertion, so no thread starts from an entry
+   * point whose upper levels are not linked yet; the others read the entry point and let go.
+   */
+  private insertShared(slot: number): void {
+    const control = this.control!;
+    const level = this.levels[slot]!;
+    // The node's own lock is held through its insertion (as hnswlib holds it): a thread that
+    // reaches the node waits until its lists are all set, instead of finding them empty and
+    // linking only to it (copies of one vector, which a walk does not expand, then form islands).
+    // No two threads wait on each other: one reaches the other's node at a level only after the
+    // other has finished that level, and each finishes levels from the top down.
+    lockAt(this.locks!, slot);
+    this.inserting = slot;
+    try {
+      this.insertSharedLocked(slot, level, control);
+    } finally {
+      this.inserting = -1;
+      unlockAt(this.locks!, slot);
+    }
+  }
+
+  private insertSharedLocked(slot: number, level: number, control: Int32Array): void {
+    lockAt(control, BUILD_CONTROL.globalLock);
+    const maxLevel = control[BUILD_CONTROL.maxLevel]!;
+    const entryPoint = control[BUILD_CONTROL.entryPoint]!;
+    const raises = level > maxLevel;
+    if (!raises) unlockAt(control, BUILD_CONTROL.globalLock);
+    try {
+      this.connect(slot, level, entryPoint, maxLevel);
+    } finally {
+      if (raises) {
+        control[BUILD_CONTROL.entryPoint] = slot;
+        control[BUILD_CONTROL.maxLevel] = level;
+        unlockAt(control, BUILD_CONTROL.globalLock);
+      }
+    }
+  }
+
+  /** Links a new node of `level` into the graph, walking down from `entryPoint`. */
+  private connect(slot: number, level: number, entryPoint: number, maxLevel: number): void {
     const query = this.store.asQuery(slot);
-    let entry = this.entryPoint;
+    let entry = entryPoint;
     let entrySim = this.store.similarity(query, entry);
-    for (let l = this.maxLevel; l > level; l--) [entry, entrySim] = this.greedy(query, entry, entrySim, l);
-    for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
+    for (let l = maxLevel; l > level; l--) [entry, entrySim] = this.greedy(query, entry, entrySim, l);
+    for (let l = Math.min(level, maxLevel); l >= 0; l--) {
       this.searchLayer(query, entry, entrySim, this.params.efConstruction, l, null);
       const found = this.results.entries();
+      // Never expected (no thread reaches a node before its insertion ends), but a self-link would be worse.
+      if (this.locks !== null) dropNode(found, slot);
+      if (found.nodes.length === 0) continue;
       const selected = this.selectNeighbors(slot, found.nodes, found.scores, this.selfScore(query, slot), this.params.M, l);
       this.setLinks(slot, l, selected);
       for (const neighbor of selected) this.addLink(neighbor, slot, l);
@@ -90,10 +280,6 @@ export class HnswIndex {
       for (let i = 1; i < found.nodes.length; i++) if (found.scores[i]! > found.scores[best]!) best = i;
       entry = found.nodes[best]!;
       entrySim = found.scores[best]!;
-    }
-    if (level > this.maxLevel) {
-      this.entryPoint = slot;
-      this.maxLevel = level;
     }
   }
 
@@ -186,10 +372,20 @@ export class HnswIndex {
   /** Moves greedily towards the query on one upper level. */
   private greedy(query: DenseQuery, entry: number, entrySim: number, level: number): [number, number] {
     let changed = true;
+    const locks = this.locks;
     while (changed) {
       changed = false;
-      const links = this.upperLinks[entry]!;
-      const base = (level - 1) * (this.params.M + 1);
+      let links = this.upperLinks[entry]!;
+      let base = (level - 1) * (this.params.M + 1);
+      if (locks !== null && entry !== this.inserting) {
+        // Another thread may rewrite the list: walk a copy taken under its lock.
+        lockAt(locks, entry);
+        const count = links[base]!;
+        for (let i = 0; i <= count; i++) this.batch[i] = links[base + i]!;
+        unlockAt(locks, entry);
+        links = this.batch;
+        base = 0;
+      }
       const count = links[base]!;
       for (let i = 1; i <= count; i++) {
         const n = links[base + i]!;
@@ -226,6 +422,7 @@ export class HnswIndex {
     let lowerBound = results.size > 0 ? results.topScore() : -Infinity;
     const stride = this.maxLinks0 + 1;
     const upperStride = this.params.M + 1;
+    const locks = this.locks;
     while (candidates.size > 0) {
       const sim = candidates.topScore();
       if (sim < lowerBound && results.size >= ef) break;
@@ -240,13 +437,16 @@ export class HnswIndex {
         links = this.upperLinks[node]!;
         base = (level - 1) * upperStride;
       }
-      const count = links[base]!;
       const batch = this.batch;
       let fresh = 0;
+      const locked = locks !== null && node !== this.inserting;
+      if (locked) lockAt(locks, node);
+      const count = links[base]!;
       for (let i = 1; i <= count; i++) {
         const n = links[base + i]!;
         if (!visited.visit(n)) batch[fresh++] = n;
       }
+      if (locked) unlockAt(locks, node);
       if (fresh === 0) continue;
       this.store.similarities(query, batch, fresh, this.batchScores);
       let noted = false;
@@ -398,13 +598,17 @@ export class HnswIndex {
     for (const n of found) if (!visited.visit(n)) offer(n);
     while (candidates.size > 0) {
       if (kept.size >= max && candidates.topScore() < kept.topScore()) break;
-      const { links, base: at } = this.linkList(candidates.topNode(), level);
+      const node = candidates.topNode();
+      const { links, base: at } = this.linkList(node, level);
       candidates.pop();
+      const locked = this.locks !== null && node !== this.inserting;
+      if (locked) lockAt(this.locks!, node);
       const count = links[at]!;
       for (let i = 1; i <= count; i++) {
         const n = links[at + i]!;
         if (!visited.visit(n) && this.store.sameVector(base, n)) offer(n);
       }
+      if (locked) unlockAt(this.locks!, node);
     }
     const out: number[] = [];
     while (kept.size > 0) {
@@ -420,8 +624,22 @@ export class HnswIndex {
     for (let i = 0; i < neighbors.length; i++) links[base + 1 + i] = neighbors[i]!;
   }
 
-  /** Adds a back link, re-running the heuristic when the list is full. */
+  /** Adds a back link, re-running the heuristic when the list is full (under the node's lock while threads build). */
   private addLink(node: number, neighbor: number, level: number): void {
+    const locks = this.locks;
+    if (locks === null || node === this.inserting) {
+      this.addLinkUnlocked(node, neighbor, level);
+      return;
+    }
+    lockAt(locks, node);
+    try {
+      this.addLinkUnlocked(node, neighbor, level);
+    } finally {
+      unlockAt(locks, node);
+    }
+  }
+
+  private addLinkUnlocked(node: number, neighbor: number, level: number): void {
     const { links, base } = this.linkList(node, level);
     const max = level === 0 ? this.maxLinks0 : this.params.M;
     const count = links[base]!;
@@ -440,4 +658,14 @@ export class HnswIndex {
     if (level === 0) return { links: this.links0, base: node * (this.maxLinks0 + 1) };
     return { links: this.upperLinks[node]!, base: (level - 1) * (this.params.M + 1) };
   }
+}
+
+/** Removes `node` from a search's found nodes and scores (order does not matter: a heap's). */
+function dropNode(found: { nodes: number[]; scores: number[] }, node: number): void {
+  const i = found.nodes.indexOf(node);
+  if (i < 0) return;
+  found.nodes[i] = found.nodes[found.nodes.length - 1]!;
+  found.scores[i] = found.scores[found.scores.length - 1]!;
+  found.nodes.pop();
+  found.scores.pop();
 }

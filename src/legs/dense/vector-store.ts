@@ -1,5 +1,6 @@
 import { ensureCapacity } from "../../typed-arrays.js";
 import type { Metric } from "../../types.js";
+import { MAX_BUILD_THREADS } from "./build-threads.js";
 import { createDistanceKernel, type DistanceKernel } from "./distance-kernel.js";
 import type { FloatRows } from "./float-rows.js";
 
@@ -70,10 +71,26 @@ export function prepareDenseQuery(vector: ArrayLike<number>): DenseQuery {
 }
 
 /**
+ * What another thread needs to read a float store's vectors (`VectorStore.attach`): the shared
+ * WebAssembly memory the rows are in, and copies of the norms and presence marks in shared
+ * memory. Valid while no vector is added. @internal
+ */
+export interface SharedVectors {
+  dimension: number;
+  metric: Metric;
+  memory: WebAssembly.Memory;
+  size: number;
+  norms: Float32Array<ArrayBufferLike>;
+  selfSimilarities: Float32Array<ArrayBufferLike>;
+  present: Uint8Array<ArrayBufferLike>;
+}
+
+/**
  * Every dense vector in one contiguous float32 buffer (row = slot, zero-padded to a multiple of 8
  * floats for the SIMD kernel), norms beside it, and similarity over it: cosine, dot product or
  * negative squared L2 (higher is better). The buffer starts with the current query, then scratch
- * space for batched calls, then the rows.
+ * space for batched calls (one per thread when the buffer is shared memory, so that threads
+ * building the graph together each have their own), then the rows.
  * Slots without a vector are marked absent. @internal
  */
 export class VectorStore implements DenseVectors {
@@ -85,24 +102,62 @@ export class VectorStore implements DenseVectors {
   private readonly listAt: number;
   private readonly outAt: number;
   private readonly rowsAt: number;
-  private norms = new Float32Array(16);
+  private norms: Float32Array<ArrayBufferLike> = new Float32Array(16);
   /** Under cosine, each vector's similarity with itself (1 give or take a rounding). */
-  private selfSimilarities = new Float32Array(16);
-  private present = new Uint8Array(16);
+  private selfSimilarities: Float32Array<ArrayBufferLike> = new Float32Array(16);
+  private present: Uint8Array<ArrayBufferLike> = new Uint8Array(16);
   private slotCount = 0;
   private loaded: DenseQuery | null = null;
 
+  /**
+   * `memory.shared`: true keeps the rows in shared memory where the runtime has it (for a graph
+   * built on several threads: see `sharedVectors`); a shared memory attaches to another store's
+   * rows as thread `memory.thread` (1 and up; 0 is the store that owns them).
+   */
   constructor(
     readonly dimension: number,
     readonly metric: Metric,
     kernel: "simd" | "js" = "simd",
+    memory: { shared?: boolean | WebAssembly.Memory; thread?: number } = {},
   ) {
-    this.kernel = createDistanceKernel(kernel);
+    this.kernel = createDistanceKernel(kernel, memory.shared === undefined ? {} : { shared: memory.shared });
     this.stride = Math.ceil(dimension / 8) * 8;
-    this.listAt = this.stride;
+    const scratchAreas = this.kernel.sharedMemory ? MAX_BUILD_THREADS : 1;
+    this.listAt = this.stride + 2 * MAX_BATCH * (memory.thread ?? 0);
     this.outAt = this.listAt + MAX_BATCH;
-    this.rowsAt = this.outAt + MAX_BATCH;
+    this.rowsAt = this.stride + 2 * MAX_BATCH * scratchAreas;
     this.kernel.reserve(this.offset(16));
+  }
+
+  /** A view of another thread's store (`sharedVectors`) for thread `thread`, for graph construction only. */
+  static attach(shared: SharedVectors, thread: number): VectorStore {
+    if (!(thread >= 1 && thread < MAX_BUILD_THREADS)) throw new RangeError(`VectorStore: thread ${thread} is out of range`);
+    const store = new VectorStore(shared.dimension, shared.metric, "simd", { shared: shared.memory, thread });
+    store.norms = shared.norms;
+    store.selfSimilarities = shared.selfSimilarities;
+    store.present = shared.present;
+    store.slotCount = shared.size;
+    return store;
+  }
+
+  /** What threads need to read this store's vectors, or null when its rows are not in shared memory. */
+  sharedVectors(): SharedVectors | null {
+    const memory = this.kernel.sharedMemory;
+    if (!memory) return null;
+    const copy = <T extends Float32Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike>>(array: T, Ctor: new (buffer: SharedArrayBuffer) => T): T => {
+      const shared = new Ctor(new SharedArrayBuffer(Math.max(1, this.slotCount) * array.BYTES_PER_ELEMENT));
+      shared.set(array.subarray(0, this.slotCount));
+      return shared;
+    };
+    return {
+      dimension: this.dimension,
+      metric: this.metric,
+      memory,
+      size: this.slotCount,
+      norms: copy(this.norms, Float32Array),
+      selfSimilarities: this.metric === "cosine" ? copy(this.selfSimilarities, Float32Array) : new Float32Array(0),
+      present: copy(this.present, Uint8Array),
+    };
   }
 
   get size(): number {
@@ -111,6 +166,11 @@ export class VectorStore implements DenseVectors {
 
   get kernelKind(): "simd" | "js" {
     return this.kernel.kind;
+  }
+
+  /** True when the rows are in shared memory (other threads can attach to them). */
+  get sharesMemory(): boolean {
+    return this.kernel.sharedMemory !== undefined;
   }
 
   /** Adds the next slot (must equal the current size); `vector` may be absent. The floats are kept here. */
