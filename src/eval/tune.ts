@@ -1,6 +1,6 @@
 import { DEFAULT_CANDIDATES } from "../engine/resolve-query.js";
 import type { SearchIndex } from "../engine/search-index.js";
-import { buildCandidatePool, fillCompletedScores, missingScores, type RetrievedLeg } from "../fusion/candidate-pool.js";
+import { buildCandidatePool, fillCompletedScores, missingScores, type CandidatePool, type RetrievedLeg } from "../fusion/candidate-pool.js";
 import { fuse, type ResolvedFusion } from "../fusion/fuse.js";
 import type { FusionOptions, LegName, Normalizer } from "../types.js";
 import type { LabelledQuery } from "./calibrate.js";
@@ -140,20 +140,25 @@ export function configLabel(c: TuningConfig): string {
   return [method, ...weights, `candidates ${c.candidates}`].join(", ");
 }
 
-/** nDCG@10 of one query under one configuration: the pipeline's fusion over the legs cut to the window. */
-function queryNdcg(q: TuningQuery, config: TuningConfig): number {
-  const c = config.candidates;
-  const legs = q.legs.map((l) => ({ ...l, hits: l.hits.slice(0, c) }));
-  const pool = buildCandidatePool(legs);
-  const fusion: ResolvedFusion = {
+/** The resolved fusion settings of a configuration. */
+function resolvedFusion(config: TuningConfig): ResolvedFusion {
+  return {
     method: config.fusion.method,
     normalize: config.fusion.normalize ?? "zscore",
     rankConstant: config.fusion.rankConstant ?? 60,
     weights: { sparse: 1, dense: 1, text: 1, ...config.fusion.weights },
     completion: config.fusion.completion ?? true,
   };
-  // As the pipeline: completion for score-based fusion with more than one leg.
-  if (fusion.completion && fusion.method !== "rrf" && pool.legs.length > 1) {
+}
+
+/**
+ * A query's candidate pool for a window (each leg's list cut to it), every missing score of a
+ * score-based leg completed, as the pipeline completes them. One pool serves every configuration:
+ * RRF reads only ranks, and fusion without completion leaves completed scores out.
+ */
+function completedPool(q: TuningQuery, window: number): CandidatePool {
+  const pool = buildCandidatePool(q.legs.map((l) => ({ ...l, hits: l.hits.slice(0, window) })));
+  if (pool.legs.length > 1) {
     for (const leg of pool.legs) {
       const scores = q.completions.get(leg.leg);
       if (!scores) continue;
@@ -161,13 +166,25 @@ function queryNdcg(q: TuningQuery, config: TuningConfig): number {
       fillCompletedScores(leg, missing.positions, missing.ids.map((id) => scores.get(id)));
     }
   }
-  const fused = fuse(pool, fusion);
-  return ndcgAt(fused.order.slice(0, 10).map((i) => pool.ids[i]!), q.judged, 10);
+  return pool;
 }
 
 /** nDCG@10 of every query (columns) under every configuration (rows). */
 export function gridScores(queries: readonly TuningQuery[], grid: readonly TuningConfig[]): Float64Array[] {
-  return grid.map((config) => Float64Array.from(queries, (q) => queryNdcg(q, config)));
+  const out = grid.map(() => new Float64Array(queries.length));
+  const fusions = grid.map(resolvedFusion);
+  const windows = [...new Set(grid.map((c) => c.candidates))];
+  queries.forEach((q, j) => {
+    for (const window of windows) {
+      const pool = completedPool(q, window);
+      grid.forEach((config, g) => {
+        if (config.candidates !== window) return;
+        const fused = fuse(pool, fusions[g]!);
+        out[g]![j] = ndcgAt(fused.order.slice(0, 10).map((i) => pool.ids[i]!), q.judged, 10);
+      });
+    }
+  });
+  return out;
 }
 
 /**

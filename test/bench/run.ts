@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { calibrationBench } from "./calibration-bench.js";
 import { denseApiBench } from "./dense-api-bench.js";
 import { denseBench } from "./dense-bench.js";
@@ -26,32 +27,87 @@ import { overheadBench } from "./overhead-bench.js";
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+const OPTIONS = {
+  sizes: { type: "string" },
+  dim: { type: "string" },
+  queries: { type: "string" },
+  rounds: { type: "string" },
+  candidates: { type: "string" },
+  M: { type: "string" },
+  "ef-construction": { type: "string" },
+  "graph-level": { type: "boolean" },
+  kernel: { type: "string" },
+  orders: { type: "string" },
+  "int8-only": { type: "boolean" },
+  "es-url": { type: "string" },
+  docs: { type: "string" },
+  sweep: { type: "boolean" },
+  keep: { type: "boolean" },
+  "dense-size": { type: "string" },
+  seed: { type: "string" },
+  dir: { type: "string" },
+  "sparse-only": { type: "boolean" },
+  "text-size": { type: "string" },
+  corpora: { type: "string" },
+  alpha: { type: "string" },
+  "term-mass": { type: "string" },
+  "max-terms": { type: "string" },
+  "impact-bits": { type: "string" },
+  "no-bmp": { type: "boolean" },
+  json: { type: "boolean" },
+  size: { type: "string" },
+  out: { type: "string" },
+  "queries-out": { type: "string" },
+  with: { type: "string" },
+  collection: { type: "string" },
+  collections: { type: "string" },
+  splits: { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+const SUITES = ["dense", "elasticsearch", "elasticsearch-scale", "fusion", "storage", "sparse", "corpus", "calibration", "overhead", "tune"];
+
+let parsed: { values: Partial<Record<keyof typeof OPTIONS, string | boolean>>; positionals: string[] };
+try {
+  // Flags are declared, so a flag without a value (--keep) never takes the suite name after it.
+  parsed = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true, strict: true });
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(2);
+}
+const { values, positionals: suites } = parsed;
+for (const suite of suites) {
+  if (!SUITES.includes(suite)) {
+    console.error(`bench: unknown suite "${suite}" (suites: ${SUITES.join(", ")})`);
+    process.exit(2);
+  }
+}
+/** A string option's value, or `fallback` when it is not given (or given empty). */
+const option = (name: keyof typeof OPTIONS, fallback: string): string => {
+  const v = values[name];
+  return typeof v === "string" && v !== "" ? v : fallback;
 };
-const suites = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1]!.startsWith("--")));
+const given = (name: keyof typeof OPTIONS): boolean => values[name] !== undefined;
+const flag = (name: keyof typeof OPTIONS): boolean => values[name] === true;
 const run = (name: string) => (suites.length === 0 && name === "dense") || suites.includes(name);
 
-if (run("dense") && !args.includes("--graph-level")) {
+if (run("dense") && !flag("graph-level")) {
   await denseApiBench({
     sizes: option("sizes", "100000").split(",").map(Number),
     dimension: Number(option("dim", "384")),
     queries: Number(option("queries", "200")),
     params: { M: Number(option("M", "16")), efConstruction: Number(option("ef-construction", "200")), seed: 42 },
     rounds: Number(option("rounds", "3")),
-    candidates: args.includes("--candidates") ? Number(option("candidates", "")) : undefined,
+    candidates: given("candidates") ? Number(option("candidates", "")) : undefined,
   });
 }
 
-if (run("dense") && args.includes("--graph-level")) {
+if (run("dense") && flag("graph-level")) {
   const sizes = option("sizes", "10000,100000").split(",").map(Number);
   await denseBench(sizes, Number(option("dim", "384")), Number(option("queries", "200")), {
     M: Number(option("M", "16")),
     efConstruction: Number(option("ef-construction", "200")),
     seed: 42,
-  }, option("kernel", "simd") === "js" ? "js" : "simd", option("orders", "random,by-topic").split(",") as ("random" | "by-topic")[], args.includes("--int8-only"));
+  }, option("kernel", "simd") === "js" ? "js" : "simd", option("orders", "random,by-topic").split(",") as ("random" | "by-topic")[], flag("int8-only"));
 }
 
 if (run("elasticsearch")) {
@@ -62,8 +118,8 @@ if (run("elasticsearch-scale")) {
   await elasticsearchScaleBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"), {
     docs: Number(option("docs", "100000")),
     queries: Number(option("queries", "200")),
-    sweep: args.includes("--sweep"),
-    keep: args.includes("--keep"),
+    sweep: flag("sweep"),
+    keep: flag("keep"),
   });
 }
 
@@ -77,9 +133,9 @@ if (run("storage")) {
     denseSize: Number(option("dense-size", "100000")),
     queries: Number(option("queries", "200")),
     seed: Number(option("seed", "42")),
-    dir: args.includes("--dir") ? option("dir", "") : undefined,
-    keep: args.includes("--keep"),
-    sparseOnly: args.includes("--sparse-only"),
+    dir: given("dir") ? option("dir", "") : undefined,
+    keep: flag("keep"),
+    sparseOnly: flag("sparse-only"),
     textSize: Number(option("text-size", "0")),
   });
 }
@@ -90,13 +146,13 @@ if (run("sparse")) {
     queries: Number(option("queries", "200")),
     seed: Number(option("seed", "42")),
     corpora: option("corpora", "synthetic,scifact").split(","),
-    bmp: !args.includes("--no-bmp"),
-    json: args.includes("--json"),
-    dir: args.includes("--dir") ? option("dir", "") : undefined,
-    keep: args.includes("--keep"),
+    bmp: !flag("no-bmp"),
+    json: flag("json"),
+    dir: given("dir") ? option("dir", "") : undefined,
+    keep: flag("keep"),
     alpha: Number(option("alpha", "0.9")),
     termMass: Number(option("term-mass", "0.9")),
-    maxTerms: args.includes("--max-terms") ? Number(option("max-terms", "")) : undefined,
+    maxTerms: given("max-terms") ? Number(option("max-terms", "")) : undefined,
     impactBits: Number(option("impact-bits", "8")),
   });
 }
@@ -106,7 +162,7 @@ if (run("corpus")) {
   const corpus = new SpladeCorpus({ seed: Number(option("seed", "42")) });
   const started = performance.now();
   await writeCorpusJsonl(option("out", "docs.jsonl"), corpus, Number(option("size", "100000")), { dense: parts.includes("dense"), text: parts.includes("text"), fields: parts.includes("fields") });
-  if (args.includes("--queries-out")) await writeQueriesJsonl(option("queries-out", "queries.jsonl"), corpus.queries(Number(option("queries", "200")), parts.includes("dense")));
+  if (given("queries-out")) await writeQueriesJsonl(option("queries-out", "queries.jsonl"), corpus.queries(Number(option("queries", "200")), parts.includes("dense")));
   console.log(`wrote ${option("size", "100000")} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
