@@ -9,6 +9,7 @@ import { SpladeCorpus, writeCorpusJsonl, writeQueriesJsonl } from "./splade-corp
 import { sparseBench } from "./sparse-bench.js";
 import { storageBench } from "./storage-bench.js";
 import { overheadBench } from "./overhead-bench.js";
+import { tuneBench } from "./tune-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 100000] [--dim 384] [--queries 200] [--rounds 3] [--candidates N]`: through the public API
@@ -24,6 +25,7 @@ import { overheadBench } from "./overhead-bench.js";
  *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
  * `npm run bench -- calibration [--collection <beir-folder>]` (default fixtures/scifact: train queries fit, test queries measure)
  * `npm run bench -- overhead [--rounds 5]` (what fusion, completion, calibration and filtering add to a hybrid query on SciFact)
+ * `npm run bench -- tune [--collection <beir-folder>]` (tune on the train queries against the best configuration on the test queries)
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
@@ -172,4 +174,8 @@ if (run("calibration")) {
 
 if (run("overhead")) {
   await overheadBench(Number(option("rounds", "5")));
+}
+
+if (run("tune")) {
+  await tuneBench(option("collection", "") || undefined);
 }

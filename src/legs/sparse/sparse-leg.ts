@@ -126,7 +126,7 @@ export class SparseLeg {
    */
   private compiled(segment: SparseSegment, query: SparseVector): SparseQuery {
     let bySegment = this.compiledQueries.get(query);
-    if (!bySegment) this.compiledQueries.set(query, (bySegment = new Map()));
+    if (!bySegment) this.compiledQueries.set(query, (bySegment = new Map<SparseSegment, SparseQuery>()));
     let q = bySegment.get(segment);
     if (!q) bySegment.set(segment, (q = segment.compileQuery(query)));
     return q;
