@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseBenchArgs, type BenchArgs } from "./bench-args.js";
 import { calibrationBench } from "./calibration-bench.js";
 import { denseApiBench } from "./dense-api-bench.js";
 import { denseBench } from "./dense-bench.js";
@@ -29,67 +29,14 @@ import { tuneBench } from "./tune-bench.js";
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
-const OPTIONS = {
-  sizes: { type: "string" },
-  dim: { type: "string" },
-  queries: { type: "string" },
-  rounds: { type: "string" },
-  candidates: { type: "string" },
-  M: { type: "string" },
-  "ef-construction": { type: "string" },
-  "graph-level": { type: "boolean" },
-  kernel: { type: "string" },
-  orders: { type: "string" },
-  "int8-only": { type: "boolean" },
-  "es-url": { type: "string" },
-  docs: { type: "string" },
-  sweep: { type: "boolean" },
-  keep: { type: "boolean" },
-  "dense-size": { type: "string" },
-  seed: { type: "string" },
-  dir: { type: "string" },
-  "sparse-only": { type: "boolean" },
-  "text-size": { type: "string" },
-  corpora: { type: "string" },
-  alpha: { type: "string" },
-  "term-mass": { type: "string" },
-  "max-terms": { type: "string" },
-  "impact-bits": { type: "string" },
-  "no-bmp": { type: "boolean" },
-  json: { type: "boolean" },
-  size: { type: "string" },
-  out: { type: "string" },
-  "queries-out": { type: "string" },
-  with: { type: "string" },
-  collection: { type: "string" },
-  collections: { type: "string" },
-  splits: { type: "string" },
-} as const satisfies ParseArgsConfig["options"];
-
-const SUITES = ["dense", "elasticsearch", "elasticsearch-scale", "fusion", "storage", "sparse", "corpus", "calibration", "overhead", "tune"];
-
-let parsed: { values: Partial<Record<keyof typeof OPTIONS, string | boolean>>; positionals: string[] };
+let parsed: BenchArgs;
 try {
-  // Flags are declared, so a flag without a value (--keep) never takes the suite name after it.
-  parsed = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true, strict: true });
+  parsed = parseBenchArgs(process.argv.slice(2));
 } catch (error) {
   console.error(`bench: ${(error as Error).message}`);
   process.exit(2);
 }
-const { values, positionals: suites } = parsed;
-for (const suite of suites) {
-  if (!SUITES.includes(suite)) {
-    console.error(`bench: unknown suite "${suite}" (suites: ${SUITES.join(", ")})`);
-    process.exit(2);
-  }
-}
-/** A string option's value, or `fallback` when it is not given (or given empty). */
-const option = (name: keyof typeof OPTIONS, fallback: string): string => {
-  const v = values[name];
-  return typeof v === "string" && v !== "" ? v : fallback;
-};
-const given = (name: keyof typeof OPTIONS): boolean => values[name] !== undefined;
-const flag = (name: keyof typeof OPTIONS): boolean => values[name] === true;
+const { suites, option, given, flag } = parsed;
 const run = (name: string) => (suites.length === 0 && name === "dense") || suites.includes(name);
 
 if (run("dense") && !flag("graph-level")) {
