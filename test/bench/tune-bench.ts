@@ -1,4 +1,4 @@
-import { collectTuningQueries, configLabel, gridScores, tune, tuningGrid, type TuneOptions } from "../../src/eval/tune.js";
+import { collectTuningQueries, configLabel, gridScores, tune, TUNE_GRID, tuningGrid, type TuneOptions } from "../../src/eval/tune.js";
 import { seededRandom } from "../../src/eval/seeded-random.js";
 import { openHybridCollection, SCIFACT } from "./hybrid-collection.js";
 import { markdownTable } from "./stats.js";
@@ -16,7 +16,7 @@ const mean = (s: Float64Array) => s.reduce((a, b) => a + b, 0) / s.length;
 export async function tuneBench(folder = SCIFACT, options: TuneOptions = {}): Promise<void> {
   const collection = await openHybridCollection(folder);
   try {
-    const candidates = options.candidates ?? [100, 200];
+    const candidates = options.candidates ?? TUNE_GRID.candidates;
     const window = Math.max(...candidates);
     const started = performance.now();
     const train = await collection.split("train");
