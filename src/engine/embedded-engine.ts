@@ -59,6 +59,13 @@ export class EmbeddedEngine implements LegBackend {
   private sparse = new SparseLeg();
   private readonly dense: DenseLeg;
   private readonly text: TextLeg | null;
+  /**
+   * Counts changes to the slot space (segments added, merged or compacted, documents retired), so
+   * slots handed out with a search's hits are used for its completions only while still valid.
+   */
+  private generation = 0;
+  /** The generation each search retrieved its legs at. */
+  private readonly retrievedAt = new WeakMap<ResolvedQuery, number>();
   /** The accepted set of the query being searched, so its legs and completions evaluate the filter once. */
   private readonly acceptByQuery = new WeakMap<ResolvedQuery, { accept: Uint8Array; count: number }>();
   private readonly tieBreak = (a: number, b: number) => compareIds(this.idAt(a), this.idAt(b));
@@ -119,6 +126,7 @@ export class EmbeddedEngine implements LegBackend {
    * deleted documents. `rows` reads its dense rows back for a quantized store; the engine owns it.
    */
   addSegment(file: string, data: SegmentData, deleted: Uint32Array, rows?: FloatRows): void {
+    this.generation++;
     const base = this.slotCount;
     const keepRows = rows && this.dense.readsRows(data.dense) ? rows : undefined;
     if (rows && !keepRows) rows.close();
@@ -165,6 +173,7 @@ export class EmbeddedEngine implements LegBackend {
 
   /** Retires the documents in `slots` (committed as deleted). */
   markDeleted(slots: readonly number[]): void {
+    this.generation++;
     for (const slot of slots) {
       if (this.alive[slot] !== 1) continue;
       this.alive[slot] = 0;
@@ -209,6 +218,7 @@ export class EmbeddedEngine implements LegBackend {
 
   /** Replaces segments `start`…`end − 1` by their committed merge; slots do not change. */
   applyMerge(start: number, end: number, file: string, merged: SegmentData, rows?: FloatRows): void {
+    this.generation++;
     const run = this.segments.slice(start, end);
     // The dense store keeps reading the rows it was given; the merged file's are for the next open.
     for (const segment of run) if (segment.rows) this.dense.retire(segment.rows);
@@ -237,6 +247,7 @@ export class EmbeddedEngine implements LegBackend {
 
   /** Swaps in a committed compaction: one segment, every slot live, each leg over the new slots. */
   applyCompaction(plan: PlannedCompaction, file: string, rows?: FloatRows): void {
+    this.generation++;
     const { merged } = plan;
     const keepRows = rows && this.dense.readsRows(merged.dense) ? rows : undefined;
     this.dense.applyCompaction(plan.remap, merged.dense, plan.graph, keepRows);
@@ -280,6 +291,7 @@ export class EmbeddedEngine implements LegBackend {
   }
 
   async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
+    this.retrievedAt.set(query, this.generation);
     return legs.map((leg) => this.retrieveLeg(leg, query, candidates));
   }
 
@@ -289,31 +301,41 @@ export class EmbeddedEngine implements LegBackend {
     switch (leg) {
       case "sparse": {
         const found = this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak, query.sparseAlgorithm, query.sparsePruning);
-        return { leg, kind: "impact", hits: toHits(found), theoreticalMin: 0, exact: found.exact };
+        return { leg, kind: "impact", hits: toHits(found), theoreticalMin: 0, exact: found.exact, refs: Int32Array.from(found.slots) };
       }
       case "dense": {
         const theoreticalMin = this.metric === "cosine" ? -1 : undefined;
-        if (!query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin };
+        if (!query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin, refs: new Int32Array(0) };
         const found = this.dense.retrieve(query.dense, candidates, query, accept, count, this.liveCount, this.tieBreak);
-        return { leg, kind: "similarity", hits: toHits(found), theoreticalMin };
+        return { leg, kind: "similarity", hits: toHits(found), theoreticalMin, refs: Int32Array.from(found.slots) };
       }
       case "text": {
         if (!this.text) {
           throw new MissingPluginError("text leg: this index was opened without a text index (pass textIndex, e.g. from tandem-search/flexsearch)");
         }
-        const hits = this.text.retrieve(query.text ?? "", candidates, accept, query.filter !== undefined, this.slotCount, (slot) => this.idAt(slot), compareIds, this.fillText);
-        return { leg, kind: "rank-only", hits };
+        const { hits, slots } = this.text.retrieve(query.text ?? "", candidates, accept, query.filter !== undefined, this.slotCount, (slot) => this.idAt(slot), compareIds, this.fillText);
+        return { leg, kind: "rank-only", hits, refs: slots };
       }
     }
   }
 
   async complete(requests: readonly CompletionRequest[], query: ResolvedQuery): Promise<(number | undefined)[][]> {
     const { accept } = this.acceptSet(query);
-    return requests.map(({ leg, ids }) => {
-      const slots = ids.map((id) => {
-        const slot = this.slotOfId(id);
-        return slot === undefined || accept[slot] !== 1 ? undefined : slot;
-      });
+    // Slots handed out by this search's retrieval are still this document's while nothing was written since.
+    const refsValid = this.retrievedAt.get(query) === this.generation;
+    return requests.map(({ leg, ids, refs }) => {
+      const slots = new Int32Array(ids.length);
+      if (refsValid && refs && refs.length === ids.length) {
+        for (let i = 0; i < ids.length; i++) {
+          const slot = refs[i]!;
+          slots[i] = slot >= 0 && slot < this.slotCount && accept[slot] === 1 ? slot : -1;
+        }
+      } else {
+        for (let i = 0; i < ids.length; i++) {
+          const slot = this.slotOfId(ids[i]!);
+          slots[i] = slot === undefined || accept[slot] !== 1 ? -1 : slot;
+        }
+      }
       if (leg === "sparse") return this.sparse.score(query.sparse ?? {}, slots);
       return query.dense ? this.dense.similarities(query.dense, slots) : ids.map(() => undefined);
     });

@@ -10,6 +10,8 @@ import type { ResolvedQuery } from "./resolve-query.js";
 export interface CompletionRequest {
   leg: "sparse" | "dense";
   ids: string[];
+  /** The backend's references to the documents (`RetrievedLeg.refs`), aligned with `ids`, when it gave them. */
+  refs?: Int32Array;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { buildCandidatePool, fillCompletedScores, missingScores } from "../fusion/candidate-pool.js";
+import { buildCandidatePool, fillCompletedScores, missingScores, type CandidatePool } from "../fusion/candidate-pool.js";
 import { fuse } from "../fusion/fuse.js";
 import { calibratePool } from "../relevance/calibrate-pool.js";
 import { applyRelevance, type RankedHit } from "../relevance/relevance-filter.js";
-import type { CompletionPath, HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
+import type { CompletionPath, DroppedHit, HitExplanation, HitLeg, LegExplanation, LegName, SearchHit, SearchResult } from "../types.js";
 import { explainIds } from "./explain-ids.js";
-import type { LegBackend } from "./leg-backend.js";
-import { isSingleLegPage, type ResolvedQuery } from "./resolve-query.js";
+import type { CompletionRequest, LegBackend } from "./leg-backend.js";
+import { hasRelevanceRule, isSingleLegPage, type ResolvedQuery } from "./resolve-query.js";
 import { singleLegPage } from "./single-leg-page.js";
 
 interface PoolHit extends RankedHit {
@@ -23,6 +23,41 @@ interface PoolHit extends RankedHit {
 export function wantsCompletion(query: ResolvedQuery): boolean {
   const needsScores = query.fusion.method !== "rrf" || query.relevance.minSparse !== undefined || query.relevance.minDense !== undefined;
   return query.fusion.completion && needsScores && query.legs.length > 1;
+}
+
+/**
+ * The page of the fused ranking after relevance filtering, and the hits the rules dropped (with
+ * explain). Without a rule nothing is dropped, and hits are made for the page alone.
+ */
+function keptPage(
+  pool: CandidatePool,
+  order: readonly number[],
+  scores: Float64Array,
+  probability: Float64Array | undefined,
+  query: ResolvedQuery,
+): { page: PoolHit[]; dropped: DroppedHit[] } {
+  const sparse = pool.legs.find((p) => p.leg === "sparse")?.scores;
+  const dense = pool.legs.find((p) => p.leg === "dense")?.scores;
+  const hitAt = (n: number): PoolHit => {
+    const i = order[n]!;
+    const hit: PoolHit = { position: i, id: pool.ids[i]!, score: scores[i]! };
+    const s = sparse?.[i];
+    if (s !== undefined && !Number.isNaN(s)) hit.sparse = s;
+    const d = dense?.[i];
+    if (d !== undefined && !Number.isNaN(d)) hit.dense = d;
+    if (probability) hit.probability = probability[n]!;
+    return hit;
+  };
+  const end = query.from + query.k;
+  if (!hasRelevanceRule(query.relevance)) {
+    const page: PoolHit[] = [];
+    for (let n = query.from; n < Math.min(end, order.length); n++) page.push(hitAt(n));
+    return { page, dropped: [] };
+  }
+  const ranked: PoolHit[] = new Array<PoolHit>(order.length);
+  for (let n = 0; n < order.length; n++) ranked[n] = hitAt(n);
+  const { kept, dropped } = applyRelevance(ranked, query.relevance, query.explain);
+  return { page: kept.slice(query.from, end), dropped };
 }
 
 /**
@@ -44,32 +79,24 @@ export async function runSearch(backend: LegBackend, query: ResolvedQuery): Prom
   if (wantsCompletion(query) && pool.legs.length > 1) {
     const pending = pool.legs.flatMap((leg) => {
       if (leg.leg === "text") return [];
-      const missing = missingScores(leg, pool.ids);
+      const missing = missingScores(leg, pool.ids, pool.refs);
       return missing.ids.length === 0 ? [] : [{ leg, missing }];
     });
     if (pending.length > 0) {
-      const requests = pending.map(({ leg, missing }) => ({ leg: leg.leg as "sparse" | "dense", ids: missing.ids }));
+      const requests = pending.map(({ leg, missing }): CompletionRequest => {
+        const request: CompletionRequest = { leg: leg.leg as "sparse" | "dense", ids: missing.ids };
+        if (missing.refs) request.refs = missing.refs;
+        return request;
+      });
       const scores = await backend.complete(requests, query);
       pending.forEach(({ leg, missing }, i) => fillCompletedScores(leg, missing.positions, scores[i]!));
       completion = backend.completionPath?.() ?? "stored";
     }
   }
   const fused = fuse(pool, query.fusion);
-  const sparseLeg = pool.legs.find((p) => p.leg === "sparse");
-  const denseLeg = pool.legs.find((p) => p.leg === "dense");
-  const legScore = (leg: typeof sparseLeg, i: number) => {
-    const s = leg?.scores[i];
-    return s === undefined || Number.isNaN(s) ? undefined : s;
-  };
   // P(relevant) per hit in fused order, when a calibration model applies.
   const probability = query.calibration ? calibratePool(query.calibration, query, pool, fused.order) : undefined;
-  const ranked: PoolHit[] = fused.order.map((i, n) => {
-    const hit: PoolHit = { position: i, id: pool.ids[i]!, score: fused.scores[i]!, sparse: legScore(sparseLeg, i), dense: legScore(denseLeg, i) };
-    if (probability) hit.probability = probability[n]!;
-    return hit;
-  });
-  const { kept, dropped } = applyRelevance(ranked, query.relevance, query.explain);
-  const page = kept.slice(query.from, query.from + query.k);
+  const { page, dropped } = keptPage(pool, fused.order, fused.scores, probability, query);
 
   const hits: SearchHit[] = page.map((h) => {
     const legs: Partial<Record<LegName, HitLeg>> = {};

@@ -1,6 +1,6 @@
 import { DEFAULT_CANDIDATES } from "../engine/resolve-query.js";
 import type { SearchIndex } from "../engine/search-index.js";
-import { buildCandidatePool, fillCompletedScores, missingScores, type RetrievedLeg } from "../fusion/candidate-pool.js";
+import { buildCandidatePool, fillCompletedScores, missingScores, type CandidatePool, type RetrievedLeg } from "../fusion/candidate-pool.js";
 import { fuse, type ResolvedFusion } from "../fusion/fuse.js";
 import type { FusionOptions, LegName, Normalizer } from "../types.js";
 import type { LabelledQuery } from "./calibrate.js";
@@ -42,17 +42,34 @@ export interface TuneOptions {
   bootstrap?: number;
   /** Seed of folds and resamples. Default 1. */
   seed?: number;
-  /** Fusion windows tried. Default 100 and 200. */
+  /** Fusion windows tried. Default 100, 200 and 300. */
   candidates?: readonly number[];
-  /** RRF constants tried. Default 10, 20, 40, 60, 100. */
+  /** RRF constants tried. Default 5, 10, 20, 40, 60, 100. */
   rankConstants?: readonly number[];
-  /** Dense weights tried (sparse stays 1 when both run). Default 0.5, 0.75, 1, 1.5, 2. */
+  /** Dense weights tried (sparse stays 1 when both run). Default 0.5 to 2.5 in steps of 0.25. */
   denseWeights?: readonly number[];
-  /** Text weights tried when the text leg runs. Default 0, 0.1, 0.3, 1. */
+  /** Text weights tried when the text leg runs. Default 0, 0.05, 0.1, 0.2, 0.3, 0.5, 1. */
   textWeights?: readonly number[];
   /** Normalizers tried for convex fusion. Default minmax, zscore, tmm, l2. */
   normalizers?: readonly Normalizer[];
+  /**
+   * How the configuration is picked: `best`, the best mean; `smoothed`, the best mean over the
+   * configuration and its neighbours in the weight grid (same method, settings and window; dense
+   * and text weights each at most one step away), which prefers a broad optimum to a narrow peak
+   * that may be noise; `auto` (default), whichever of the two the k-fold cross-validation on the
+   * judged queries scores higher (`best` on a tie).
+   */
+  selection?: "auto" | "best" | "smoothed";
 }
+
+/** The default grid: every setting `tune` tries unless told otherwise. */
+export const TUNE_GRID = {
+  candidates: [100, 200, 300],
+  rankConstants: [5, 10, 20, 40, 60, 100],
+  denseWeights: [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5],
+  textWeights: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
+  normalizers: ["minmax", "zscore", "tmm", "l2"] as Normalizer[],
+} as const;
 
 /** What {@link tune} returns. */
 export interface TuneResult {
@@ -61,10 +78,13 @@ export interface TuneResult {
   /** Every configuration, best mean first. */
   configs: TunedConfig[];
   /**
-   * k-fold cross-validation of the choice itself: per fold, the configuration best on the other
-   * folds and its nDCG@10 on the held-out fold; `mean` over the held-out queries.
+   * k-fold cross-validation of the choice itself, by the selection rule used: per fold, the
+   * configuration that rule picks on the other folds and its nDCG@10 on the held-out fold; `mean`
+   * over the held-out queries. `rules`: that mean for each rule.
    */
-  crossValidation: { folds: number; mean: number; perFold: { chosen: string; heldOut: number; queries: number }[] };
+  crossValidation: { folds: number; mean: number; perFold: { chosen: string; heldOut: number; queries: number }[]; rules: { best: number; smoothed: number } };
+  /** The selection rule used (see {@link TuneOptions.selection}). */
+  selection: "best" | "smoothed";
   queries: number;
   legs: LegName[];
 }
@@ -110,9 +130,9 @@ export async function collectTuningQueries(index: SearchIndex, queries: readonly
 
 /** The configurations tried for these legs. */
 export function tuningGrid(legs: readonly LegName[], options: TuneOptions = {}): TuningConfig[] {
-  const candidates = options.candidates ?? [100, 200];
-  const dense = legs.includes("dense") && legs.length > 1 ? (options.denseWeights ?? [0.5, 0.75, 1, 1.5, 2]) : [1];
-  const text = legs.includes("text") && legs.length > 1 ? (options.textWeights ?? [0, 0.1, 0.3, 1]) : [1];
+  const candidates = options.candidates ?? TUNE_GRID.candidates;
+  const dense = legs.includes("dense") && legs.length > 1 ? (options.denseWeights ?? TUNE_GRID.denseWeights) : [1];
+  const text = legs.includes("text") && legs.length > 1 ? (options.textWeights ?? TUNE_GRID.textWeights) : [1];
   const weightSets: Partial<Record<LegName, number>>[] = [];
   for (const d of dense) {
     for (const t of text) {
@@ -125,8 +145,8 @@ export function tuningGrid(legs: readonly LegName[], options: TuneOptions = {}):
   }
   const fusions: TuningConfig["fusion"][] = [];
   for (const weights of weightSets) {
-    for (const rankConstant of options.rankConstants ?? [10, 20, 40, 60, 100]) fusions.push({ method: "rrf", rankConstant, weights });
-    for (const normalize of options.normalizers ?? (["minmax", "zscore", "tmm", "l2"] as const)) fusions.push({ method: "convex", normalize, weights });
+    for (const rankConstant of options.rankConstants ?? TUNE_GRID.rankConstants) fusions.push({ method: "rrf", rankConstant, weights });
+    for (const normalize of options.normalizers ?? TUNE_GRID.normalizers) fusions.push({ method: "convex", normalize, weights });
     fusions.push({ method: "dbsf", weights });
   }
   return candidates.flatMap((c) => fusions.map((fusion) => ({ fusion, candidates: c })));
@@ -140,20 +160,25 @@ export function configLabel(c: TuningConfig): string {
   return [method, ...weights, `candidates ${c.candidates}`].join(", ");
 }
 
-/** nDCG@10 of one query under one configuration: the pipeline's fusion over the legs cut to the window. */
-function queryNdcg(q: TuningQuery, config: TuningConfig): number {
-  const c = config.candidates;
-  const legs = q.legs.map((l) => ({ ...l, hits: l.hits.slice(0, c) }));
-  const pool = buildCandidatePool(legs);
-  const fusion: ResolvedFusion = {
+/** The resolved fusion settings of a configuration. */
+function resolvedFusion(config: TuningConfig): ResolvedFusion {
+  return {
     method: config.fusion.method,
     normalize: config.fusion.normalize ?? "zscore",
     rankConstant: config.fusion.rankConstant ?? 60,
     weights: { sparse: 1, dense: 1, text: 1, ...config.fusion.weights },
     completion: config.fusion.completion ?? true,
   };
-  // As the pipeline: completion for score-based fusion with more than one leg.
-  if (fusion.completion && fusion.method !== "rrf" && pool.legs.length > 1) {
+}
+
+/**
+ * A query's candidate pool for a window (each leg's list cut to it), every missing score of a
+ * score-based leg completed, as the pipeline completes them. One pool serves every configuration:
+ * RRF reads only ranks, and fusion without completion leaves completed scores out.
+ */
+function completedPool(q: TuningQuery, window: number): CandidatePool {
+  const pool = buildCandidatePool(q.legs.map((l) => ({ ...l, hits: l.hits.slice(0, window) })));
+  if (pool.legs.length > 1) {
     for (const leg of pool.legs) {
       const scores = q.completions.get(leg.leg);
       if (!scores) continue;
@@ -161,13 +186,25 @@ function queryNdcg(q: TuningQuery, config: TuningConfig): number {
       fillCompletedScores(leg, missing.positions, missing.ids.map((id) => scores.get(id)));
     }
   }
-  const fused = fuse(pool, fusion);
-  return ndcgAt(fused.order.slice(0, 10).map((i) => pool.ids[i]!), q.judged, 10);
+  return pool;
 }
 
 /** nDCG@10 of every query (columns) under every configuration (rows). */
 export function gridScores(queries: readonly TuningQuery[], grid: readonly TuningConfig[]): Float64Array[] {
-  return grid.map((config) => Float64Array.from(queries, (q) => queryNdcg(q, config)));
+  const out = grid.map(() => new Float64Array(queries.length));
+  const fusions = grid.map(resolvedFusion);
+  const windows = [...new Set(grid.map((c) => c.candidates))];
+  queries.forEach((q, j) => {
+    for (const window of windows) {
+      const pool = completedPool(q, window);
+      grid.forEach((config, g) => {
+        if (config.candidates !== window) return;
+        const fused = fuse(pool, fusions[g]!);
+        out[g]![j] = ndcgAt(fused.order.slice(0, 10).map((i) => pool.ids[i]!), q.judged, 10);
+      });
+    }
+  });
+  return out;
 }
 
 /**
@@ -207,37 +244,67 @@ export function tune(collected: { queries: TuningQuery[]; legs: LegName[] }, opt
     const at = (p: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
     return { ...config, label: configLabel(config), mean: mean(s), ci: [at(0.025), at(0.975)] };
   });
-  const best = (pick?: (i: number) => boolean) => {
+  const neighbours = weightNeighbours(grid);
+  // The configuration a rule picks from the queries `pick` keeps.
+  const choose = (rule: "best" | "smoothed", pick?: (i: number) => boolean) => {
+    const means = scores.map((s) => mean(s, pick));
+    const value = rule === "best" ? means : neighbours.map((list) => list.reduce((sum, c) => sum + means[c]!, 0) / list.length);
     let b = 0;
-    let bestMean = -Infinity;
-    scores.forEach((s, c) => {
-      const m = mean(s, pick);
-      if (m > bestMean + 1e-12) {
-        bestMean = m;
-        b = c;
-      }
-    });
+    for (let c = 1; c < value.length; c++) if (value[c]! > value[b]! + 1e-12) b = c;
     return b;
   };
   const folds = Math.max(2, Math.min(options.folds ?? 5, n));
   const fold = foldAssignment(n, folds, options.seed ?? 1);
-  const perFold = [];
-  let heldOutSum = 0;
-  for (let f = 0; f < folds; f++) {
-    const c = best((i) => fold[i] !== f);
-    const heldOut = mean(scores[c]!, (i) => fold[i] === f);
-    const count = fold.filter((x) => x === f).length;
-    heldOutSum += heldOut * count;
-    perFold.push({ chosen: configs[c]!.label, heldOut, queries: count });
-  }
-  const chosen = configs[best()]!;
+  const crossValidate = (rule: "best" | "smoothed") => {
+    const perFold = [];
+    let heldOutSum = 0;
+    for (let f = 0; f < folds; f++) {
+      const c = choose(rule, (i) => fold[i] !== f);
+      const heldOut = mean(scores[c]!, (i) => fold[i] === f);
+      const count = fold.filter((x) => x === f).length;
+      heldOutSum += heldOut * count;
+      perFold.push({ chosen: configs[c]!.label, heldOut, queries: count });
+    }
+    return { mean: n === 0 ? 0 : heldOutSum / n, perFold };
+  };
+  const cv = { best: crossValidate("best"), smoothed: crossValidate("smoothed") };
+  const requested = options.selection ?? "auto";
+  const selection = requested !== "auto" ? requested : cv.smoothed.mean > cv.best.mean + 1e-12 ? "smoothed" : "best";
+  const chosen = configs[choose(selection)]!;
   return {
     chosen,
     configs: [...configs].sort((a, b) => b.mean - a.mean),
-    crossValidation: { folds, mean: n === 0 ? 0 : heldOutSum / n, perFold },
+    crossValidation: { folds, mean: cv[selection].mean, perFold: cv[selection].perFold, rules: { best: cv.best.mean, smoothed: cv.smoothed.mean } },
+    selection,
     queries: n,
     legs: collected.legs,
   };
+}
+
+/**
+ * Per configuration, the configurations of its neighbourhood in the weight grid, itself included:
+ * the same method, normalizer, RRF constant and window, the dense and text weights each equal or
+ * one step away in the grid's sorted weights.
+ */
+function weightNeighbours(grid: readonly TuningConfig[]): number[][] {
+  const weight = (c: TuningConfig, leg: LegName) => c.fusion.weights?.[leg] ?? 1;
+  const steps = (leg: LegName) => [...new Set(grid.map((c) => weight(c, leg)))].sort((a, b) => a - b);
+  const dense = steps("dense");
+  const text = steps("text");
+  const rest = (c: TuningConfig) => [c.fusion.method, c.fusion.normalize ?? "", c.fusion.rankConstant ?? "", c.candidates, weight(c, "sparse")].join("|");
+  const at = new Map(grid.map((c, i) => [`${rest(c)}|${dense.indexOf(weight(c, "dense"))}|${text.indexOf(weight(c, "text"))}`, i]));
+  return grid.map((c) => {
+    const d = dense.indexOf(weight(c, "dense"));
+    const t = text.indexOf(weight(c, "text"));
+    const out: number[] = [];
+    for (let a = d - 1; a <= d + 1; a++) {
+      for (let b = t - 1; b <= t + 1; b++) {
+        const i = at.get(`${rest(c)}|${a}|${b}`);
+        if (i !== undefined) out.push(i);
+      }
+    }
+    return out;
+  });
 }
 
 /** The configuration file `search`, `eval` and the library accept for a tuned configuration. */
@@ -258,6 +325,7 @@ export function tunedSearchConfig(result: TuneResult): SearchConfig {
       ndcg10: result.chosen.mean,
       ci95: result.chosen.ci,
       crossValidated: result.crossValidation.mean,
+      selection: result.selection,
       configurations: result.configs.length,
     },
   };

@@ -13,6 +13,12 @@ export interface RetrievedLeg {
   theoreticalMin?: number;
   /** Whether `hits` are provably the leg's exact top (the sparse leg says; absent: not reported). */
   exact?: boolean;
+  /**
+   * The backend's own reference to each hit's document (the embedded engine's slot), aligned with
+   * `hits`, passed back with the completion requests of this search so the backend can score the
+   * documents without looking their ids up again. Absent when the backend has none.
+   */
+  refs?: Int32Array;
 }
 
 /** A leg's view of every candidate in the pool, index-aligned with `CandidatePool.ids`. @internal */
@@ -37,56 +43,147 @@ export interface PoolLeg {
 export interface CandidatePool {
   ids: string[];
   legs: PoolLeg[];
+  /** Per candidate, the backend's reference to it (`RetrievedLeg.refs`), when every leg gave them. */
+  refs?: Int32Array;
+}
+
+/** Candidates a score-based leg did not retrieve: what score completion must look up. @internal */
+export interface MissingScores {
+  /** Their positions in the pool. */
+  positions: Int32Array;
+  ids: string[];
+  /** The backend's references to them, when the pool has them. */
+  refs?: Int32Array;
 }
 
 /** Builds the candidate union in first-seen order (leg order, then rank). */
-export function buildCandidatePool(retrieved: RetrievedLeg[]): CandidatePool {
-  const index = new Map<string, number>();
-  const ids: string[] = [];
+export function buildCandidatePool(retrieved: readonly RetrievedLeg[]): CandidatePool {
+  let total = 0;
+  let withRefs = true;
   for (const leg of retrieved) {
-    for (const hit of leg.hits) {
-      if (!index.has(hit.id)) {
-        index.set(hit.id, ids.length);
-        ids.push(hit.id);
-      }
-    }
+    total += leg.hits.length;
+    if (!leg.refs || leg.refs.length !== leg.hits.length) withRefs = false;
   }
-  const legs = retrieved.map((leg): PoolLeg => {
-    const scores = new Float64Array(ids.length).fill(NaN);
-    const ranks = new Int32Array(ids.length);
+  // Each hit's pool position (hits numbered leg after leg), and each candidate's first hit.
+  const at = new Int32Array(total);
+  const first = new Int32Array(total);
+  const n = withRefs ? placeByRefs(retrieved, total, at, first) : placeByIds(retrieved, at, first);
+  const ids = new Array<string>(n);
+  const refs = withRefs ? new Int32Array(n) : undefined;
+  for (let offset = 0, l = 0, c = 0; l < retrieved.length && c < n; l++) {
+    const leg = retrieved[l]!;
+    const end = offset + leg.hits.length;
+    for (; c < n && first[c]! < end; c++) {
+      const i = first[c]! - offset;
+      ids[c] = leg.hits[i]!.id;
+      if (refs) refs[c] = leg.refs![i]!;
+    }
+    offset = end;
+  }
+  const legs: PoolLeg[] = [];
+  let offset = 0;
+  for (const leg of retrieved) {
+    const scores = new Float64Array(n).fill(NaN);
+    const ranks = new Int32Array(n);
+    const hits = leg.hits;
+    const rankOnly = leg.kind === "rank-only";
     let rank = 0;
-    leg.hits.forEach((hit, i) => {
-      const c = index.get(hit.id)!;
-      if (leg.kind === "rank-only") rank = hit.rank ?? i + 1;
-      else if (i === 0 || hit.score !== leg.hits[i - 1]!.score) rank = i + 1;
+    for (let i = 0; i < hits.length; i++) {
+      const hit = hits[i]!;
+      const c = at[offset + i]!;
+      if (rankOnly) rank = hit.rank ?? i + 1;
+      else if (i === 0 || hit.score !== hits[i - 1]!.score) rank = i + 1;
       ranks[c] = rank;
       if (hit.score !== undefined) scores[c] = hit.score;
-    });
-    return {
-      leg: leg.leg,
-      kind: leg.kind,
-      theoreticalMin: leg.theoreticalMin,
-      retrieved: leg.hits.length,
-      scores,
-      ranks,
-      completed: new Uint8Array(ids.length),
-    };
-  });
-  return { ids, legs };
+    }
+    offset += hits.length;
+    legs.push({ leg: leg.leg, kind: leg.kind, theoreticalMin: leg.theoreticalMin, retrieved: hits.length, scores, ranks, completed: new Uint8Array(n) });
+  }
+  return refs ? { ids, legs, refs } : { ids, legs };
 }
 
-/** Candidate ids a score-based leg did not retrieve: what score completion must look up. */
-export function missingScores(leg: PoolLeg, ids: readonly string[]): { positions: number[]; ids: string[] } {
-  const positions: number[] = [];
-  const missing: string[] = [];
-  if (leg.kind === "rank-only") return { positions, ids: missing };
-  for (let i = 0; i < ids.length; i++) {
-    if (leg.ranks[i] === 0) {
-      positions.push(i);
-      missing.push(ids[i]!);
+/** Numbers the candidates by id; returns their count. */
+function placeByIds(retrieved: readonly RetrievedLeg[], at: Int32Array, first: Int32Array): number {
+  const index = new Map<string, number>();
+  let h = 0;
+  for (const leg of retrieved) {
+    for (const hit of leg.hits) {
+      let c = index.get(hit.id);
+      if (c === undefined) {
+        c = index.size;
+        index.set(hit.id, c);
+        first[c] = h;
+      }
+      at[h++] = c;
     }
   }
-  return { positions, ids: missing };
+  return index.size;
+}
+
+/**
+ * Numbers the candidates by the backend's references (one per document) instead of by id: one
+ * numeric sort of (reference, hit number) groups each document's hits, the first of them in
+ * first-seen order, with no string hashed. Returns the count.
+ */
+function placeByRefs(retrieved: readonly RetrievedLeg[], total: number, at: Int32Array, first: Int32Array): number {
+  // Reference × total + hit number is exact in a double for references in [0, 2^31) and total up to 2^22.
+  if (total > 1 << 22) return placeByIds(retrieved, at, first);
+  const keys = new Float64Array(total);
+  let h = 0;
+  for (const leg of retrieved) {
+    const refs = leg.refs!;
+    for (let i = 0; i < refs.length; i++, h++) {
+      if (refs[i]! < 0) return placeByIds(retrieved, at, first);
+      keys[h] = refs[i]! * total + h;
+    }
+  }
+  keys.sort();
+  // Each hit's first hit of the same document.
+  const firstHit = new Int32Array(total);
+  let groupFirst = 0;
+  let groupRef = -1;
+  for (let k = 0; k < total; k++) {
+    const key = keys[k]!;
+    const hit = key % total;
+    const ref = (key - hit) / total;
+    if (ref !== groupRef) {
+      groupRef = ref;
+      groupFirst = hit;
+    }
+    firstHit[hit] = groupFirst;
+  }
+  let n = 0;
+  for (let hit = 0; hit < total; hit++) {
+    const f = firstHit[hit]!;
+    if (f === hit) {
+      first[n] = hit;
+      at[hit] = n++;
+    } else at[hit] = at[f]!;
+  }
+  return n;
+}
+
+/** Candidates a score-based leg did not retrieve (none for a rank-only leg): what score completion must look up. */
+export function missingScores(leg: PoolLeg, ids: readonly string[], poolRefs?: Int32Array): MissingScores {
+  let count = 0;
+  const n = ids.length;
+  const rankOnly = leg.kind === "rank-only";
+  const ranks = leg.ranks;
+  if (!rankOnly) for (let i = 0; i < n; i++) if (ranks[i] === 0) count++;
+  const positions = new Int32Array(count);
+  const missing: string[] = new Array<string>(count);
+  const refs = poolRefs ? new Int32Array(count) : undefined;
+  if (count > 0) {
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (ranks[i] !== 0) continue;
+      positions[m] = i;
+      missing[m] = ids[i]!;
+      if (refs) refs[m] = poolRefs![i]!;
+      m++;
+    }
+  }
+  return refs ? { positions, ids: missing, refs } : { positions, ids: missing };
 }
 
 /**
@@ -94,13 +191,16 @@ export function missingScores(leg: PoolLeg, ids: readonly string[]): { positions
  * leg — except in an impact leg, whose score is a sum over shared tokens: a document sharing none
  * scores exactly 0 there, a real score that normalizes with the rest rather than a missing one.
  */
-export function fillCompletedScores(leg: PoolLeg, positions: readonly number[], scores: readonly (number | undefined)[]): void {
-  const noMatch = leg.kind === "impact" ? 0 : undefined;
-  positions.forEach((p, i) => {
-    const s = scores[i] ?? noMatch;
-    if (s !== undefined) {
-      leg.scores[p] = s;
-      leg.completed[p] = 1;
+export function fillCompletedScores(leg: PoolLeg, positions: ArrayLike<number>, scores: ArrayLike<number | undefined>): void {
+  const impact = leg.kind === "impact";
+  for (let i = 0; i < positions.length; i++) {
+    let s = scores[i];
+    if (s === undefined) {
+      if (!impact) continue;
+      s = 0;
     }
-  });
+    const p = positions[i]!;
+    leg.scores[p] = s;
+    leg.completed[p] = 1;
+  }
 }

@@ -39,11 +39,20 @@ export function fuse(pool: CandidatePool, options: ResolvedFusion): FusionOutcom
   const single = pool.legs.length === 1;
   const legs = pool.legs.map((leg) => contribution(leg, options, single, n));
   const scores = new Float64Array(n);
-  for (const leg of legs) for (let i = 0; i < n; i++) scores[i]! += leg.contribution[i]!;
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) order.push(i);
-  order.sort((a, b) => scores[b]! - scores[a]! || compareIds(pool.ids[a]!, pool.ids[b]!));
-  return { scores, legs, order, method: single ? "single-leg" : options.method };
+  for (const leg of legs) {
+    const c = leg.contribution;
+    for (let i = 0; i < n; i++) scores[i]! += c[i]!;
+  }
+  return { scores, legs, order: fusedOrder(scores, pool.ids), method: single ? "single-leg" : options.method };
+}
+
+/** Candidate positions by fused score descending, equal scores by id. */
+function fusedOrder(scores: Float64Array, ids: readonly string[]): number[] {
+  const n = scores.length;
+  const order: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => scores[b]! - scores[a]! || compareIds(ids[a]!, ids[b]!));
+  return order;
 }
 
 /**
@@ -80,31 +89,33 @@ export const compareIds = compareStrings;
 
 function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n: number): LegContribution {
   const weight = options.weights[leg.leg];
-  const normalized = new Float64Array(n).fill(NaN);
   const out = new Float64Array(n);
   const useRanks = options.method === "rrf" || (leg.kind === "rank-only" && single);
   if (single && leg.kind !== "rank-only") {
-    const floor = missingScoreFloor(leg.scores);
-    for (let i = 0; i < n; i++) out[i] = Number.isNaN(leg.scores[i]!) ? floor : leg.scores[i]!;
+    const scores = leg.scores;
+    const floor = missingScoreFloor(scores);
+    for (let i = 0; i < n; i++) out[i] = Number.isNaN(scores[i]!) ? floor : scores[i]!;
   } else if (useRanks) {
+    const ranks = leg.ranks;
+    const k = options.rankConstant;
     for (let i = 0; i < n; i++) {
-      const r = leg.ranks[i]!;
-      out[i] = r > 0 ? weight / (options.rankConstant + r) : 0;
+      const r = ranks[i]!;
+      out[i] = r > 0 ? weight / (k + r) : 0;
     }
   } else {
     // Score-based fusion. A rank-only leg has no scores: its rank maps onto (0, 1] by DCG's discount.
-    const values =
+    const normalized =
       leg.kind === "rank-only"
         ? rankScores(leg.ranks)
         : normalizeScores(options.method === "dbsf" ? "dbsf" : options.normalize, usableScores(leg, options.completion), leg.theoreticalMin);
-    const floor = missingScoreFloor(values);
+    const floor = missingScoreFloor(normalized);
     for (let i = 0; i < n; i++) {
-      const v = values[i]!;
-      normalized[i] = v;
+      const v = normalized[i]!;
       out[i] = weight * (Number.isNaN(v) ? floor : v);
     }
+    return { leg: leg.leg, weight, normalized, contribution: out };
   }
-  return { leg: leg.leg, weight, normalized, contribution: out };
+  return { leg: leg.leg, weight, normalized: new Float64Array(n).fill(NaN), contribution: out };
 }
 
 /**

@@ -12,12 +12,46 @@ import type { Normalizer } from "../types.js";
  * - dbsf: clamp((s − (μ − 3σ)) / 6σ, 0, 1), σ = 0 → 0.5.
  */
 export function normalizeScores(method: Normalizer | "dbsf", scores: Float64Array, theoreticalMin?: number): Float64Array {
-  const out = new Float64Array(scores.length).fill(NaN);
-  const stats = scoreStatistics(scores);
-  if (stats.n === 0) return out;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (!Number.isNaN(s)) out[i] = normalizeScore(method, stats, s, theoreticalMin);
+  const n = scores.length;
+  const out = new Float64Array(n).fill(NaN);
+  const { n: count, min, max, mean, std, l2 } = scoreStatistics(scores);
+  if (count === 0) return out;
+  // One loop per method, each the expression of `normalizeScore` (so the values are identical).
+  switch (method) {
+    case "minmax":
+    case "tmm": {
+      const lower = method === "tmm" && theoreticalMin !== undefined ? theoreticalMin : min;
+      const range = max - lower;
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        if (!Number.isNaN(s)) out[i] = max > lower ? (s - lower) / range : 1;
+      }
+      break;
+    }
+    case "zscore":
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        if (!Number.isNaN(s)) out[i] = std > 0 ? (s - mean) / std : 0;
+      }
+      break;
+    case "l2":
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        if (!Number.isNaN(s)) out[i] = l2 > 0 ? s / l2 : 0;
+      }
+      break;
+    case "none":
+      out.set(scores);
+      break;
+    case "dbsf": {
+      const low = mean - 3 * std;
+      const width = 6 * std;
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        if (!Number.isNaN(s)) out[i] = std > 0 ? Math.min(1, Math.max(0, (s - low) / width)) : 0.5;
+      }
+      break;
+    }
   }
   return out;
 }
@@ -39,7 +73,8 @@ export function scoreStatistics(scores: Float64Array): ScoreStatistics {
   let max = -Infinity;
   let sum = 0;
   let sumSquares = 0;
-  for (const s of scores) {
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
     if (Number.isNaN(s)) continue;
     n++;
     if (s < min) min = s;

@@ -7,6 +7,11 @@ export class SlotRanges<T extends { base: number }> {
 
   /** The item whose range holds `slot` (the last one starting at or before it). */
   at(slot: number): T {
+    return this.items[this.indexAt(slot)]!;
+  }
+
+  /** The index of the item whose range holds `slot`. */
+  indexAt(slot: number): number {
     const items = this.items;
     let lo = 0;
     let hi = items.length - 1;
@@ -15,6 +20,6 @@ export class SlotRanges<T extends { base: number }> {
       if (items[mid]!.base <= slot) lo = mid;
       else hi = mid - 1;
     }
-    return items[lo]!;
+    return lo;
   }
 }

@@ -21,60 +21,80 @@ type Drop = Omit<DroppedHit, "id" | "score">;
  * `record` is false: then `dropped` is empty).
  */
 export function applyRelevance<T extends RankedHit>(hits: readonly T[], options: RelevanceOptions, record = true): { kept: T[]; dropped: DroppedHit[] } {
-  const drops = new Map<T, Drop | null>();
+  const n = hits.length;
+  // Per hit (by its index in `hits`): 1 once a rule dropped it, and why — the first rule that did.
   // The reason is written only when the dropped hits are reported (with explain): formatting a
   // sentence for each of hundreds of dropped candidates cost more than the filtering itself.
-  const drop = (hit: T, rule: RelevanceRule, threshold: number, value: number | null, reason: () => string) => {
-    if (!drops.has(hit)) drops.set(hit, record ? { rule, threshold, value, reason: reason() } : null);
+  const isDropped = new Uint8Array(n);
+  const drops: (Drop | undefined)[] = record ? new Array<Drop | undefined>(n) : [];
+  const drop = (i: number, rule: RelevanceRule, threshold: number, value: number | null, reason: () => string) => {
+    if (isDropped[i] === 1) return;
+    isDropped[i] = 1;
+    if (record) drops[i] = { rule, threshold, value, reason: reason() };
   };
   const { minScore, minSparse, minDense, minProbability } = options;
-  for (const hit of hits) {
-    if (minScore !== undefined && !(hit.score >= minScore)) drop(hit, "minScore", minScore, hit.score, () => `score ${hit.score} < minScore ${minScore}`);
-    if (minSparse !== undefined && !(hit.sparse !== undefined && hit.sparse >= minSparse)) {
-      const reason = () => (hit.sparse === undefined ? `no sparse score (minSparse ${minSparse})` : `sparse ${hit.sparse} < minSparse ${minSparse}`);
-      drop(hit, "minSparse", minSparse, hit.sparse ?? null, reason);
-    }
-    if (minDense !== undefined && !(hit.dense !== undefined && hit.dense >= minDense)) {
-      const reason = () => (hit.dense === undefined ? `no dense score (minDense ${minDense})` : `dense ${hit.dense} < minDense ${minDense}`);
-      drop(hit, "minDense", minDense, hit.dense ?? null, reason);
-    }
-    if (minProbability !== undefined && !(hit.probability !== undefined && hit.probability >= minProbability)) {
-      const reason = () => (hit.probability === undefined ? `no probability (minProbability ${minProbability})` : `probability ${hit.probability} < minProbability ${minProbability}`);
-      drop(hit, "minProbability", minProbability, hit.probability ?? null, reason);
+  if (minScore !== undefined || minSparse !== undefined || minDense !== undefined || minProbability !== undefined) {
+    for (let i = 0; i < n; i++) {
+      const hit = hits[i]!;
+      if (minScore !== undefined && !(hit.score >= minScore)) drop(i, "minScore", minScore, hit.score, () => `score ${hit.score} < minScore ${minScore}`);
+      if (minSparse !== undefined && !(hit.sparse !== undefined && hit.sparse >= minSparse)) {
+        const reason = () => (hit.sparse === undefined ? `no sparse score (minSparse ${minSparse})` : `sparse ${hit.sparse} < minSparse ${minSparse}`);
+        drop(i, "minSparse", minSparse, hit.sparse ?? null, reason);
+      }
+      if (minDense !== undefined && !(hit.dense !== undefined && hit.dense >= minDense)) {
+        const reason = () => (hit.dense === undefined ? `no dense score (minDense ${minDense})` : `dense ${hit.dense} < minDense ${minDense}`);
+        drop(i, "minDense", minDense, hit.dense ?? null, reason);
+      }
+      if (minProbability !== undefined && !(hit.probability !== undefined && hit.probability >= minProbability)) {
+        const reason = () => (hit.probability === undefined ? `no probability (minProbability ${minProbability})` : `probability ${hit.probability} < minProbability ${minProbability}`);
+        drop(i, "minProbability", minProbability, hit.probability ?? null, reason);
+      }
     }
   }
-  let survivors = hits.filter((h) => !drops.has(h));
+  // Indices of the hits still kept, in order.
+  const remaining = () => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (isDropped[i] === 0) out.push(i);
+    return out;
+  };
+  let survivors = remaining();
   if (options.relative !== undefined && survivors.length > 0) {
     // Measured from the lowest score of the list, so the rule means the same on every scale
     // (negative similarities, z-scores) and the top hit always passes: s − bottom ≥ r × span
     // holds for s = top because r ≤ 1.
     const r = options.relative;
-    const top = survivors[0]!.score;
-    const bottom = survivors[survivors.length - 1]!.score;
+    const top = hits[survivors[0]!]!.score;
+    const bottom = hits[survivors[survivors.length - 1]!]!.score;
     const span = top - bottom;
     const bar = bottom + r * span;
-    for (const hit of survivors) {
-      if (!(hit.score - bottom >= r * span)) drop(hit, "relative", bar, hit.score, () => `score ${hit.score} < relative bar ${bar} (lowest ${bottom} + ${r} × (top ${top} − lowest))`);
+    for (const i of survivors) {
+      const score = hits[i]!.score;
+      if (!(score - bottom >= r * span)) drop(i, "relative", bar, score, () => `score ${score} < relative bar ${bar} (lowest ${bottom} + ${r} × (top ${top} − lowest))`);
     }
-    survivors = survivors.filter((h) => !drops.has(h));
+    survivors = survivors.filter((i) => isDropped[i] === 0);
   }
   if (options.autocut !== undefined) {
-    const keep = autocut(survivors.map((h) => h.score), options.autocut);
-    const last = survivors[keep - 1]?.score ?? NaN;
-    for (const hit of survivors.slice(keep)) drop(hit, "autocut", last, hit.score, () => `autocut ${options.autocut}: after the score gap at rank ${keep} (score ${last})`);
+    const keep = autocut(survivors.map((i) => hits[i]!.score), options.autocut);
+    const last = keep > 0 ? hits[survivors[keep - 1]!]!.score : NaN;
+    for (const i of survivors.slice(keep)) drop(i, "autocut", last, hits[i]!.score, () => `autocut ${options.autocut}: after the score gap at rank ${keep} (score ${last})`);
     survivors = survivors.slice(0, keep);
   }
   const minHits = options.minHits ?? 0;
   if (survivors.length < minHits) {
-    const restore = new Set(hits.slice(0, minHits));
-    for (const hit of restore) drops.delete(hit);
-    survivors = hits.filter((h) => !drops.has(h));
+    for (let i = 0; i < Math.min(minHits, n); i++) {
+      isDropped[i] = 0;
+      if (record) drops[i] = undefined;
+    }
+    survivors = remaining();
   }
   if (options.maxHits !== undefined) {
     const max = options.maxHits;
-    survivors.slice(max).forEach((hit, i) => drop(hit, "maxHits", max, max + i + 1, () => `maxHits ${max}`));
+    survivors.slice(max).forEach((i, j) => drop(i, "maxHits", max, max + j + 1, () => `maxHits ${max}`));
     survivors = survivors.slice(0, max);
   }
-  const dropped = record ? hits.filter((h) => drops.has(h)).map((h) => ({ id: h.id, score: h.score, ...drops.get(h)! })) : [];
-  return { kept: survivors, dropped };
+  const dropped: DroppedHit[] = [];
+  if (record) {
+    for (let i = 0; i < n; i++) if (isDropped[i] === 1) dropped.push({ id: hits[i]!.id, score: hits[i]!.score, ...drops[i]! });
+  }
+  return { kept: survivors.map((i) => hits[i]!), dropped };
 }

@@ -7,7 +7,7 @@ import { markdownTable } from "./stats.js";
 const f = (x: number) => x.toFixed(4);
 
 /**
- * `npm run bench -- calibration [--collections <beir-folder>]`: fits a calibration model on the
+ * `npm run bench -- calibration [--collection <beir-folder>]`: fits a calibration model on the
  * train queries (threshold chosen there, from out-of-fold probabilities), then runs the test
  * queries through `HybridIndex.search` with the model and `minProbability` at that threshold:
  * ECE of the probabilities, and the kept set against the plain top 10.

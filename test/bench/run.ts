@@ -1,3 +1,4 @@
+import { parseBenchArgs, type BenchArgs } from "./bench-args.js";
 import { calibrationBench } from "./calibration-bench.js";
 import { denseApiBench } from "./dense-api-bench.js";
 import { denseBench } from "./dense-bench.js";
@@ -9,6 +10,7 @@ import { SpladeCorpus, writeCorpusJsonl, writeQueriesJsonl } from "./splade-corp
 import { sparseBench } from "./sparse-bench.js";
 import { storageBench } from "./storage-bench.js";
 import { overheadBench } from "./overhead-bench.js";
+import { tuneBench } from "./tune-bench.js";
 
 /**
  * `npm run bench -- [dense] [--sizes 100000] [--dim 384] [--queries 200] [--rounds 3] [--candidates N]`: through the public API
@@ -26,35 +28,38 @@ import { overheadBench } from "./overhead-bench.js";
  *   writes the storage benchmark's SPLADE-like corpus as JSONL for `tandem index`
  * `npm run bench -- calibration [--collection <beir-folder>]` (default fixtures/scifact: train queries fit, test queries measure)
  * `npm run bench -- overhead [--rounds 5]` (what fusion, completion, calibration and filtering add to a hybrid query on SciFact)
+ * `npm run bench -- tune [--collection <beir-folder>]` (tune on the train queries against the best configuration on the test queries)
  * `npm run bench -- fusion [--collections <beir-folder>,<beir-folder>…] [--splits test,train]` (default: fixtures/scifact, test)
  * Prints tables of figures measured side by side with peers in the same process.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-const suites = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1]!.startsWith("--")));
+let parsed: BenchArgs;
+try {
+  parsed = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(2);
+}
+const { suites, option, given, flag } = parsed;
 const run = (name: string) => (suites.length === 0 && name === "dense") || suites.includes(name);
 
-if (run("dense") && !args.includes("--graph-level")) {
+if (run("dense") && !flag("graph-level")) {
   await denseApiBench({
     sizes: option("sizes", "100000").split(",").map(Number),
     dimension: Number(option("dim", "384")),
     queries: Number(option("queries", "200")),
     params: { M: Number(option("M", "16")), efConstruction: Number(option("ef-construction", "200")), seed: 42 },
     rounds: Number(option("rounds", "3")),
-    candidates: args.includes("--candidates") ? Number(option("candidates", "")) : undefined,
+    candidates: given("candidates") ? Number(option("candidates", "")) : undefined,
   });
 }
 
-if (run("dense") && args.includes("--graph-level")) {
+if (run("dense") && flag("graph-level")) {
   const sizes = option("sizes", "10000,100000").split(",").map(Number);
   await denseBench(sizes, Number(option("dim", "384")), Number(option("queries", "200")), {
     M: Number(option("M", "16")),
     efConstruction: Number(option("ef-construction", "200")),
     seed: 42,
-  }, option("kernel", "simd") === "js" ? "js" : "simd", option("orders", "random,by-topic").split(",") as ("random" | "by-topic")[], args.includes("--int8-only"));
+  }, option("kernel", "simd") === "js" ? "js" : "simd", option("orders", "random,by-topic").split(",") as ("random" | "by-topic")[], flag("int8-only"));
 }
 
 if (run("elasticsearch")) {
@@ -65,9 +70,9 @@ if (run("elasticsearch-scale")) {
   await elasticsearchScaleBench(option("es-url", process.env.TANDEM_ES_URL ?? "http://127.0.0.1:9200"), {
     docs: Number(option("docs", "100000")),
     queries: Number(option("queries", "200")),
-    sweep: args.includes("--sweep"),
+    sweep: flag("sweep"),
     sweepDocs: Number(option("sweep-docs", "10000")),
-    keep: args.includes("--keep"),
+    keep: flag("keep"),
   });
 }
 
@@ -76,7 +81,7 @@ if (run("opensearch-knn")) {
     docs: Number(option("docs", "100000")),
     queries: Number(option("queries", "50")),
     efs: option("efs", "100,200,400").split(",").map(Number),
-    keep: args.includes("--keep"),
+    keep: flag("keep"),
   });
 }
 
@@ -90,9 +95,9 @@ if (run("storage")) {
     denseSize: Number(option("dense-size", "100000")),
     queries: Number(option("queries", "200")),
     seed: Number(option("seed", "42")),
-    dir: args.includes("--dir") ? option("dir", "") : undefined,
-    keep: args.includes("--keep"),
-    sparseOnly: args.includes("--sparse-only"),
+    dir: given("dir") ? option("dir", "") : undefined,
+    keep: flag("keep"),
+    sparseOnly: flag("sparse-only"),
     textSize: Number(option("text-size", "0")),
   });
 }
@@ -103,13 +108,13 @@ if (run("sparse")) {
     queries: Number(option("queries", "200")),
     seed: Number(option("seed", "42")),
     corpora: option("corpora", "synthetic,scifact").split(","),
-    bmp: !args.includes("--no-bmp"),
-    json: args.includes("--json"),
-    dir: args.includes("--dir") ? option("dir", "") : undefined,
-    keep: args.includes("--keep"),
+    bmp: !flag("no-bmp"),
+    json: flag("json"),
+    dir: given("dir") ? option("dir", "") : undefined,
+    keep: flag("keep"),
     alpha: Number(option("alpha", "0.9")),
     termMass: Number(option("term-mass", "0.9")),
-    maxTerms: args.includes("--max-terms") ? Number(option("max-terms", "")) : undefined,
+    maxTerms: given("max-terms") ? Number(option("max-terms", "")) : undefined,
     impactBits: Number(option("impact-bits", "8")),
   });
 }
@@ -119,7 +124,7 @@ if (run("corpus")) {
   const corpus = new SpladeCorpus({ seed: Number(option("seed", "42")) });
   const started = performance.now();
   await writeCorpusJsonl(option("out", "docs.jsonl"), corpus, Number(option("size", "100000")), { dense: parts.includes("dense"), text: parts.includes("text"), fields: parts.includes("fields") });
-  if (args.includes("--queries-out")) await writeQueriesJsonl(option("queries-out", "queries.jsonl"), corpus.queries(Number(option("queries", "200")), parts.includes("dense")));
+  if (given("queries-out")) await writeQueriesJsonl(option("queries-out", "queries.jsonl"), corpus.queries(Number(option("queries", "200")), parts.includes("dense")));
   console.log(`wrote ${option("size", "100000")} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -129,4 +134,8 @@ if (run("calibration")) {
 
 if (run("overhead")) {
   await overheadBench(Number(option("rounds", "5")));
+}
+
+if (run("tune")) {
+  await tuneBench(option("collection", "") || undefined);
 }

@@ -51,10 +51,10 @@ describe("tandem tune", () => {
 
   it("the grid covers every method, normalizer, weight and constant it names", () => {
     const grid = tuningGrid(["sparse", "dense", "text"]);
-    // 5 dense × 4 text weights × (5 rrf constants + 4 normalizers + dbsf) × 2 windows.
-    expect(grid.length).toBe(5 * 4 * 10 * 2);
+    // 8 dense × 7 text weights × (6 rrf constants + 4 normalizers + dbsf) × 3 windows.
+    expect(grid.length).toBe(8 * 7 * 11 * 3);
     expect(new Set(grid.map(configLabel)).size).toBe(grid.length);
-    expect(tuningGrid(["dense"]).length).toBe(10 * 2);
+    expect(tuningGrid(["dense"]).length).toBe(11 * 3);
   });
 
   it("a bad configuration file is refused naming the file and the field", () => {

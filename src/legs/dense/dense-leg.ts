@@ -8,7 +8,7 @@ import { compactGraph } from "./graph-compaction.js";
 import { HnswIndex, type HnswParams } from "./hnsw-index.js";
 import { buildGraphInParallel } from "./parallel-graph-build.js";
 import { QuantizedVectorStore } from "./quantized-vector-store.js";
-import { VectorStore, type DenseVectors } from "./vector-store.js";
+import { MAX_BATCH, VectorStore, type DenseVectors } from "./vector-store.js";
 
 /**
  * When the dense leg scans exactly instead of walking the graph: when at most `exactScanMax`
@@ -160,12 +160,43 @@ export class DenseLeg {
     return ranked.drain();
   }
 
-  /** Exact similarities of `slots` with the query (undefined entries skipped, and where a slot has no vector). */
-  similarities(vector: ArrayLike<number>, slots: readonly (number | undefined)[]): (number | undefined)[] {
+  /**
+   * Exact similarities of `slots` with the query (undefined for negative entries and where a slot
+   * has no vector). Float vectors under the SIMD kernel are scored in kernel batches, whose float32
+   * results are the ones a slot at a time gives (the JavaScript kernel's single dot product keeps
+   * double precision, so it scores one at a time).
+   */
+  similarities(vector: ArrayLike<number>, slots: ArrayLike<number>): (number | undefined)[] {
+    const n = slots.length;
+    const out: (number | undefined)[] = new Array<number | undefined>(n).fill(undefined);
     const store = this.store;
-    if (!store) return slots.map(() => undefined);
+    if (!store) return out;
     const q = store.prepare(vector);
-    return slots.map((slot) => (slot === undefined || !store.has(slot) ? undefined : store.exactSimilarity(q, slot)));
+    if (store.quantized || store.kernelKind !== "simd") {
+      for (let i = 0; i < n; i++) {
+        const slot = slots[i]!;
+        if (slot >= 0 && store.has(slot)) out[i] = store.exactSimilarity(q, slot);
+      }
+      return out;
+    }
+    const batch = new Uint32Array(Math.min(n, MAX_BATCH));
+    const from = new Int32Array(batch.length);
+    const scores = new Float64Array(batch.length);
+    let count = 0;
+    const flush = () => {
+      store.similarities(q, batch, count, scores);
+      for (let b = 0; b < count; b++) out[from[b]!] = scores[b]!;
+      count = 0;
+    };
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      if (!(slot >= 0) || !store.has(slot)) continue;
+      batch[count] = slot;
+      from[count++] = i;
+      if (count === batch.length) flush();
+    }
+    if (count > 0) flush();
+    return out;
   }
 
   /** Stores vectors without inserting them into the graph until `finishLoading`. */

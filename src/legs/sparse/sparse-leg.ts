@@ -6,6 +6,7 @@ import { exhaustiveSearch, TermAtATimeScratch } from "./algorithms/exhaustive.js
 import { maxScoreSearch } from "./algorithms/maxscore.js";
 import { pruneQueryTerms } from "./prune-query-terms.js";
 import type { SparsePart } from "./sparse-part.js";
+import type { SparseQuery } from "./sparse-query.js";
 import { SparseSegment } from "./sparse-segment.js";
 
 /**
@@ -30,6 +31,7 @@ export class SparseLeg {
   private readonly ranges = new SlotRanges<Entry>();
   private readonly scratch = new TermAtATimeScratch();
   private readonly blockScratch = new BlockMaxScratch();
+  private readonly compiledQueries = new WeakMap<SparseVector, Map<SparseSegment, SparseQuery>>();
 
   /** Appends a segment's sparse part, its documents at slots `base`… */
   add(base: number, docCount: number, part: SparsePart): void {
@@ -68,7 +70,7 @@ export class SparseLeg {
     const alpha = pruning?.alpha ?? 1;
     const bound = pruning ? pruneQueryTerms(query, pruning) : undefined;
     for (const { base, docCount, segment } of this.ranges.items) {
-      const q = segment.compileQuery(query);
+      const q = this.compiled(segment, query);
       if (q.termIds.length === 0) continue;
       const use = algorithm === "auto" ? (docCount < AUTO_BLOCKMAX_MIN_DOCS ? "exhaustive" : "blockmax") : algorithm;
       if (use === "exhaustive") exhaustiveSearch(segment, docCount, base, q, accept, heap, this.scratch);
@@ -81,16 +83,53 @@ export class SparseLeg {
     return { ...heap.drain(), exact: alpha === 1 && bound === undefined };
   }
 
-  /** Exact scores of `slots` (undefined entries skipped; undefined where a document shares no token). */
-  score(query: SparseVector, slots: readonly (number | undefined)[]): (number | undefined)[] {
-    const compiled = new Map<Entry, ReturnType<SparseSegment["compileQuery"]>>();
-    return slots.map((slot) => {
-      if (slot === undefined) return undefined;
-      const entry = this.ranges.at(slot);
-      let q = compiled.get(entry);
-      if (!q) compiled.set(entry, (q = entry.segment.compileQuery(query)));
-      return entry.segment.score(q, slot - entry.base);
-    });
+  /**
+   * Exact scores of `slots` (negative entries skipped; undefined there and where a document shares
+   * no token), scored segment by segment in one batch each.
+   */
+  score(query: SparseVector, slots: ArrayLike<number>): (number | undefined)[] {
+    const n = slots.length;
+    const out: (number | undefined)[] = new Array<number | undefined>(n).fill(undefined);
+    const items = this.ranges.items;
+    // Each slot's segment, and how many slots fall in each.
+    const segmentOf = new Int32Array(n).fill(-1);
+    const counts = new Int32Array(items.length);
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      if (!(slot >= 0)) continue;
+      const s = items.length === 1 ? 0 : this.ranges.indexAt(slot);
+      segmentOf[i] = s;
+      counts[s]!++;
+    }
+    for (let s = 0; s < items.length; s++) {
+      const count = counts[s]!;
+      if (count === 0) continue;
+      const { base, segment } = items[s]!;
+      const docs = new Int32Array(count);
+      const from = new Int32Array(count);
+      for (let i = 0, c = 0; i < n; i++) {
+        if (segmentOf[i] !== s) continue;
+        docs[c] = slots[i]! - base;
+        from[c++] = i;
+      }
+      const scores = new Float64Array(count);
+      segment.scoreMany(this.compiled(segment, query), docs, scores);
+      for (let c = 0; c < count; c++) if (!Number.isNaN(scores[c]!)) out[from[c]!] = scores[c]!;
+    }
+    return out;
+  }
+
+  /**
+   * The query compiled against a segment, kept for the query object's life: a search's retrieval
+   * and score completion compile it once. The engine's query vectors are its own copies, never
+   * changed after validation.
+   */
+  private compiled(segment: SparseSegment, query: SparseVector): SparseQuery {
+    let bySegment = this.compiledQueries.get(query);
+    if (!bySegment) this.compiledQueries.set(query, (bySegment = new Map<SparseSegment, SparseQuery>()));
+    let q = bySegment.get(segment);
+    if (!q) bySegment.set(segment, (q = segment.compileQuery(query)));
+    return q;
   }
 
   contributions(query: SparseVector, slot: number): SparseTokenContribution[] {

@@ -107,6 +107,88 @@ export class SparseSegment {
     return matched ? Math.fround(sum) : undefined;
   }
 
+  /**
+   * {@link score} of many documents (local numbers) at once, into `out` (NaN where a document shares
+   * no token): the documents taken in position order, then per query term one forward pass over
+   * the term's blocks, so a block is located once per term for every document in it. Each sum
+   * runs over the query's terms in order, as `score`'s, so the results are bit-identical.
+   */
+  scoreMany(query: SparseQuery, docs: ArrayLike<number>, out: Float64Array): void {
+    const byPosition = this.inPositionOrder(docs, out);
+    const m = byPosition.length;
+    if (m === 0) return;
+    const positions = new Int32Array(m);
+    for (let k = 0; k < m; k++) positions[k] = this.positionOf[docs[byPosition[k]!]!]!;
+    const sums = new Float64Array(m);
+    const matched = new Uint8Array(m);
+    const part = this.part;
+    const { termBlockStarts, blockIds, blockCounts, postingDocs, postingWeights } = part;
+    const mask = (1 << BLOCK_SHIFT) - 1;
+    for (let t = 0; t < query.termIds.length; t++) {
+      const term = query.termIds[t]!;
+      const w = query.weights[t]!;
+      let j = termBlockStarts[term]!;
+      const end = termBlockStarts[term + 1]!;
+      let located = -1;
+      let first = 0;
+      for (let k = 0; k < m && j < end; k++) {
+        const position = positions[k]!;
+        const block = position >>> BLOCK_SHIFT;
+        if (blockIds[j]! < block) {
+          // The first of the term's remaining blocks at or after this one.
+          let lo = j + 1;
+          let hi = end;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (blockIds[mid]! < block) lo = mid + 1;
+            else hi = mid;
+          }
+          j = lo;
+          if (j === end) break;
+        }
+        if (blockIds[j] !== block) continue;
+        if (located !== j) {
+          first = pairPosting(part, j);
+          located = j;
+        }
+        const within = position & mask;
+        for (let p = first, stop = first + blockCounts[j]!; p < stop; p++) {
+          if (postingDocs[p] === within) {
+            sums[k]! += w * postingWeights[p]!;
+            matched[k] = 1;
+            break;
+          }
+        }
+      }
+    }
+    for (let k = 0; k < m; k++) out[byPosition[k]!] = matched[k] === 1 ? Math.fround(sums[k]!) : NaN;
+  }
+
+  /**
+   * Indices into `docs` of the documents that have terms, in position order; `out` is set to NaN
+   * for every document (the scores overwrite it).
+   */
+  private inPositionOrder(docs: ArrayLike<number>, out: Float64Array): Int32Array {
+    const n = docs.length;
+    // Position × n + index packs both into one exactly representable number (n ≤ 2^21, positions < 2^32), so a numeric sort orders them.
+    const keys = new Float64Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      out[i] = NaN;
+      const doc = docs[i]!;
+      if (this.termCounts[doc] !== 0) keys[m++] = n <= 1 << 21 ? this.positionOf[doc]! * n + i : i;
+    }
+    const order = new Int32Array(m);
+    if (n <= 1 << 21) {
+      keys.subarray(0, m).sort();
+      for (let k = 0; k < m; k++) order[k] = keys[k]! % n;
+    } else {
+      for (let k = 0; k < m; k++) order[k] = keys[k]!;
+      order.sort((a, b) => this.positionOf[docs[a]!]! - this.positionOf[docs[b]!]!);
+    }
+    return order;
+  }
+
   /** Per-token contributions of a match, largest first (for explain). */
   contributions(query: SparseQuery, doc: number): SparseTokenContribution[] {
     const out: SparseTokenContribution[] = [];

@@ -73,7 +73,7 @@ export class TextLeg {
   }
 
   /**
-   * Up to `candidates` accepted matches as (id, rank): groups of equally relevant matches ordered
+   * Up to `candidates` accepted matches as (id, rank), with their slots: groups of equally relevant matches ordered
    * by id share a rank (competition ranking), so neither their order nor which of them make the
    * cut depends on write history. With a filter every match is asked for, so the best
    * `candidates` matching documents survive.
@@ -87,18 +87,22 @@ export class TextLeg {
     idOf: (slot: number) => string,
     compareIds: (a: string, b: string) => number,
     fill: TextIndexFill,
-  ): { id: string; rank: number }[] {
+  ): { hits: { id: string; rank: number }[]; slots: Int32Array } {
     const index = this.built(fill);
     const limit = filtered ? Math.max(slotCount, 1) : candidates;
     const groups = index.searchGroups ? index.searchGroups(text, limit) : index.search(text, limit).map((slot) => [slot]);
     const hits: { id: string; rank: number }[] = [];
+    const slots: number[] = [];
     for (const group of groups) {
       const rank = hits.length + 1;
-      const ids = group.filter((slot) => accept[slot] === 1).map(idOf);
-      ids.sort(compareIds);
-      for (const id of ids.slice(0, candidates - hits.length)) hits.push({ id, rank });
+      const members = group.filter((slot) => accept[slot] === 1).map((slot) => ({ id: idOf(slot), slot }));
+      members.sort((a, b) => compareIds(a.id, b.id));
+      for (const { id, slot } of members.slice(0, candidates - hits.length)) {
+        hits.push({ id, rank });
+        slots.push(slot);
+      }
       if (hits.length === candidates) break;
     }
-    return hits;
+    return { hits, slots: Int32Array.from(slots) };
   }
 }

@@ -102,3 +102,25 @@ describe("approximate block-max search", () => {
     }
   });
 });
+
+describe("batched score completion", () => {
+  it("scores any list of slots exactly as exhaustive scoring does, bit for bit, across segments, repeats, skipped and empty documents", () => {
+    const { leg, total, queries } = corpusLeg([3000, 40, 2100, 700], 23, 8);
+    const all = new Uint8Array(total).fill(1);
+    const tieBreak = (a: number, b: number) => a - b;
+    let state = 7;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    queries.forEach((query, q) => {
+      // Reference: every matching document's score from exhaustive term-at-a-time scoring.
+      const reference = leg.retrieve(query, total, all, tieBreak, "exhaustive");
+      const expected = new Map(reference.slots.map((slot, i) => [slot, reference.scores[i]!]));
+      for (const size of [0, 1, 7, 130, 1000]) {
+        // Random slots (repeats included), some skipped (−1), in no particular order.
+        const slots = Int32Array.from({ length: size }, () => (next() % 11 === 0 ? -1 : next() % total));
+        const got = leg.score(query, slots);
+        expect(got.length).toBe(size);
+        slots.forEach((slot, i) => expect(got[i], `query ${q}, size ${size}, slot ${slot}`).toBe(slot < 0 ? undefined : expected.get(slot)));
+      }
+    });
+  });
+});
