@@ -9,7 +9,7 @@ import { VectorStore } from "../../src/legs/dense/vector-store.js";
 import { decodeGraph, encodeGraph } from "../../src/store/graph-codec.js";
 import { parseManifest } from "../../src/store/manifest.js";
 import { BUILT_WORKER, nodeBuildThreadsOf } from "../helpers/build-threads.js";
-import { embeddingLike } from "../helpers/embeddings.js";
+import { bucketedCorpus, recallAgainstExact, type BucketedDoc } from "../helpers/dense-recall.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 
 const N = 8000;
@@ -26,27 +26,14 @@ const FILTERS: [string, Filter | undefined][] = [
 ];
 
 const tempDir = useTempDirs("tandem-threads-");
-let vectors: number[][];
 let queries: number[][];
-let docs: { id: string; dense: number[]; fields: { bucket: number } }[];
+let docs: BucketedDoc[];
 beforeAll(() => {
-  vectors = embeddingLike(31, N + 100, DIM);
-  queries = vectors.slice(N);
-  docs = vectors.slice(0, N).map((dense, i) => ({ id: `v${i}`, dense, fields: { bucket: i % 100 } }));
+  ({ docs, queries } = bucketedCorpus(31, N, 100, DIM));
 });
 
-/** Recall@10 of the graph against exact search of the same index, averaged over the queries. */
-async function recall(index: HybridIndex, filter?: Filter): Promise<number> {
-  let found = 0;
-  let total = 0;
-  for (const dense of queries) {
-    const truth = new Set((await index.search({ dense, k: K, filter, exact: true })).hits.map((h) => h.id));
-    const approx = await index.search({ dense, k: K, filter, ef: 40 });
-    found += approx.hits.filter((h) => truth.has(h.id)).length;
-    total += truth.size;
-  }
-  return found / total;
-}
+/** Recall@10 of the graph (ef 40) against exact search of the same index, averaged over the queries. */
+const recall = (index: HybridIndex, filter?: Filter) => recallAgainstExact(index, queries, K, { filter, ef: 40 });
 
 /** Every query's hits (ids and scores), unfiltered and filtered. */
 async function answers(index: HybridIndex): Promise<unknown[]> {
@@ -76,7 +63,7 @@ describe.each<Metric>(["cosine", "l2"])("an index whose upserts build the graph 
       await index.upsert(docs.slice(0, 3000));
       await index.upsert(docs.slice(3000));
       await index.delete(docs.filter((_, i) => i % 9 === 0).map((d) => d.id));
-      await index.upsert(docs.filter((_, i) => i % 13 === 0).map((d, j) => ({ ...d, dense: vectors[(j * 7) % N]! })));
+      await index.upsert(docs.filter((_, i) => i % 13 === 0).map((d, j) => ({ ...d, dense: docs[(j * 7) % N]!.dense })));
     }
   });
   afterAll(async () => {

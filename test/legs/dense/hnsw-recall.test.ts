@@ -7,38 +7,29 @@ import { HnswIndex } from "../../../src/legs/dense/hnsw-index.js";
 import { QuantizedVectorStore } from "../../../src/legs/dense/quantized-vector-store.js";
 import { VectorStore, type DenseVectors } from "../../../src/legs/dense/vector-store.js";
 import { HybridIndex, MemoryStorage, type DenseQuantization, type Filter, type Metric } from "../../../src/index.js";
+import { bucketedCorpus, recallAgainstExact, type BucketedDoc } from "../../helpers/dense-recall.js";
 import { embeddingLike } from "../../helpers/embeddings.js";
 
 const N = 8000;
 const DIM = 48;
 const K = 10;
-let vectors: number[][];
 let queries: number[][];
-let docs: { id: string; dense: number[]; fields: { bucket: number } }[];
+let docs: BucketedDoc[];
 beforeAll(() => {
-  vectors = embeddingLike(17, N + 60, DIM);
-  queries = vectors.slice(N);
-  docs = vectors.slice(0, N).map((dense, i) => ({ id: `v${i}`, dense, fields: { bucket: i % 100 } }));
+  ({ docs, queries } = bucketedCorpus(17, N, 60, DIM));
 });
 
-/** Recall@10 of the ANN leg against the exact leg of the same index, averaged over the queries. */
-async function recall(index: HybridIndex, filter?: Filter): Promise<number> {
-  let found = 0;
-  let total = 0;
-  for (const dense of queries) {
-    const exact = await index.search({ dense, k: K, filter, exact: true });
-    const approx = await index.search({ dense, k: K, filter });
-    const truth = new Set(exact.hits.map((h) => h.id));
-    found += approx.hits.filter((h) => truth.has(h.id)).length;
-    total += truth.size;
-    // Whatever the graph returns carries the exact score.
-    for (const h of approx.hits) {
-      const e = exact.hits.find((x) => x.id === h.id);
-      if (e) expect(h.score).toBe(e.score);
-    }
-  }
-  return found / total;
-}
+/** Recall@10 of the ANN leg against the exact leg of the same index; whatever the graph returns carries the exact score. */
+const recall = (index: HybridIndex, filter?: Filter) =>
+  recallAgainstExact(index, queries, K, {
+    filter,
+    each: (approx, exact) => {
+      for (const h of approx) {
+        const e = exact.find((x) => x.id === h.id);
+        if (e) expect(h.score).toBe(e.score);
+      }
+    },
+  });
 
 const cases: [Metric, DenseQuantization][] = [
   ["cosine", "none"],
@@ -86,7 +77,7 @@ describe.each(cases)("HNSW dense leg (%s, quantization %s)", (metric, quantizati
 
   it("keeps recall after deletes and upserts, and after reopening from the saved graph", async () => {
     await index.delete(docs.filter((_, i) => i % 9 === 0).map((d) => d.id));
-    await index.upsert(docs.filter((_, i) => i % 13 === 0).map((d, j) => ({ ...d, dense: vectors[(j * 7) % N]! })));
+    await index.upsert(docs.filter((_, i) => i % 13 === 0).map((d, j) => ({ ...d, dense: docs[(j * 7) % N]!.dense })));
     expect(await recall(index)).toBeGreaterThanOrEqual(0.95);
     await index.close();
     index = await HybridIndex.open(dir, { densePlanner: GRAPH_ALWAYS });
@@ -124,8 +115,8 @@ describe.each(cases)("filtered walk of the HNSW graph itself (%s, quantization %
     floats = new VectorStore(DIM, metric);
     store = quantization === "int8" ? new QuantizedVectorStore(DIM, metric) : floats;
     for (let slot = 0; slot < N; slot++) {
-      floats.add(slot, vectors[slot]);
-      if (store !== floats) store.add(slot, vectors[slot]);
+      floats.add(slot, docs[slot]!.dense);
+      if (store !== floats) store.add(slot, docs[slot]!.dense);
     }
     graph = new HnswIndex(store, { M: 12, efConstruction: 100, seed: 42 });
     graph.catchUp();
