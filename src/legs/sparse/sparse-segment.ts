@@ -65,15 +65,9 @@ export class SparseSegment {
   /** The (term, block) pair of `term` in `block` (an index into the part's pair arrays), or −1. */
   pairIndex(term: number, block: number): number {
     const { termBlockStarts, blockIds } = this.part;
-    let lo = termBlockStarts[term]!;
     const end = termBlockStarts[term + 1]!;
-    let hi = end;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (blockIds[mid]! < block) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === end || blockIds[lo] !== block ? -1 : lo;
+    const j = firstPairAtOrAfter(blockIds, termBlockStarts[term]!, end, block);
+    return j === end || blockIds[j] !== block ? -1 : j;
   }
 
   /** Where the document at `position` sits in the postings of `term`, or −1. */
@@ -136,14 +130,7 @@ export class SparseSegment {
         const block = position >>> BLOCK_SHIFT;
         if (blockIds[j]! < block) {
           // The first of the term's remaining blocks at or after this one.
-          let lo = j + 1;
-          let hi = end;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            if (blockIds[mid]! < block) lo = mid + 1;
-            else hi = mid;
-          }
-          j = lo;
+          j = firstPairAtOrAfter(blockIds, j + 1, end, block);
           if (j === end) break;
         }
         if (blockIds[j] !== block) continue;
@@ -218,4 +205,16 @@ export class SparseSegment {
     }
     return out;
   }
+}
+
+/** The first pair in `from…to` (one term's pairs, blocks ascending) whose block is `block` or later; `to` when none. */
+function firstPairAtOrAfter(blockIds: Uint32Array, from: number, to: number, block: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (blockIds[mid]! < block) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
