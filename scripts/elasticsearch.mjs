@@ -19,7 +19,7 @@
 // .es/<port>/state.json records it for the tests. A port something else listens on is refused;
 // a cluster is only treated as ours when its health answer carries our cluster name, and `stop`
 // signals only processes started from our run directory. `stop` without ES_PORT stops every
-// cluster of this checkout. The downloaded distribution is cached, shared, in ~/.cache/tandem-es
+// cluster of this checkout (only those of ES_DISTRIBUTION's distribution when it is set). The downloaded distribution is cached, shared, in ~/.cache/tandem-es
 // (written once, atomically, and checked against its SHA-1 on every use).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -415,8 +415,11 @@ async function stopCluster(state) {
 async function stop() {
   const ports = REQUESTED_PORT !== undefined ? [REQUESTED_PORT] : recordedPorts();
   if (ports.length === 0) console.error("es: no cluster of this checkout is recorded");
+  // A distribution named explicitly limits a stop of every recorded cluster to its own.
+  const only = REQUESTED_PORT === undefined && process.env.ES_DISTRIBUTION ? DISTRIBUTION : undefined;
   for (const port of ports) {
     const state = readState(port);
+    if (state && only !== undefined && (state.distribution ?? "elasticsearch") !== only) continue;
     if (state) await stopCluster(state);
     else console.error(`es: no cluster of this checkout on port ${port}`);
   }

@@ -58,6 +58,16 @@ function esOption(values: ParsedValues, name: string): string | undefined {
   return value ?? process.env[`TANDEM_ES_${name.toUpperCase().replace(/-/g, "_")}`];
 }
 
+/**
+ * What the command line names as its index, for reports: the embedded index's directory, or the
+ * backend, cluster URL and index name (options or their TANDEM_ES_* variables).
+ */
+export function describeTarget(values: ParsedValues): string {
+  const backend = backendOf(values);
+  if (backend === "embedded") return String(values.index ?? "");
+  return `${backend} ${esOption(values, "url") ?? ""} index ${esOption(values, "index") ?? ""}`;
+}
+
 /** The cluster's URL and index name, which both cluster backends require. */
 function clusterTarget(values: ParsedValues, backend: string): { url: string; index: string } {
   const url = esOption(values, "url");

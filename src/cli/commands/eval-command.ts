@@ -8,7 +8,7 @@ import { legScores, reportRun, thresholdPoints } from "../../eval/report-data.js
 import { parseQrels, type Qrels } from "../../eval/qrels.js";
 import type { FusionMethod, LegName, RelevanceOptions, SearchHit, SearchQuery } from "../../types.js";
 import { encodeOptions, queryEncoders } from "../text-encoders.js";
-import { openIndex } from "../open-index.js";
+import { describeTarget, openIndex } from "../open-index.js";
 import { BACKEND_OPTIONS, checkPageWindow, SEARCH_HELP, SEARCH_OPTIONS, searchDefaults } from "../options.js";
 import { readQueries, type QueryLine } from "../read-queries.js";
 import { readText, resolveBeirPath } from "../read-input.js";
@@ -98,7 +98,7 @@ ${SEARCH_HELP}`,
         const html = await renderHtmlReport({
           title: "Tandem evaluation",
           created: new Date().toISOString(),
-          setup: { index: String(values.index ?? values["es-index"] ?? ""), queries: queriesPath, qrels: qrelsFile, "judged queries": String(queries.length) },
+          setup: { index: describeTarget(values), queries: queriesPath, qrels: qrelsFile, "judged queries": String(queries.length) },
           runs: reportRuns,
           thresholds: thresholdPoints(hitsOf, judgedIn(run, qrels)),
           scores: legScores(hitsOf, qrels),
