@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -61,6 +61,24 @@ describeServers("tandem CLI: the same command lines on both backends (CONTRACT.m
     compare(["--legs", "dense"]);
     compare(["--fusion", "rrf"]);
     compare(["--fusion", "convex", "--normalize", "zscore", "--filter", JSON.stringify(FILTERS[1])]);
+
+    // tune retrieves each query's pool from the cluster and picks the same configuration; eval
+    // --report names the cluster index.
+    const qrels = queries.flatMap((_, i) => [0, 1, 2, 3, 4].map((k) => `q${i}\t${docs[(i * 37 + k * 61) % docs.length]!.id}\t${1 + (k % 2)}`));
+    await writeFile(join(work, "qrels.tsv"), `query-id\tcorpus-id\tscore\n${qrels.join("\n")}\n`);
+    const tune = (backend: string[], out: string) => {
+      const r = tandem(["tune", "--queries", "queries.jsonl", "--qrels", "qrels.tsv", "--exact", "--folds", "3", "--candidates-grid", "100", "--out", out, ...backend], work);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { chosen: { ndcg10: number; fusion: unknown } };
+    };
+    const [embeddedTune, remoteTune] = [tune(["--index", "idx"], "embedded-config.json"), tune(es, "remote-config.json")];
+    expect(remoteTune.chosen.fusion).toEqual(embeddedTune.chosen.fusion);
+    expect(remoteTune.chosen.ndcg10).toBeCloseTo(embeddedTune.chosen.ndcg10, 9);
+    const withConfig = tandem(["eval", "--queries", "queries.jsonl", "--qrels", "qrels.tsv", "--exact", "--config", "remote-config.json", "--report", "report.html", ...es], work);
+    expect(withConfig.stderr).toBe("");
+    expect((JSON.parse(withConfig.stdout) as Record<string, number>)["ndcg@10"]).toBeCloseTo(remoteTune.chosen.ndcg10, 9);
+    expect(await readFile(join(work, "report.html"), "utf8")).toContain(`elasticsearch ${open!.url} index ${index}`);
 
     await writeFile(join(work, "ids.txt"), "d1\nd5\nnot-there\n");
     for (const backend of [["--index", "idx"], es]) {
