@@ -88,7 +88,7 @@ describeServers("tandem CLI: the same command lines on both backends (CONTRACT.m
     compare(["--fusion", "convex", "--normalize", "minmax"]);
     const info = JSON.parse(tandem(["info", ...es], work).stdout);
     expect(info).toMatchObject({ backend: "elasticsearch", index, documents: 298, dimension: 8, metric: "l2", server: { version: open!.version } });
-  });
+  }, 300_000);
 
   it("credentials from the environment; wrong ones exit 1 with the server's refusal, bad input exits 2", async () => {
     const env = { TANDEM_ES_URL: secured!.url, TANDEM_ES_INDEX: securedIndex, TANDEM_ES_USERNAME: secured!.username!, TANDEM_ES_PASSWORD: secured!.password!, TANDEM_ES_CA: secured!.ca! };

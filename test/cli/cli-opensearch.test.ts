@@ -178,7 +178,7 @@ describeServers("tandem CLI on OpenSearch $version: a BEIR folder indexed, searc
     compare(["--fusion", "convex", "--normalize", "minmax", "--no-calibration"]);
     const info = JSON.parse(tandem(["info", ...os], work).stdout);
     expect(info).toMatchObject({ backend: "opensearch", index, documents: 298, dimension: 8, metric: "l2", server: { distribution: "opensearch", version: server.version, knnPlugin: true } });
-  });
+  }, 300_000);
 
   it("the same flags from the environment; bad input exits 2 and loses nothing stored", async () => {
     const env = { TANDEM_BACKEND: "opensearch", TANDEM_ES_URL: server.url, TANDEM_ES_INDEX: index };
