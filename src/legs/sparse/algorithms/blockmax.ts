@@ -31,7 +31,7 @@ const BOUND_TILE = 4096;
 const HEAD_SHARE = 0.2;
 
 /** A term with at most this many pairs per linked block is linked by a walk over all its pairs, else by galloping. */
-const WALK_RATIO = 1;
+const WALK_RATIO = 4;
 
 /** `BlockMaxScratch.scored`: 1 marks a block scored before linking, this one a block to link. */
 const LINK = 2;
