@@ -85,6 +85,8 @@ for (const name of orderNames) {
   const segment = new SparseSegment(part);
   const scratch = new TermAtATimeScratch();
   const blockScratch = new BlockMaxScratch();
+  // Every term bounded from its (term, block) pairs, none from a dense row: what the rows save.
+  const pairsOnlyScratch = new BlockMaxScratch(undefined, undefined, undefined, Infinity);
   const compiled = Array.from({ length: queries.count }, (_, q) => segment.compileQuery(querySparse(queries, q)));
   const exact = compiled.map((q) => {
     const heap = new TopKHeap(k, tie);
@@ -95,6 +97,7 @@ for (const name of orderNames) {
     ["exhaustive", (q, heap) => exhaustiveSearch(segment, size, 0, q, accept, heap, scratch)],
     ["maxscore", (q, heap) => maxScoreSearch(segment, 0, q, accept, heap)],
     ["blockmax", (q, heap) => blockMaxSearch(segment, 0, q, accept, heap, blockScratch)],
+    ["blockmax no rows", (q, heap) => blockMaxSearch(segment, 0, q, accept, heap, pairsOnlyScratch)],
     ["blockmax a=0.9", (q, heap) => blockMaxSearch(segment, 0, q, accept, heap, blockScratch, { alpha: 0.9 })],
     ["blockmax a=0.7", (q, heap) => blockMaxSearch(segment, 0, q, accept, heap, blockScratch, { alpha: 0.7 })],
   ];

@@ -22,6 +22,8 @@ export class SparseSegment {
   readonly docCount: number;
   readonly blockCount: number;
   private readonly termCounts: Uint32Array;
+  /** Per term, its dense row of block maxima once built (`blockMaxRow`). */
+  private readonly rows: (Uint8Array | undefined)[];
 
   constructor(data: SparsePart) {
     this.part = data;
@@ -33,6 +35,24 @@ export class SparseSegment {
     this.blockCount = (this.docCount + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT;
     this.positionOf = new Uint32Array(this.docCount);
     for (let i = 0; i < this.docCount; i++) this.positionOf[data.docOrder[i]!] = i;
+    this.rows = new Array<Uint8Array | undefined>(data.tokens.length);
+  }
+
+  /**
+   * The quantized block maxima of `term` over every block of the segment (0 where it does not
+   * occur), built from its (term, block) pairs on first use and kept: block-max search sums the
+   * rows of terms present in many blocks instead of scattering their pairs, at one byte per block
+   * each.
+   */
+  blockMaxRow(term: number): Uint8Array {
+    let row = this.rows[term];
+    if (row === undefined) {
+      const { termBlockStarts, blockIds, blockMaxima } = this.part;
+      row = new Uint8Array(this.blockCount);
+      for (let j = termBlockStarts[term]!, end = termBlockStarts[term + 1]!; j < end; j++) row[blockIds[j]!] = blockMaxima[j]!;
+      this.rows[term] = row;
+    }
+    return row;
   }
 
   /** The term number of `token`, or undefined when no document of the segment has it. */
@@ -208,7 +228,7 @@ export class SparseSegment {
 }
 
 /** The first pair in `from…to` (one term's pairs, blocks ascending) whose block is `block` or later; `to` when none. */
-function firstPairAtOrAfter(blockIds: Uint32Array, from: number, to: number, block: number): number {
+export function firstPairAtOrAfter(blockIds: Uint32Array, from: number, to: number, block: number): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {

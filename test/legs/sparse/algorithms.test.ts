@@ -7,6 +7,7 @@ import { buildSparsePart } from "../../../src/legs/sparse/sparse-part.js";
 import { SparseSegment } from "../../../src/legs/sparse/sparse-segment.js";
 import { TopKHeap } from "../../../src/top-k-heap.js";
 import type { SparseEntries } from "../../../src/valid-document.js";
+import { seededRandom } from "../../helpers/random.js";
 
 const TOKENS = Array.from({ length: 40 }, (_, i) => `t${i}`);
 /** Weights in quarters half the time, so equal scores (ties) are common. */
@@ -79,7 +80,8 @@ describe("approximate block-max pruning returns exact scores", () => {
           const exact = all.drain();
           const scoreOf = new Map(exact.slots.map((slot, i) => [slot, exact.scores[i]!]));
           const boundTerms = Uint8Array.from(q.termIds, (_, i) => (counted[i % counted.length] ? 1 : 0));
-          for (const scratch of [new BlockMaxScratch(), new BlockMaxScratch(0, 0, 1), new BlockMaxScratch(2, 1, 2)]) {
+          // Also every term bounded from a dense row (head share 0), linked by galloping (walk ratio 0).
+          for (const scratch of [new BlockMaxScratch(), new BlockMaxScratch(0, 0, 1), new BlockMaxScratch(2, 1, 2), new BlockMaxScratch(2, 1, 3, 0, 0)]) {
             const heap = new TopKHeap(k, tieBreak);
             blockMaxSearch(segment, 0, q, accept, heap, scratch, { alpha, boundTerms });
             const got = heap.drain();
@@ -89,6 +91,64 @@ describe("approximate block-max pruning returns exact scores", () => {
         },
       ),
       { numRuns: 400, seed: 37 },
+    );
+  });
+});
+
+/**
+ * A seeded corpus of up to 6,000 documents (about 190 blocks) over 300 tokens drawn with a skewed
+ * (power) law, so head tokens occur in most blocks and tail tokens in few, and a query of 3–40 of
+ * them: enough blocks that the threshold leaves scattered blocks to link.
+ */
+function corpus(seed: number): { docs: (SparseEntries | undefined)[]; query: Record<string, number> } {
+  const rand = seededRandom(seed);
+  const draw = () => `h${Math.floor(300 * rand() ** 3)}`;
+  const value = () => (rand() < 0.5 ? (1 + Math.floor(rand() * 12)) / 4 : Math.fround(0.01 + rand() * 3));
+  const count = 1 + Math.floor(rand() * 6000);
+  const docs = Array.from({ length: count }, () => {
+    if (rand() < 0.05) return undefined;
+    const v: Record<string, number> = {};
+    for (let j = 1 + Math.floor(rand() * 20); j > 0; j--) v[draw()] = value();
+    return entries(v);
+  });
+  const query: Record<string, number> = {};
+  for (let j = 3 + Math.floor(rand() * 38); j > 0; j--) query[rand() < 0.7 ? draw() : `h${Math.floor(300 * rand())}`] = value();
+  return { docs, query };
+}
+
+describe("block-max pruning with head terms bounded from dense rows returns exactly exhaustive scoring's top k", () => {
+  it("whichever terms are bounded from dense rows (head share) and however blocks are linked (walking a term's pairs or galloping), on segments of many blocks", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 25 }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, k, headShare) => {
+        const { docs, query } = corpus(seed);
+        const segment = new SparseSegment(buildSparsePart(docs));
+        const accept = Uint8Array.from(docs, (_, i) => (((Math.imul(i + 1, 2654435761) ^ seed) >>> 7) % 7 === 0 ? 0 : 1));
+        const tieBreak = (a: number, b: number) => a - b;
+        const q = segment.compileQuery(query);
+        const exhaustive = new TopKHeap(k, tieBreak);
+        exhaustiveSearch(segment, docs.length, 0, q, accept, exhaustive, new TermAtATimeScratch());
+        const expected = exhaustive.drain();
+        // Head share: drawn, 0 (every term from its row) and above 1 (none); walk ratio: 0
+        // (always gallop), 4 (the default) and unbounded (always walk); few or many blocks
+        // scored before linking; tiles of 1–4,096 blocks.
+        const scratches = [
+          new BlockMaxScratch(64, 16, 4096, headShare, 4),
+          new BlockMaxScratch(2, 1, 4096, 0, 0),
+          new BlockMaxScratch(2, 1, 3, 0, Infinity),
+          new BlockMaxScratch(1, 1, 1, headShare, 0),
+          new BlockMaxScratch(1, 1, 2, 1.01, 0),
+          new BlockMaxScratch(4, 2, 5, headShare, Infinity),
+        ];
+        for (const scratch of scratches) {
+          // Twice with the same scratch: what one search leaves behind must not change the next.
+          for (let round = 0; round < 2; round++) {
+            const heap = new TopKHeap(k, tieBreak);
+            blockMaxSearch(segment, 0, q, accept, heap, scratch);
+            expect(heap.drain()).toEqual(expected);
+          }
+        }
+      }),
+      { numRuns: 80, seed: 43 },
     );
   });
 });

@@ -57,6 +57,24 @@ describe("sparse part layout (blocks of reordered documents)", () => {
     );
   });
 
+  it("a term's dense row of block maxima holds the level of its (term, block) pair in each block it occurs in and 0 in every other", () => {
+    fc.assert(
+      fc.property(docs, (batch) => {
+        const part = buildSegment(batch).sparse;
+        const segment = new SparseSegment(part);
+        for (let t = 0; t < part.tokens.length; t++) {
+          const row = segment.blockMaxRow(t);
+          expect(row.length).toBe(segment.blockCount);
+          const expected = new Array<number>(segment.blockCount).fill(0);
+          for (let j = part.termBlockStarts[t]!; j < part.termBlockStarts[t + 1]!; j++) expected[part.blockIds[j]!] = part.blockMaxima[j]!;
+          expect(Array.from(row)).toEqual(expected);
+          expect(segment.blockMaxRow(t)).toBe(row);
+        }
+      }),
+      { numRuns: 60, seed: 44 },
+    );
+  });
+
   it("a merge with any documents dropped equals the build of the kept documents, byte for byte", () => {
     fc.assert(
       fc.property(fc.array(docs, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (batches, seed) => {
