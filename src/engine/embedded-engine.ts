@@ -374,13 +374,20 @@ export class EmbeddedEngine implements LegBackend {
    * there is none); those slots become −1 so the leg does not score them again.
    */
   private takeSeen(seen: RetrievalScores, stamp: number, slots: Int32Array): Float64Array {
-    const taken = new Float64Array(slots.length).fill(NaN);
+    const taken = new Float64Array(slots.length);
+    const complete = seen.isComplete(stamp);
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
-      if (slot < 0) continue;
-      const score = seen.lookup(stamp, slot);
-      if (score === undefined) continue;
-      taken[i] = score === null ? NO_SCORE : score;
+      if (slot < 0) {
+        taken[i] = NaN;
+        continue;
+      }
+      const score = seen.scoreOf(stamp, slot);
+      if (Number.isNaN(score) && !complete) {
+        taken[i] = NaN;
+        continue;
+      }
+      taken[i] = Number.isNaN(score) ? NO_SCORE : score;
       slots[i] = -1;
     }
     return taken;

@@ -39,8 +39,8 @@ export function fuse(pool: CandidatePool, options: ResolvedFusion): FusionOutcom
   const n = pool.ids.length;
   const single = pool.legs.length === 1;
   const legCount = pool.legs.length;
-  // Per leg: normalized, contribution and at most two working arrays; the fused scores; the order's two buffers.
-  const arena = new TypedArrayArena((4 * legCount + 1) * n, 2 * n, 0, 4 * legCount + 3);
+  // Per leg: normalized and contribution, and without completion the usable scores; the fused scores; the order's two buffers.
+  const arena = new TypedArrayArena(((options.completion ? 2 : 3) * legCount + 1) * n, 2 * n, 0, 3 * legCount + 3);
   const legs = pool.legs.map((leg) => contribution(leg, options, single, n, arena));
   const scores = arena.float64(n);
   for (const leg of legs) {

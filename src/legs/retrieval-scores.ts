@@ -4,7 +4,7 @@
  * completion takes them instead of scoring those documents again. One table per leg, reused by
  * every search: each retrieval takes a new stamp, and a slot's score is the search's only while
  * the slot carries its stamp (a later search overwrites slots it scores, never leaving a stale
- * score under an old stamp). `complete` marks a retrieval that scored every accepted slot with a
+ * score under an old stamp). `markComplete` marks a retrieval that scored every accepted slot with a
  * score: while no later retrieval began, a slot it did not record has none. Recorded scores must
  * be the values completion would compute (same arithmetic), which the legs guarantee where they
  * record. @internal
@@ -45,12 +45,13 @@ export class RetrievalScores {
     this.completeStamp = this.current;
   }
 
-  /**
-   * The score retrieval `stamp` recorded for `slot`: a number, `null` when that retrieval scored
-   * every slot and this one has no score, or `undefined` when it is not known here.
-   */
-  lookup(stamp: number, slot: number): number | null | undefined {
-    if (slot < this.stamps.length && this.stamps[slot] === stamp) return this.scores[slot]!;
-    return this.completeStamp === stamp && this.current === stamp ? null : undefined;
+  /** Whether retrieval `stamp` scored every slot with a score and no later retrieval began. */
+  isComplete(stamp: number): boolean {
+    return this.completeStamp === stamp && this.current === stamp;
+  }
+
+  /** The score retrieval `stamp` recorded for `slot`, or NaN when it recorded none (scores are never NaN). */
+  scoreOf(stamp: number, slot: number): number {
+    return slot < this.stamps.length && this.stamps[slot] === stamp ? this.scores[slot]! : NaN;
   }
 }
