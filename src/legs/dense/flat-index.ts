@@ -19,13 +19,12 @@ export function flatSearch(
 ): { slots: number[]; scores: number[] } {
   const heap = new TopKHeap(k, tieBreak);
   if (exact) {
-    if (seen) {
-      store.exactScan(query, accept, (slot, score) => {
-        heap.push(score, slot);
-        seen.record(slot, score);
-      });
-      seen.markComplete();
-    } else store.exactScan(query, accept, (slot, score) => heap.push(score, slot));
+    // One callback whether or not scores are recorded, so the scan's call to it stays monomorphic.
+    store.exactScan(query, accept, (slot, score) => {
+      heap.push(score, slot);
+      if (seen) seen.record(slot, score);
+    });
+    seen?.markComplete();
     return heap.drain();
   }
   for (let slot = 0; slot < store.size; slot++) {
