@@ -5,6 +5,7 @@ import type { BuildThreadPool } from "../legs/dense/build-threads.js";
 import { DenseLeg, type DensePlanner } from "../legs/dense/dense-leg.js";
 import type { FloatRows } from "../legs/dense/float-rows.js";
 import { DEFAULT_HNSW, type HnswIndex, type HnswParams } from "../legs/dense/hnsw-index.js";
+import { RetrievalScores } from "../legs/retrieval-scores.js";
 import { SlotRanges } from "../legs/slot-ranges.js";
 import { SparseLeg } from "../legs/sparse/sparse-leg.js";
 import { TextLeg } from "../legs/text/text-leg.js";
@@ -15,12 +16,16 @@ import { mergeSegments } from "../store/segment-merge.js";
 import { ensureCapacity } from "../typed-arrays.js";
 import type { DenseQuantization, Document, LegName, Metric, SparseTokenContribution } from "../types.js";
 import type { CompletionRequest, LegBackend } from "./leg-backend.js";
+import { wantsCompletion } from "./search-pipeline.js";
 import type { ResolvedQuery } from "./resolve-query.js";
 import { Segment } from "./segment.js";
 import { copyFields } from "./validate-document.js";
 import type { ValidDocument } from "../valid-document.js";
 
 export { RESCORE_OVERSAMPLING } from "../legs/dense/dense-leg.js";
+
+/** Marks, among scores taken from retrieval, a document retrieval found to have none (scores are finite). */
+const NO_SCORE = Infinity;
 
 /** A merge of adjacent segments, ready to commit: every document kept, deletions carried over. @internal */
 export interface PlannedMerge {
@@ -66,6 +71,11 @@ export class EmbeddedEngine implements LegBackend {
   private generation = 0;
   /** The generation each search retrieved its legs at. */
   private readonly retrievedAt = new WeakMap<ResolvedQuery, number>();
+  /** Scores the sparse and dense retrievals computed beyond their hits, which completion takes. */
+  private readonly seenSparse = new RetrievalScores();
+  private readonly seenDense = new RetrievalScores();
+  /** Each search's stamps in those tables. */
+  private readonly seenStamps = new WeakMap<ResolvedQuery, { sparse: number; dense: number }>();
   /** The accepted set of the query being searched, so its legs and completions evaluate the filter once. */
   private readonly acceptByQuery = new WeakMap<ResolvedQuery, { accept: Uint8Array; count: number }>();
   private readonly tieBreak = (a: number, b: number) => compareIds(this.idAt(a), this.idAt(b));
@@ -292,21 +302,29 @@ export class EmbeddedEngine implements LegBackend {
 
   async retrieve(legs: readonly LegName[], query: ResolvedQuery, candidates: number): Promise<RetrievedLeg[]> {
     this.retrievedAt.set(query, this.generation);
-    return legs.map((leg) => this.retrieveLeg(leg, query, candidates));
+    // Only a search that will complete scores has a use for what its legs saw beyond their hits.
+    const seen = wantsCompletion(query);
+    const stamps = { sparse: 0, dense: 0 };
+    if (seen) this.seenStamps.set(query, stamps);
+    return legs.map((leg) => this.retrieveLeg(leg, query, candidates, seen ? stamps : undefined));
   }
 
-  private retrieveLeg(leg: LegName, query: ResolvedQuery, candidates: number): RetrievedLeg {
+  private retrieveLeg(leg: LegName, query: ResolvedQuery, candidates: number, stamps?: { sparse: number; dense: number }): RetrievedLeg {
     const { accept, count } = this.acceptSet(query);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.idAt(slot), score: r.scores[i]! }));
     switch (leg) {
       case "sparse": {
-        const found = this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak, query.sparseAlgorithm, query.sparsePruning);
+        if (stamps) stamps.sparse = this.seenSparse.begin(this.slotCount);
+        const seen = stamps ? this.seenSparse : undefined;
+        const found = this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak, query.sparseAlgorithm, query.sparsePruning, seen);
         return { leg, kind: "impact", hits: toHits(found), theoreticalMin: 0, exact: found.exact, refs: Int32Array.from(found.slots) };
       }
       case "dense": {
         const theoreticalMin = this.metric === "cosine" ? -1 : undefined;
         if (!query.dense) return { leg, kind: "similarity", hits: [], theoreticalMin, refs: new Int32Array(0) };
-        const found = this.dense.retrieve(query.dense, candidates, query, accept, count, this.liveCount, this.tieBreak);
+        if (stamps) stamps.dense = this.seenDense.begin(this.slotCount);
+        const seen = stamps ? this.seenDense : undefined;
+        const found = this.dense.retrieve(query.dense, candidates, query, accept, count, this.liveCount, this.tieBreak, seen);
         return { leg, kind: "similarity", hits: toHits(found), theoreticalMin, refs: Int32Array.from(found.slots) };
       }
       case "text": {
@@ -336,9 +354,43 @@ export class EmbeddedEngine implements LegBackend {
           slots[i] = slot === undefined || accept[slot] !== 1 ? -1 : slot;
         }
       }
-      if (leg === "sparse") return this.sparse.score(query.sparse ?? {}, slots);
-      return query.dense ? this.dense.similarities(query.dense, slots) : ids.map(() => undefined);
+      if (leg === "dense" && !query.dense) return ids.map(() => undefined);
+      const stamp = refsValid ? this.seenStamps.get(query)?.[leg] : undefined;
+      const taken = stamp ? this.takeSeen(leg === "sparse" ? this.seenSparse : this.seenDense, stamp, slots) : undefined;
+      let left = false;
+      for (let i = 0; i < slots.length && !left; i++) left = slots[i]! >= 0;
+      const scores: (number | undefined)[] = !left
+        ? new Array<number | undefined>(slots.length).fill(undefined)
+        : leg === "sparse"
+          ? this.sparse.score(query.sparse ?? {}, slots)
+          : this.dense.similarities(query.dense!, slots);
+      if (taken) for (let i = 0; i < taken.length; i++) if (!Number.isNaN(taken[i]!)) scores[i] = taken[i]! === NO_SCORE ? undefined : taken[i]!;
+      return scores;
     });
+  }
+
+  /**
+   * The scores retrieval already has for `slots` (NaN where it has none, `NO_SCORE` where it knows
+   * there is none); those slots become −1 so the leg does not score them again.
+   */
+  private takeSeen(seen: RetrievalScores, stamp: number, slots: Int32Array): Float64Array {
+    const taken = new Float64Array(slots.length);
+    const complete = seen.isComplete(stamp);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      if (slot < 0) {
+        taken[i] = NaN;
+        continue;
+      }
+      const score = seen.scoreOf(stamp, slot);
+      if (Number.isNaN(score) && !complete) {
+        taken[i] = NaN;
+        continue;
+      }
+      taken[i] = Number.isNaN(score) ? NO_SCORE : score;
+      slots[i] = -1;
+    }
+    return taken;
   }
 
   async locate(ids: readonly string[], query: ResolvedQuery): Promise<{ exists: boolean; matchesFilter: boolean }[]> {

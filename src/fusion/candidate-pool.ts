@@ -1,3 +1,4 @@
+import { TypedArrayArena } from "../typed-array-arena.js";
 import type { LegName, ScoreKind } from "../types.js";
 
 /**
@@ -64,12 +65,15 @@ export function buildCandidatePool(retrieved: readonly RetrievedLeg[]): Candidat
     total += leg.hits.length;
     if (!leg.refs || leg.refs.length !== leg.hits.length) withRefs = false;
   }
+  const legCount = retrieved.length;
+  const tableSize = withRefs ? refTableSize(total) : 0;
+  const arena = new TypedArrayArena(legCount * total, (3 + legCount) * total + 2 * tableSize, legCount * total, 5 + 3 * legCount);
   // Each hit's pool position (hits numbered leg after leg), and each candidate's first hit.
-  const at = new Int32Array(total);
-  const first = new Int32Array(total);
-  const n = withRefs ? placeByRefs(retrieved, total, at, first) : placeByIds(retrieved, at, first);
+  const at = arena.int32(total);
+  const first = arena.int32(total);
+  const n = withRefs ? placeByRefs(retrieved, at, first, arena.int32(tableSize), arena.int32(tableSize)) : placeByIds(retrieved, at, first);
   const ids = new Array<string>(n);
-  const refs = withRefs ? new Int32Array(n) : undefined;
+  const refs = withRefs ? arena.int32(n) : undefined;
   for (let offset = 0, l = 0, c = 0; l < retrieved.length && c < n; l++) {
     const leg = retrieved[l]!;
     const end = offset + leg.hits.length;
@@ -83,8 +87,8 @@ export function buildCandidatePool(retrieved: readonly RetrievedLeg[]): Candidat
   const legs: PoolLeg[] = [];
   let offset = 0;
   for (const leg of retrieved) {
-    const scores = new Float64Array(n).fill(NaN);
-    const ranks = new Int32Array(n);
+    const scores = arena.float64(n).fill(NaN);
+    const ranks = arena.int32(n);
     const hits = leg.hits;
     const rankOnly = leg.kind === "rank-only";
     let rank = 0;
@@ -97,7 +101,7 @@ export function buildCandidatePool(retrieved: readonly RetrievedLeg[]): Candidat
       if (hit.score !== undefined) scores[c] = hit.score;
     }
     offset += hits.length;
-    legs.push({ leg: leg.leg, kind: leg.kind, theoreticalMin: leg.theoreticalMin, retrieved: hits.length, scores, ranks, completed: new Uint8Array(n) });
+    legs.push({ leg: leg.leg, kind: leg.kind, theoreticalMin: leg.theoreticalMin, retrieved: hits.length, scores, ranks, completed: arena.uint8(n) });
   }
   return refs ? { ids, legs, refs } : { ids, legs };
 }
@@ -121,46 +125,40 @@ function placeByIds(retrieved: readonly RetrievedLeg[], at: Int32Array, first: I
 }
 
 /**
- * Numbers the candidates by the backend's references (one per document) instead of by id: one
- * numeric sort of (reference, hit number) groups each document's hits, the first of them in
- * first-seen order, with no string hashed. Returns the count.
+ * Numbers the candidates by the backend's references (one per document) instead of by id: an
+ * open-addressing table of references (`keys`, `candidates`: zeroed, {@link refTableSize} long),
+ * so no string is hashed and nothing is sorted. Returns the count.
  */
-function placeByRefs(retrieved: readonly RetrievedLeg[], total: number, at: Int32Array, first: Int32Array): number {
-  // Reference × total + hit number is exact in a double for references in [0, 2^31) and total up to 2^22.
-  if (total > 1 << 22) return placeByIds(retrieved, at, first);
-  const keys = new Float64Array(total);
+function placeByRefs(retrieved: readonly RetrievedLeg[], at: Int32Array, first: Int32Array, keys: Int32Array, candidates: Int32Array): number {
+  const size = keys.length;
+  const mask = size - 1;
+  const shift = 32 - Math.log2(size);
+  // keys: table slot → reference + 1 (0: empty); candidates: the candidate holding that reference.
+  let n = 0;
   let h = 0;
   for (const leg of retrieved) {
     const refs = leg.refs!;
     for (let i = 0; i < refs.length; i++, h++) {
-      if (refs[i]! < 0) return placeByIds(retrieved, at, first);
-      keys[h] = refs[i]! * total + h;
+      const ref = refs[i]!;
+      if (!(ref >= 0 && ref < 0x7fffffff)) return placeByIds(retrieved, at, first);
+      let slot = Math.imul(ref, 0x9e3779b1) >>> shift;
+      while (keys[slot] !== 0 && keys[slot] !== ref + 1) slot = (slot + 1) & mask;
+      if (keys[slot] === 0) {
+        keys[slot] = ref + 1;
+        candidates[slot] = n;
+        first[n++] = h;
+      }
+      at[h] = candidates[slot]!;
     }
-  }
-  keys.sort();
-  // Each hit's first hit of the same document.
-  const firstHit = new Int32Array(total);
-  let groupFirst = 0;
-  let groupRef = -1;
-  for (let k = 0; k < total; k++) {
-    const key = keys[k]!;
-    const hit = key % total;
-    const ref = (key - hit) / total;
-    if (ref !== groupRef) {
-      groupRef = ref;
-      groupFirst = hit;
-    }
-    firstHit[hit] = groupFirst;
-  }
-  let n = 0;
-  for (let hit = 0; hit < total; hit++) {
-    const f = firstHit[hit]!;
-    if (f === hit) {
-      first[n] = hit;
-      at[hit] = n++;
-    } else at[hit] = at[f]!;
   }
   return n;
+}
+
+/** The size of the reference table for `total` hits: a power of two, at most half full. */
+function refTableSize(total: number): number {
+  let size = 16;
+  while (size < 2 * total) size *= 2;
+  return size;
 }
 
 /** Candidates a score-based leg did not retrieve (none for a rank-only leg): what score completion must look up. */

@@ -3,6 +3,7 @@ import type { FusionMethod, LegName, Normalizer } from "../types.js";
 import type { CandidatePool, PoolLeg } from "./candidate-pool.js";
 import { rankToScore } from "./fusion-defaults.js";
 import { normalizeScore, normalizeScores, scoreStatistics } from "./normalizers.js";
+import { TypedArrayArena } from "../typed-array-arena.js";
 
 /** Fusion settings with every default applied. @internal */
 export interface ResolvedFusion {
@@ -37,22 +38,70 @@ export interface FusionOutcome {
 export function fuse(pool: CandidatePool, options: ResolvedFusion): FusionOutcome {
   const n = pool.ids.length;
   const single = pool.legs.length === 1;
-  const legs = pool.legs.map((leg) => contribution(leg, options, single, n));
-  const scores = new Float64Array(n);
+  const legCount = pool.legs.length;
+  // Per leg: normalized and contribution, and without completion the usable scores; the fused scores; the order's two buffers.
+  const arena = new TypedArrayArena(((options.completion ? 2 : 3) * legCount + 1) * n, 2 * n, 0, 3 * legCount + 3);
+  const legs = pool.legs.map((leg) => contribution(leg, options, single, n, arena));
+  const scores = arena.float64(n);
   for (const leg of legs) {
     const c = leg.contribution;
     for (let i = 0; i < n; i++) scores[i]! += c[i]!;
   }
-  return { scores, legs, order: fusedOrder(scores, pool.ids), method: single ? "single-leg" : options.method };
+  return { scores, legs, order: fusedOrder(scores, pool.ids, arena), method: single ? "single-leg" : options.method };
 }
 
-/** Candidate positions by fused score descending, equal scores by id. */
-function fusedOrder(scores: Float64Array, ids: readonly string[]): number[] {
+/**
+ * Candidate positions by fused score descending, equal scores by id: a merge sort over typed
+ * arrays comparing scores inline (ids only on equal scores), several times faster than a
+ * comparator sort at pool sizes. Ids are unique, so the order is total and any sort gives it.
+ */
+function fusedOrder(scores: Float64Array, ids: readonly string[], arena: TypedArrayArena): number[] {
   const n = scores.length;
+  let from = arena.int32(n);
+  let to = arena.int32(n);
+  for (let i = 0; i < n; i++) from[i] = i;
+  // Runs of RUN sorted by insertion, then merged pairwise.
+  for (let start = 0; start < n; start += RUN) {
+    const end = Math.min(start + RUN, n);
+    for (let i = start + 1; i < end; i++) {
+      const p = from[i]!;
+      let j = i - 1;
+      while (j >= start && before(p, from[j]!, scores, ids)) {
+        from[j + 1] = from[j]!;
+        j--;
+      }
+      from[j + 1] = p;
+    }
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let a = lo;
+      let b = mid;
+      let k = lo;
+      while (a < mid && b < hi) to[k++] = before(from[b]!, from[a]!, scores, ids) ? from[b++]! : from[a++]!;
+      while (a < mid) to[k++] = from[a++]!;
+      while (b < hi) to[k++] = from[b++]!;
+    }
+    const swap = from;
+    from = to;
+    to = swap;
+  }
   const order: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[b]! - scores[a]! || compareIds(ids[a]!, ids[b]!));
+  for (let i = 0; i < n; i++) order[i] = from[i]!;
   return order;
+}
+
+const RUN = 16;
+
+/** Whether candidate `a` ranks before `b`: higher fused score, equal scores (or incomparable ones) by id. */
+function before(a: number, b: number, scores: Float64Array, ids: readonly string[]): boolean {
+  const sa = scores[a]!;
+  const sb = scores[b]!;
+  if (sa > sb) return true;
+  if (sa < sb) return false;
+  return compareIds(ids[a]!, ids[b]!) < 0;
 }
 
 /**
@@ -87,9 +136,9 @@ export function fuseOutsider(pool: CandidatePool, options: ResolvedFusion, legSc
 /** The order of document ids: UTF-16 code units, as everywhere (ties in every ranking break by it). */
 export const compareIds = compareStrings;
 
-function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n: number): LegContribution {
+function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n: number, arena: TypedArrayArena): LegContribution {
   const weight = options.weights[leg.leg];
-  const out = new Float64Array(n);
+  const out = arena.float64(n);
   const useRanks = options.method === "rrf" || (leg.kind === "rank-only" && single);
   if (single && leg.kind !== "rank-only") {
     const scores = leg.scores;
@@ -106,8 +155,13 @@ function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n:
     // Score-based fusion. A rank-only leg has no scores: its rank maps onto (0, 1] by DCG's discount.
     const normalized =
       leg.kind === "rank-only"
-        ? rankScores(leg.ranks)
-        : normalizeScores(options.method === "dbsf" ? "dbsf" : options.normalize, usableScores(leg, options.completion), leg.theoreticalMin);
+        ? rankScores(leg.ranks, arena.float64(n))
+        : normalizeScores(
+            options.method === "dbsf" ? "dbsf" : options.normalize,
+            usableScores(leg, options.completion, arena),
+            leg.theoreticalMin,
+            arena.float64(n),
+          );
     const floor = missingScoreFloor(normalized);
     for (let i = 0; i < n; i++) {
       const v = normalized[i]!;
@@ -115,7 +169,7 @@ function contribution(leg: PoolLeg, options: ResolvedFusion, single: boolean, n:
     }
     return { leg: leg.leg, weight, normalized, contribution: out };
   }
-  return { leg: leg.leg, weight, normalized: new Float64Array(n).fill(NaN), contribution: out };
+  return { leg: leg.leg, weight, normalized: arena.float64(n).fill(NaN), contribution: out };
 }
 
 /**
@@ -134,15 +188,17 @@ export function missingScoreFloor(values: Float64Array): number {
   return floor;
 }
 
-/** A rank-only leg's ranks mapped to scores (NaN where it did not retrieve the candidate). */
-function rankScores(ranks: Int32Array): Float64Array {
-  const out = new Float64Array(ranks.length);
+/** A rank-only leg's ranks mapped to scores (NaN where it did not retrieve the candidate), into `out` when given. */
+function rankScores(ranks: Int32Array, out: Float64Array = new Float64Array(ranks.length)): Float64Array {
   for (let i = 0; i < ranks.length; i++) out[i] = ranks[i]! > 0 ? rankToScore(ranks[i]!) : NaN;
   return out;
 }
 
 /** The leg's scores, dropping completed ones when completion is off. */
-function usableScores(leg: PoolLeg, completion: boolean): Float64Array {
+function usableScores(leg: PoolLeg, completion: boolean, arena?: TypedArrayArena): Float64Array {
   if (completion) return leg.scores;
-  return leg.scores.map((s, i) => (leg.completed[i] ? NaN : s));
+  const { scores, completed } = leg;
+  const out = arena ? arena.float64(scores.length) : new Float64Array(scores.length);
+  for (let i = 0; i < scores.length; i++) out[i] = completed[i] ? NaN : scores[i]!;
+  return out;
 }

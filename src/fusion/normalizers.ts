@@ -10,10 +10,11 @@ import type { Normalizer } from "../types.js";
  *   (dot, l2) fall back to the observed minimum; max = min → 1;
  * - l2: s / ‖scores‖₂, all zero → 0;
  * - dbsf: clamp((s − (μ − 3σ)) / 6σ, 0, 1), σ = 0 → 0.5.
+ * Written to `into` (as long as `scores`) when given, else to a new array.
  */
-export function normalizeScores(method: Normalizer | "dbsf", scores: Float64Array, theoreticalMin?: number): Float64Array {
+export function normalizeScores(method: Normalizer | "dbsf", scores: Float64Array, theoreticalMin?: number, into?: Float64Array): Float64Array {
   const n = scores.length;
-  const out = new Float64Array(n).fill(NaN);
+  const out = (into ?? new Float64Array(n)).fill(NaN);
   const { n: count, min, max, mean, std, l2 } = scoreStatistics(scores);
   if (count === 0) return out;
   // One loop per method, each the expression of `normalizeScore` (so the values are identical).

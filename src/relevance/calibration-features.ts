@@ -50,14 +50,15 @@ export interface CalibrationInput {
 }
 
 /**
- * Feature rows for every hit, row-major (`count` rows of {@link CALIBRATION_FEATURES}.length).
+ * Feature rows for every hit, row-major (`count` rows of {@link CALIBRATION_FEATURES}.length),
+ * written to the start of `into` when given (at least that long; a search reuses one buffer).
  *
  * @internal
  */
-export function calibrationFeatures(input: CalibrationInput): Float64Array {
+export function calibrationFeatures(input: CalibrationInput, into?: Float64Array): Float64Array {
   const d = CALIBRATION_FEATURES.length;
   const n = input.count;
-  const out = new Float64Array(n * d);
+  const out = into ? into.fill(0, 0, n * d) : new Float64Array(n * d);
   const window = Math.min(input.window, n);
   let sparseNorm = 0;
   let sparseTokens = 0;

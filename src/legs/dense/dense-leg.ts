@@ -4,6 +4,7 @@ import type { BuildThreadPool } from "./build-threads.js";
 import type { DensePart } from "./dense-part.js";
 import { flatSearch } from "./flat-index.js";
 import type { FloatRows } from "./float-rows.js";
+import type { RetrievalScores } from "../retrieval-scores.js";
 import { compactGraph } from "./graph-compaction.js";
 import { HnswIndex, type HnswParams } from "./hnsw-index.js";
 import { buildGraphInParallel } from "./parallel-graph-build.js";
@@ -128,7 +129,11 @@ export class DenseLeg {
   /**
    * The best `k` accepted slots, best first: an exact scan when asked for or when few documents are
    * accepted (see {@link DensePlanner}), otherwise the HNSW graph. Over quantized vectors, the best
-   * min(ef, 3k) by approximate similarity are rescored with their exact float vectors.
+   * min(ef, 3k) by approximate similarity are rescored with their exact float vectors. With
+   * `seen`, the exact similarities the search computed are recorded there, for score completion:
+   * every one of an exact scan's; the graph walk's over float vectors under the SIMD kernel, whose
+   * batch results are the ones `similarities` gives; over int8 codes, the rescored ones (the walk's
+   * are approximate).
    */
   retrieve(
     vector: ArrayLike<number>,
@@ -138,25 +143,30 @@ export class DenseLeg {
     accepted: number,
     live: number,
     tieBreak: (a: number, b: number) => number,
+    seen?: RetrievalScores,
   ): { slots: number[]; scores: number[] } {
     const { store, graph } = this;
     if (!store || !graph) return { slots: [], scores: [] };
     const q = store.prepare(vector);
-    if (options.exact) return flatSearch(store, q, k, accept, tieBreak, true);
+    if (options.exact) return flatSearch(store, q, k, accept, tieBreak, true, seen);
     const ef = Math.max(options.ef ?? DEFAULT_EF_SEARCH, k);
     const depth = store.quantized ? Math.min(ef, RESCORE_OVERSAMPLING * k) : k;
     let found: { slots: number[]; scores: number[] };
     if (accepted <= this.planner.exactScanMax || accepted < this.planner.exactScanFraction * live) {
-      found = flatSearch(store, q, depth, accept, tieBreak);
+      found = flatSearch(store, q, depth, accept, tieBreak, false, store.quantized ? undefined : seen);
       if (!store.quantized) return found;
     } else {
       graph.catchUp();
-      found = graph.search(q, depth, ef, accept, tieBreak);
+      found = graph.search(q, depth, ef, accept, tieBreak, !store.quantized && store.kernelKind === "simd" ? seen : undefined);
       // Float scores are exact and the walk returns them best first, ties by `tieBreak`.
       if (!store.quantized) return found;
     }
     const ranked = new TopKHeap(k, tieBreak);
-    found.slots.forEach((slot, i) => ranked.push(store.quantized ? store.exactSimilarity(q, slot) : found.scores[i]!, slot));
+    for (const slot of found.slots) {
+      const score = store.exactSimilarity(q, slot);
+      ranked.push(score, slot);
+      seen?.record(slot, score);
+    }
     return ranked.drain();
   }
 

@@ -1,4 +1,5 @@
 import { ensureCapacity } from "../../typed-arrays.js";
+import type { RetrievalScores } from "../retrieval-scores.js";
 import { lockAt, unlockAt } from "./node-locks.js";
 import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
@@ -287,9 +288,10 @@ export class HnswIndex {
    * Up to `k` accepted nodes closest to the query, best first, exploring with a
    * candidate list of `ef` (≥ k). The filter is applied during traversal: rejected nodes are walked
    * through but never returned. Scores are the store's similarities; equal scores rank by
-   * `tieBreak` (slot order unless given), as in an exact scan.
+   * `tieBreak` (slot order unless given), as in an exact scan. With `seen`, the similarity of every
+   * node the bottom-level walk scored is recorded there.
    */
-  search(query: DenseQuery, k: number, ef: number, accept: Uint8Array, tieBreak: TieBreak = BY_SLOT): { slots: number[]; scores: number[] } {
+  search(query: DenseQuery, k: number, ef: number, accept: Uint8Array, tieBreak: TieBreak = BY_SLOT, seen?: RetrievalScores): { slots: number[]; scores: number[] } {
     if (this.entryPoint < 0) return { slots: [], scores: [] };
     let entry = this.entryPoint;
     let entrySim = this.store.similarity(query, entry);
@@ -298,7 +300,7 @@ export class HnswIndex {
     this.results.tieBreak = tieBreak;
     this.copyCandidates.tieBreak = tieBreak;
     try {
-      this.searchLayer(query, entry, entrySim, Math.max(ef, k), 0, accept);
+      this.searchLayer(query, entry, entrySim, Math.max(ef, k), 0, accept, seen);
       while (this.results.size > k) this.results.pop();
       this.addCopies(query, k, Math.max(ef, k), accept);
       // Drained under the query's tie-break: equal scores come out in its order.
@@ -407,7 +409,7 @@ export class HnswIndex {
    * larger than ef would fill the whole list and stop the search at the group. A query notes the
    * node instead, and `addCopies` collects the copies that belong in the results.
    */
-  private searchLayer(query: DenseQuery, entry: number, entrySim: number, ef: number, level: number, accept: Uint8Array | null): void {
+  private searchLayer(query: DenseQuery, entry: number, entrySim: number, ef: number, level: number, accept: Uint8Array | null, seen?: RetrievalScores): void {
     const visited = this.visited;
     const candidates = this.candidates;
     const results = this.results;
@@ -449,6 +451,7 @@ export class HnswIndex {
       if (locked) unlockAt(locks, node);
       if (fresh === 0) continue;
       this.store.similarities(query, batch, fresh, this.batchScores);
+      if (seen) for (let j = 0; j < fresh; j++) seen.record(batch[j]!, this.batchScores[j]!);
       let noted = false;
       for (let j = 0; j < fresh; j++) {
         const n = batch[j]!;

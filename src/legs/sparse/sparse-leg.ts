@@ -5,6 +5,7 @@ import { BlockMaxScratch, blockMaxSearch } from "./algorithms/blockmax.js";
 import { exhaustiveSearch, TermAtATimeScratch } from "./algorithms/exhaustive.js";
 import { maxScoreSearch } from "./algorithms/maxscore.js";
 import { pruneQueryTerms } from "./prune-query-terms.js";
+import type { RetrievalScores } from "../retrieval-scores.js";
 import type { SparsePart } from "./sparse-part.js";
 import type { SparseQuery } from "./sparse-query.js";
 import { SparseSegment } from "./sparse-segment.js";
@@ -56,7 +57,8 @@ export class SparseLeg {
    * The best `k` accepted slots by exact Σ q·d, best first (ties by `tieBreak`), found by
    * `algorithm` (`auto`: per segment by its size). With `pruning` (block-max search only) the
    * slots may miss some of the exact top k; `exact` says whether they provably do not. Scores are
-   * exact either way.
+   * exact either way. With `seen`, segments searched exhaustively record every accepted document's
+   * score there, and mark it complete when every segment was.
    */
   retrieve(
     query: SparseVector,
@@ -65,21 +67,28 @@ export class SparseLeg {
     tieBreak: (a: number, b: number) => number,
     algorithm: SparseAlgorithm = "auto",
     pruning?: SparsePruning,
+    seen?: RetrievalScores,
   ): { slots: number[]; scores: number[]; exact: boolean } {
     const heap = new TopKHeap(k, tieBreak);
     const alpha = pruning?.alpha ?? 1;
     const bound = pruning ? pruneQueryTerms(query, pruning) : undefined;
+    let everySegmentSeen = true;
     for (const { base, docCount, segment } of this.ranges.items) {
       const q = this.compiled(segment, query);
       if (q.termIds.length === 0) continue;
       const use = algorithm === "auto" ? (docCount < AUTO_BLOCKMAX_MIN_DOCS ? "exhaustive" : "blockmax") : algorithm;
-      if (use === "exhaustive") exhaustiveSearch(segment, docCount, base, q, accept, heap, this.scratch);
-      else if (use === "maxscore") maxScoreSearch(segment, base, q, accept, heap);
-      else {
+      if (use === "exhaustive") exhaustiveSearch(segment, docCount, base, q, accept, heap, this.scratch, seen);
+      else if (use === "maxscore") {
+        everySegmentSeen = false;
+        maxScoreSearch(segment, base, q, accept, heap);
+      } else {
+        everySegmentSeen = false;
         const boundTerms = bound && Uint8Array.from(q.termIds, (t) => (bound.has(segment.tokens[t]!) ? 1 : 0));
         blockMaxSearch(segment, base, q, accept, heap, this.blockScratch, alpha < 1 || boundTerms ? { alpha, boundTerms } : undefined);
       }
     }
+    // A segment no query term occurs in holds no score, seen or not.
+    if (seen && everySegmentSeen) seen.markComplete();
     return { ...heap.drain(), exact: alpha === 1 && bound === undefined };
   }
 

@@ -2,6 +2,7 @@ import type { TopKHeap } from "../../../top-k-heap.js";
 import type { SparseQuery } from "../sparse-query.js";
 import type { SparseSegment } from "../sparse-segment.js";
 import { BLOCK_SHIFT, pairPosting } from "../sparse-part.js";
+import type { RetrievalScores } from "../../retrieval-scores.js";
 
 /** Reused accumulator buffers, so a query allocates nothing per posting. @internal */
 export class TermAtATimeScratch {
@@ -24,7 +25,8 @@ export class TermAtATimeScratch {
  * the index gives the index's top k. Terms are visited in the query's order (token order), the
  * same order as `SparseSegment.score`, so the scores are bit-identical to forward-index rescoring
  * and do not depend on how documents are spread over segments. `accept[slot]` must be 1 for a
- * slot to be returned (liveness and filter folded together).
+ * slot to be returned (liveness and filter folded together). With `seen`, every accepted document's
+ * score is recorded there too (the sums `SparseSegment.scoreMany` gives), for score completion.
  * @internal
  */
 export function exhaustiveSearch(
@@ -35,6 +37,7 @@ export function exhaustiveSearch(
   accept: Uint8Array,
   heap: TopKHeap,
   scratch: TermAtATimeScratch,
+  seen?: RetrievalScores,
 ): void {
   scratch.reserve(docCount);
   const acc = scratch.accumulators;
@@ -65,7 +68,9 @@ export function exhaustiveSearch(
   }
   for (let i = 0; i < touchedCount; i++) {
     const doc = touchedDocs[i]!;
-    heap.push(Math.fround(acc[doc]!), base + doc);
+    const score = Math.fround(acc[doc]!);
+    heap.push(score, base + doc);
+    if (seen) seen.record(base + doc, score);
     touched[doc] = 0;
   }
 }
