@@ -1,7 +1,6 @@
 import type { CandidatePool } from "../fusion/candidate-pool.js";
 import type { LegName, SparseVector } from "../types.js";
 import { TypedArrayArena } from "../typed-array-arena.js";
-import { ensureCapacity } from "../typed-arrays.js";
 import { CALIBRATION_FEATURES, calibrationFeatures, type CalibrationInput } from "./calibration-features.js";
 import type { CalibrationModel } from "./calibration-model.js";
 
@@ -20,7 +19,8 @@ export function calibratePool(
 ): Float64Array {
   const n = order.length;
   const input: CalibrationInput = { sparse: query.sparse, text: query.text, legs: query.legs, count: n, window: query.candidates, scores: {}, ranks: {} };
-  const arena = new TypedArrayArena(pool.legs.length * n, (pool.legs.length + 1) * n, 0, 2 * pool.legs.length + 1);
+  const features = n * CALIBRATION_FEATURES.length;
+  const arena = new TypedArrayArena(pool.legs.length * n + features, (pool.legs.length + 1) * n, 0, 2 * pool.legs.length + 2);
   const positions = arena.int32(n);
   for (let k = 0; k < n; k++) positions[k] = order[k]!;
   for (const leg of pool.legs) {
@@ -30,12 +30,8 @@ export function calibratePool(
     input.scores[leg.leg] = scores;
     input.ranks[leg.leg] = ranks;
   }
-  // The feature rows live only until the model has read them: one buffer serves every search (all of this is synchronous).
-  featureRows = ensureCapacity(featureRows, n * CALIBRATION_FEATURES.length);
-  return model.probabilities(calibrationFeatures(input, featureRows), n);
+  return model.probabilities(calibrationFeatures(input, arena.float64(features)), n);
 }
-
-let featureRows = new Float64Array(0);
 
 /** Copies a leg's scores and ranks into fused order. */
 function gather(scores: Float64Array, ranks: Int32Array, positions: Int32Array, outScores: Float64Array, outRanks: Int32Array): void {

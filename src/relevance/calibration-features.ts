@@ -51,7 +51,7 @@ export interface CalibrationInput {
 
 /**
  * Feature rows for every hit, row-major (`count` rows of {@link CALIBRATION_FEATURES}.length),
- * written to the start of `into` when given (at least that long; a search reuses one buffer).
+ * written to the start of `into` when given (at least that long: a view of a search's arena).
  *
  * @internal
  */
