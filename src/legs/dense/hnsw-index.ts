@@ -89,6 +89,9 @@ export class HnswIndex {
   /** Unvisited neighbours of the node being expanded, and their similarities. */
   private readonly batch = new Uint32Array(MAX_BATCH);
   private readonly batchScores = new Float64Array(MAX_BATCH);
+  /** Kept neighbours scored against a candidate by `selectNeighbors` (which `addLink` calls while `batch` is in use). */
+  private readonly selectBatch = new Uint32Array(4);
+  private readonly selectScores = new Float64Array(4);
   private readonly levelScale: number;
   /** While threads build the graph together: a lock per node and the control words; null otherwise. */
   private locks: Int32Array | null = null;
@@ -544,6 +547,9 @@ export class HnswIndex {
     const kept: number[] = [];
     const keptScores: number[] = [];
     let copies: number[] = [];
+    const symmetric = this.store.symmetric;
+    const batch = this.selectBatch;
+    const between = this.selectScores;
     for (const i of order) {
       const node = nodes[i]!;
       const toBase = scores[i]!;
@@ -554,14 +560,29 @@ export class HnswIndex {
       }
       if (kept.length >= max) break;
       let covered = false;
-      for (let j = 0; j < kept.length; j++) {
-        const other = kept[j]!;
-        // The kept neighbour is the first argument: a quantized store keeps it prepared. Copies
-        // score alike against the base, which rules out the copy check almost every time.
-        const between = this.store.similarityBetween(other, node);
-        if (between > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node, between))) {
-          covered = true;
-          break;
+      if (symmetric) {
+        // Kept neighbours four at a time, in one kernel call (the batch's rows load together).
+        for (let j = 0; j < kept.length && !covered; j += 4) {
+          const m = Math.min(4, kept.length - j);
+          for (let t = 0; t < m; t++) batch[t] = kept[j + t]!;
+          this.store.similaritiesFrom(node, batch, m, between);
+          for (let t = 0; t < m; t++) {
+            if (between[t]! > toBase || (keptScores[j + t] === toBase && this.store.sameVector(kept[j + t]!, node, between[t]))) {
+              covered = true;
+              break;
+            }
+          }
+        }
+      } else {
+        for (let j = 0; j < kept.length; j++) {
+          const other = kept[j]!;
+          // The kept neighbour is the first argument: a quantized store keeps it prepared. Copies
+          // score alike against the base, which rules out the copy check almost every time.
+          const between = this.store.similarityBetween(other, node);
+          if (between > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node, between))) {
+            covered = true;
+            break;
+          }
         }
       }
       if (!covered) {
@@ -656,7 +677,10 @@ export class HnswIndex {
     }
     const nodes = [neighbor];
     for (let i = 1; i <= count; i++) nodes.push(links[base + i]!);
-    const scores = nodes.map((n) => this.store.similarityBetween(node, n));
+    const batch = this.batch;
+    for (let i = 0; i < nodes.length; i++) batch[i] = nodes[i]!;
+    this.store.similaritiesFrom(node, batch, nodes.length, this.batchScores);
+    const scores = Array.from(this.batchScores.subarray(0, nodes.length));
     this.setLinks(node, level, this.selectNeighbors(node, nodes, scores, this.store.similarityBetween(node, node), max));
   }
 
