@@ -372,29 +372,27 @@ export class HnswIndex {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  /** Moves greedily towards the query on one upper level. */
+  /** Moves greedily towards the query on one upper level, scoring each list in one kernel call. */
   private greedy(query: DenseQuery, entry: number, entrySim: number, level: number): [number, number] {
-    let changed = true;
     const locks = this.locks;
+    const batch = this.batch;
+    const scores = this.batchScores;
+    const base = (level - 1) * (this.params.M + 1);
+    let changed = true;
     while (changed) {
       changed = false;
-      let links = this.upperLinks[entry]!;
-      let base = (level - 1) * (this.params.M + 1);
-      if (locks !== null && entry !== this.inserting) {
-        // Another thread may rewrite the list: walk a copy taken under its lock.
-        lockAt(locks, entry);
-        const count = links[base]!;
-        for (let i = 0; i <= count; i++) this.batch[i] = links[base + i]!;
-        unlockAt(locks, entry);
-        links = this.batch;
-        base = 0;
-      }
+      const links = this.upperLinks[entry]!;
+      // Another thread may rewrite the list: it is copied under its lock.
+      const locked = locks !== null && entry !== this.inserting;
+      if (locked) lockAt(locks, entry);
       const count = links[base]!;
-      for (let i = 1; i <= count; i++) {
-        const n = links[base + i]!;
-        const s = this.store.similarity(query, n);
+      for (let i = 0; i < count; i++) batch[i] = links[base + 1 + i]!;
+      if (locked) unlockAt(locks, entry);
+      this.store.similarities(query, batch, count, scores);
+      for (let i = 0; i < count; i++) {
+        const s = scores[i]!;
         if (s > entrySim) {
-          entry = n;
+          entry = batch[i]!;
           entrySim = s;
           changed = true;
         }
