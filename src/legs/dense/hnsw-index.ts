@@ -1,4 +1,5 @@
 import { ensureCapacity } from "../../typed-arrays.js";
+import { bestFirstOrder } from "./best-first-order.js";
 import { lockAt, unlockAt } from "./node-locks.js";
 import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
@@ -541,7 +542,7 @@ export class HnswIndex {
    * being inserted (`walkLevel` ≥ 0) takes its copies from a walk over the group (`walkCopies`).
    */
   private selectNeighbors(base: number, nodes: number[], scores: number[], selfScore: number, max: number, walkLevel = -1): number[] {
-    const order = nodes.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
+    const order = bestFirstOrder(scores, (a, b) => this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
     const kept: number[] = [];
     const keptScores: number[] = [];
     let copies: number[] = [];
