@@ -1,5 +1,6 @@
 import { ensureCapacity } from "../../typed-arrays.js";
 import type { RetrievalScores } from "../retrieval-scores.js";
+import { bestFirstOrder } from "./best-first-order.js";
 import { lockAt, unlockAt } from "./node-locks.js";
 import { ScoredHeap, type TieBreak } from "./scored-heap.js";
 import { MAX_BATCH, type DenseQuery, type DenseVectors } from "./vector-store.js";
@@ -90,6 +91,9 @@ export class HnswIndex {
   /** Unvisited neighbours of the node being expanded, and their similarities. */
   private readonly batch = new Uint32Array(MAX_BATCH);
   private readonly batchScores = new Float64Array(MAX_BATCH);
+  /** Kept neighbours scored against a candidate by `selectNeighbors` (which `addLink` calls while `batch` is in use). */
+  private readonly selectBatch = new Uint32Array(4);
+  private readonly selectScores = new Float64Array(4);
   private readonly levelScale: number;
   /** While threads build the graph together: a lock per node and the control words; null otherwise. */
   private locks: Int32Array | null = null;
@@ -371,29 +375,27 @@ export class HnswIndex {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
-  /** Moves greedily towards the query on one upper level. */
+  /** Moves greedily towards the query on one upper level, scoring each list in one kernel call. */
   private greedy(query: DenseQuery, entry: number, entrySim: number, level: number): [number, number] {
-    let changed = true;
     const locks = this.locks;
+    const batch = this.batch;
+    const scores = this.batchScores;
+    const base = (level - 1) * (this.params.M + 1);
+    let changed = true;
     while (changed) {
       changed = false;
-      let links = this.upperLinks[entry]!;
-      let base = (level - 1) * (this.params.M + 1);
-      if (locks !== null && entry !== this.inserting) {
-        // Another thread may rewrite the list: walk a copy taken under its lock.
-        lockAt(locks, entry);
-        const count = links[base]!;
-        for (let i = 0; i <= count; i++) this.batch[i] = links[base + i]!;
-        unlockAt(locks, entry);
-        links = this.batch;
-        base = 0;
-      }
+      const links = this.upperLinks[entry]!;
+      // Another thread may rewrite the list: it is copied under its lock.
+      const locked = locks !== null && entry !== this.inserting;
+      if (locked) lockAt(locks, entry);
       const count = links[base]!;
-      for (let i = 1; i <= count; i++) {
-        const n = links[base + i]!;
-        const s = this.store.similarity(query, n);
+      for (let i = 0; i < count; i++) batch[i] = links[base + 1 + i]!;
+      if (locked) unlockAt(locks, entry);
+      this.store.similarities(query, batch, count, scores);
+      for (let i = 0; i < count; i++) {
+        const s = scores[i]!;
         if (s > entrySim) {
-          entry = n;
+          entry = batch[i]!;
           entrySim = s;
           changed = true;
         }
@@ -419,6 +421,8 @@ export class HnswIndex {
     this.copyOrigins.length = 0;
     this.copyOriginScores.length = 0;
     visited.visit(entry);
+    const marks = visited.marks;
+    const generation = visited.generation;
     candidates.push(entrySim, entry);
     if (accept === null || accept[entry] === 1) results.push(entrySim, entry);
     let lowerBound = results.size > 0 ? results.topScore() : -Infinity;
@@ -444,9 +448,13 @@ export class HnswIndex {
       const locked = locks !== null && node !== this.inserting;
       if (locked) lockAt(locks, node);
       const count = links[base]!;
+      // Without a branch on the mark: the marks' loads (cache misses, mostly) overlap.
       for (let i = 1; i <= count; i++) {
         const n = links[base + i]!;
-        if (!visited.visit(n)) batch[fresh++] = n;
+        const visitedBefore = marks[n] === generation;
+        marks[n] = generation;
+        batch[fresh] = n;
+        fresh += visitedBefore ? 0 : 1;
       }
       if (locked) unlockAt(locks, node);
       if (fresh === 0) continue;
@@ -537,10 +545,13 @@ export class HnswIndex {
    * being inserted (`walkLevel` ≥ 0) takes its copies from a walk over the group (`walkCopies`).
    */
   private selectNeighbors(base: number, nodes: number[], scores: number[], selfScore: number, max: number, walkLevel = -1): number[] {
-    const order = nodes.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
+    const order = bestFirstOrder(scores, (a, b) => this.tieRank(base, nodes[a]!) - this.tieRank(base, nodes[b]!) || nodes[a]! - nodes[b]!);
     const kept: number[] = [];
     const keptScores: number[] = [];
     let copies: number[] = [];
+    const symmetric = this.store.symmetric;
+    const batch = this.selectBatch;
+    const between = this.selectScores;
     for (const i of order) {
       const node = nodes[i]!;
       const toBase = scores[i]!;
@@ -551,14 +562,29 @@ export class HnswIndex {
       }
       if (kept.length >= max) break;
       let covered = false;
-      for (let j = 0; j < kept.length; j++) {
-        const other = kept[j]!;
-        // The kept neighbour is the first argument: a quantized store keeps it prepared. Copies
-        // score alike against the base, which rules out the copy check almost every time.
-        const between = this.store.similarityBetween(other, node);
-        if (between > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node, between))) {
-          covered = true;
-          break;
+      if (symmetric) {
+        // Kept neighbours four at a time, in one kernel call (the batch's rows load together).
+        for (let j = 0; j < kept.length && !covered; j += 4) {
+          const m = Math.min(4, kept.length - j);
+          for (let t = 0; t < m; t++) batch[t] = kept[j + t]!;
+          this.store.similaritiesFrom(node, batch, m, between);
+          for (let t = 0; t < m; t++) {
+            if (between[t]! > toBase || (keptScores[j + t] === toBase && this.store.sameVector(kept[j + t]!, node, between[t]))) {
+              covered = true;
+              break;
+            }
+          }
+        }
+      } else {
+        for (let j = 0; j < kept.length; j++) {
+          const other = kept[j]!;
+          // The kept neighbour is the first argument: a quantized store keeps it prepared. Copies
+          // score alike against the base, which rules out the copy check almost every time.
+          const between = this.store.similarityBetween(other, node);
+          if (between > toBase || (keptScores[j] === toBase && this.store.sameVector(other, node, between))) {
+            covered = true;
+            break;
+          }
         }
       }
       if (!covered) {
@@ -653,7 +679,10 @@ export class HnswIndex {
     }
     const nodes = [neighbor];
     for (let i = 1; i <= count; i++) nodes.push(links[base + i]!);
-    const scores = nodes.map((n) => this.store.similarityBetween(node, n));
+    const batch = this.batch;
+    for (let i = 0; i < nodes.length; i++) batch[i] = nodes[i]!;
+    this.store.similaritiesFrom(node, batch, nodes.length, this.batchScores);
+    const scores = Array.from(this.batchScores.subarray(0, nodes.length));
     this.setLinks(node, level, this.selectNeighbors(node, nodes, scores, this.store.similarityBetween(node, node), max));
   }
 

@@ -41,6 +41,8 @@ interface CodeQuery {
  */
 export class QuantizedVectorStore implements DenseVectors {
   readonly quantized = true;
+  /** Codes score a prepared row against another's codes: which slot is prepared matters. */
+  readonly symmetric = false;
   private readonly kernel: DistanceKernel;
   private readonly floatStride: number;
   private readonly codeStride: number;
@@ -180,6 +182,10 @@ export class QuantizedVectorStore implements DenseVectors {
     const results = this.kernel.int32;
     const at = this.outAt >> 2;
     for (let i = 0; i < count; i++) out[i] = this.fromDot(q.offset + q.unit * results[at + i]!, q.norm2, slots[i]!);
+  }
+
+  similaritiesFrom(a: number, slots: Uint32Array, count: number, out: Float64Array): void {
+    for (let i = 0; i < count; i++) out[i] = this.similarityBetween(a, slots[i]!);
   }
 
   similarityBetween(a: number, b: number): number {

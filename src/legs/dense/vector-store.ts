@@ -43,6 +43,10 @@ export interface DenseVectors {
   similarities(query: DenseQuery, slots: Uint32Array, count: number, out: Float64Array): void;
   /** `similarity` between two stored slots. */
   similarityBetween(a: number, b: number): number;
+  /** `similarityBetween(a, slots[i])` for `count` slots, written to `out`, the same values (in fewer kernel calls where it can). */
+  similaritiesFrom(a: number, slots: Uint32Array, count: number, out: Float64Array): void;
+  /** True when `similarityBetween(a, b)` always equals `similarityBetween(b, a)` bit for bit. */
+  readonly symmetric: boolean;
   /**
    * True when `similarity` cannot tell two stored slots apart — each is as similar to the other as
    * to itself: the same floats; under cosine also directions whose float32 cosine rounds to the
@@ -95,6 +99,7 @@ export interface SharedVectors {
  */
 export class VectorStore implements DenseVectors {
   readonly quantized = false;
+  readonly symmetric = true;
   private readonly kernel: DistanceKernel;
   /** Floats per row: the dimension rounded up to a multiple of 8. */
   private readonly stride: number;
@@ -240,6 +245,14 @@ export class VectorStore implements DenseVectors {
       return;
     }
     for (let i = 0; i < count; i++) out[i] = Math.fround(floats[this.outAt + i]! / (query.norm * this.norms[slots[i]!]!));
+  }
+
+  /**
+   * Batched `similarityBetween(a, …)`: slot `a` as the query. The same floats: products commute
+   * and each row sums in the single call's order, and a cosine divides by the same two norms.
+   */
+  similaritiesFrom(a: number, slots: Uint32Array, count: number, out: Float64Array): void {
+    this.similarities(this.asQuery(a), slots, count, out);
   }
 
   /** Similarity between two stored slots (graph construction). */
