@@ -1,6 +1,9 @@
 import { TopKHeap } from "../../top-k-heap.js";
 import type { SparseAlgorithm, SparsePruning, SparseTokenContribution, SparseVector } from "../../types.js";
+import { AcceptedSlots } from "../accepted-slots.js";
 import { SlotRanges } from "../slot-ranges.js";
+import { acceptedBlocks } from "./accepted-blocks.js";
+import { AcceptedScanScratch, acceptedScanSearch } from "./algorithms/accepted-scan.js";
 import { BlockMaxScratch, blockMaxSearch } from "./algorithms/blockmax.js";
 import { exhaustiveSearch, TermAtATimeScratch } from "./algorithms/exhaustive.js";
 import { maxScoreSearch } from "./algorithms/maxscore.js";
@@ -17,6 +20,33 @@ import { SparseSegment } from "./sparse-segment.js";
  */
 export const AUTO_BLOCKMAX_MIN_DOCS = 8192;
 
+/**
+ * At or below this share of a segment's documents accepted (a selective filter, or most documents
+ * deleted), `"auto"` scores the accepted documents alone (algorithms/accepted-scan.ts) instead:
+ * there block-max search's k-th score stays low and lets most blocks holding an accepted
+ * document through, while the scan's cost follows the accepted documents. Measured (see README,
+ * "Filtered sparse search"): TODO.
+ */
+export const AUTO_ACCEPTED_SCAN_MAX_SHARE = 0.05;
+
+/**
+ * Exhaustive scoring checks every posting's document against the accepted set below this share
+ * accepted, and only each summed document's above it (a test per posting that goes either way
+ * costs more than the sums it saves): TODO.
+ */
+export const EXHAUSTIVE_FILTER_POSTINGS_BELOW = 0.25;
+
+/**
+ * What `"auto"` runs on a segment of `docCount` documents, `accepted` of them accepted: the scan
+ * of the accepted documents alone at or below {@link AUTO_ACCEPTED_SCAN_MAX_SHARE} of them, else
+ * exhaustive scoring below {@link AUTO_BLOCKMAX_MIN_DOCS} documents, else block-max search.
+ * @internal
+ */
+export function autoAlgorithm(docCount: number, accepted: number): "accepted" | "exhaustive" | "blockmax" {
+  if (accepted <= AUTO_ACCEPTED_SCAN_MAX_SHARE * docCount) return "accepted";
+  return docCount < AUTO_BLOCKMAX_MIN_DOCS ? "exhaustive" : "blockmax";
+}
+
 interface Entry {
   base: number;
   docCount: number;
@@ -31,6 +61,7 @@ export class SparseLeg {
   private readonly ranges = new SlotRanges<Entry>();
   private readonly scratch = new TermAtATimeScratch();
   private readonly blockScratch = new BlockMaxScratch();
+  private readonly acceptedScratch = new AcceptedScanScratch();
   private readonly compiledQueries = new WeakMap<SparseVector, Map<SparseSegment, SparseQuery>>();
 
   /** Appends a segment's sparse part, its documents at slots `base`… */
@@ -54,14 +85,14 @@ export class SparseLeg {
 
   /**
    * The best `k` accepted slots by exact Σ q·d, best first (ties by `tieBreak`), found by
-   * `algorithm` (`auto`: per segment by its size). With `pruning` (block-max search only) the
-   * slots may miss some of the exact top k; `exact` says whether they provably do not. Scores are
-   * exact either way.
+   * `algorithm` (`auto`: per segment by its size and the share of it accepted). With `pruning`
+   * (block-max search only) the slots may miss some of the exact top k; `exact` says whether they
+   * provably do not. Scores are exact either way.
    */
   retrieve(
     query: SparseVector,
     k: number,
-    accept: Uint8Array,
+    accepted: AcceptedSlots | Uint8Array,
     tieBreak: (a: number, b: number) => number,
     algorithm: SparseAlgorithm = "auto",
     pruning?: SparsePruning,
@@ -69,15 +100,25 @@ export class SparseLeg {
     const heap = new TopKHeap(k, tieBreak);
     const alpha = pruning?.alpha ?? 1;
     const bound = pruning ? pruneQueryTerms(query, pruning) : undefined;
-    for (const { base, docCount, segment } of this.ranges.items) {
+    const set = accepted instanceof AcceptedSlots ? accepted : AcceptedSlots.of(accepted);
+    const accept = set.bytes;
+    const items = this.ranges.items;
+    const slots = items.length === 0 ? 0 : items[items.length - 1]!.base + items[items.length - 1]!.docCount;
+    // Every slot accepted (no filter, no deletion): nothing to derive.
+    const everything = set.count >= slots;
+    for (const { base, docCount, segment } of items) {
       const q = this.compiled(segment, query);
       if (q.termIds.length === 0) continue;
-      const use = algorithm === "auto" ? (docCount < AUTO_BLOCKMAX_MIN_DOCS ? "exhaustive" : "blockmax") : algorithm;
-      if (use === "exhaustive") exhaustiveSearch(segment, docCount, base, q, accept, heap, this.scratch);
+      const blocks = everything ? undefined : set.derive(segment, () => acceptedBlocks(segment, base, accept));
+      if (blocks?.count === 0) continue;
+      const acceptedDocs = blocks ? blocks.count : docCount;
+      const use = algorithm === "auto" ? autoAlgorithm(docCount, acceptedDocs) : algorithm;
+      if (use === "exhaustive") exhaustiveSearch(segment, docCount, base, q, accept, heap, this.scratch, acceptedDocs < EXHAUSTIVE_FILTER_POSTINGS_BELOW * docCount);
       else if (use === "maxscore") maxScoreSearch(segment, base, q, accept, heap);
+      else if (use === "accepted") acceptedScanSearch(segment, base, q, blocks!, heap, this.acceptedScratch);
       else {
         const boundTerms = bound && Uint8Array.from(q.termIds, (t) => (bound.has(segment.tokens[t]!) ? 1 : 0));
-        blockMaxSearch(segment, base, q, accept, heap, this.blockScratch, alpha < 1 || boundTerms ? { alpha, boundTerms } : undefined);
+        blockMaxSearch(segment, base, q, accept, heap, this.blockScratch, alpha < 1 || boundTerms ? { alpha, boundTerms } : undefined, blocks?.masks);
       }
     }
     return { ...heap.drain(), exact: alpha === 1 && bound === undefined };

@@ -1,0 +1,115 @@
+import { type Filter, HybridIndex, type SearchQuery, type SearchResult } from "../../src/index.js";
+import { syntheticCorpus } from "./sparse-bench-corpus.js";
+
+/**
+ * Filtered sparse search on the sparse benchmark's SPLADE-like corpus (seed 42, with its filter
+ * fields), built once and reopened by each run:
+ *
+ * - `node dist/test/bench/sparse-filter-probe.js build <dir> [size]` builds it into `dir` through
+ *   the public API, as the benchmark does.
+ * - `… run <dir> [queries] [algorithms] [rounds]` times `index.search` (k 10, sparse leg alone) per
+ *   algorithm, unfiltered and under each of the benchmark's filters (p50, and its ratio to the
+ *   same algorithm unfiltered).
+ * - `… ab <dir> <other build's src/index.js> [queries] [algorithms]` opens the index with this
+ *   build and another (e.g. the code before a change) in one process and times both on the same
+ *   queries, alternating which goes first, and checks that they return the same hits and scores.
+ */
+const [mode, dir, ...rest] = process.argv.slice(2);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+type Algorithm = NonNullable<SearchQuery["sparseAlgorithm"]>;
+
+function configs(algorithms: string[]): { label: string; algorithm: Algorithm; filter?: Filter }[] {
+  const filters = syntheticCorpus(1, 1, 42).filters!;
+  const out: { label: string; algorithm: Algorithm; filter?: Filter }[] = [];
+  for (const algorithm of algorithms as Algorithm[]) {
+    out.push({ label: `${algorithm}, no filter`, algorithm });
+    for (const { filter, share } of filters) out.push({ label: `${algorithm}, ${(share * 100).toFixed(1)}%`, algorithm, filter });
+  }
+  return out;
+}
+
+function query(sparse: SearchQuery["sparse"], algorithm: Algorithm, filter?: Filter): SearchQuery {
+  return { sparse, k: 10, candidates: 10, legs: ["sparse"], sparseAlgorithm: algorithm, ...(filter ? { filter } : {}) };
+}
+
+const same = (a: SearchResult, b: SearchResult) => JSON.stringify(a.hits.map((h) => [h.id, h.score])) === JSON.stringify(b.hits.map((h) => [h.id, h.score]));
+
+if (mode === "build" && dir) {
+  const size = Number(rest[0] ?? 1_000_000);
+  const corpus = syntheticCorpus(size, 1, 42);
+  const index = await HybridIndex.open(dir);
+  const started = performance.now();
+  let done = 0;
+  for (const batch of corpus.batches()) {
+    await index.upsert(batch.docs);
+    done += batch.docs.length;
+    if (done % 100_000 === 0) console.error(`${done} documents, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  await index.close();
+  console.log(`built ${size} documents in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+} else if (mode === "run" && dir) {
+  const queries = syntheticCorpus(1, Number(rest[0] ?? 200), 42).queries;
+  const rounds = Number(rest[2] ?? 1);
+  const index = await HybridIndex.open(dir, { readOnly: true });
+  const unfiltered = new Map<string, number>();
+  for (const { label, algorithm, filter } of configs((rest[1] ?? "blockmax,exhaustive,auto").split(","))) {
+    for (const sparse of queries) await index.search(query(sparse, algorithm, filter));
+    const times: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const sparse of queries) {
+        const t = performance.now();
+        await index.search(query(sparse, algorithm, filter));
+        times.push(performance.now() - t);
+      }
+    }
+    const p50 = pct(times, 0.5);
+    if (!filter) unfiltered.set(algorithm, p50);
+    console.log(`${label.padEnd(24)} p50 ${p50.toFixed(3)} ms  p95 ${pct(times, 0.95).toFixed(3)} ms  ${(p50 / unfiltered.get(algorithm)!).toFixed(2)}× unfiltered`);
+  }
+  await index.close();
+} else if (mode === "ab" && dir && rest[0]) {
+  const other = (await import(rest[0])) as { HybridIndex: typeof HybridIndex };
+  const queries = syntheticCorpus(1, Number(rest[1] ?? 200), 42).queries;
+  const mine = await HybridIndex.open(dir, { readOnly: true });
+  const theirs = await other.HybridIndex.open(dir, { readOnly: true });
+  const unfiltered = new Map<string, [number, number]>();
+  for (const { label, algorithm, filter } of configs((rest[2] ?? "blockmax,exhaustive,auto").split(","))) {
+    for (const sparse of queries) {
+      await mine.search(query(sparse, algorithm, filter));
+      await theirs.search(query(sparse, algorithm, filter));
+    }
+    const a: number[] = [];
+    const b: number[] = [];
+    let differ = 0;
+    for (const [i, sparse] of queries.entries()) {
+      const q = query(sparse, algorithm, filter);
+      const runA = async () => {
+        const t = performance.now();
+        const r = await theirs.search(q);
+        a.push(performance.now() - t);
+        return r;
+      };
+      const runB = async () => {
+        const t = performance.now();
+        const r = await mine.search(q);
+        b.push(performance.now() - t);
+        return r;
+      };
+      const [ra, rb] = i % 2 === 0 ? [await runA(), await runB()] : [undefined, await runB()];
+      const resultA = ra ?? (await runA());
+      if (!same(resultA, rb)) differ++;
+    }
+    const pa = pct(a, 0.5);
+    const pb = pct(b, 0.5);
+    if (!filter) unfiltered.set(algorithm, [pa, pb]);
+    const [ua, ub] = unfiltered.get(algorithm)!;
+    console.log(
+      `${label.padEnd(24)} before p50 ${pa.toFixed(3)} ms (${(pa / ua).toFixed(2)}× unfiltered)  after ${pb.toFixed(3)} ms (${(pb / ub).toFixed(2)}×)  after/before ${(pb / pa).toFixed(2)}${differ ? `  ${differ} queries differ` : ""}`,
+    );
+  }
+  await mine.close();
+  await theirs.close();
+} else {
+  console.error("usage: sparse-filter-probe build <dir> [size] | run <dir> [queries] [algorithms] [rounds] | ab <dir> <other src/index.js> [queries] [algorithms]");
+  process.exitCode = 1;
+}
