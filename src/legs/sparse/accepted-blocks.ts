@@ -1,6 +1,9 @@
 import { BLOCK_SHIFT } from "./sparse-part.js";
 import type { SparseSegment } from "./sparse-segment.js";
 
+/** A position's place within its block. */
+const PLACE = (1 << BLOCK_SHIFT) - 1;
+
 /**
  * Where a segment's accepted documents lie among its blocks: per block a bit per place (bit d:
  * the document at place d is accepted), and the blocks holding one. Derived once per accepted set
@@ -21,12 +24,28 @@ export function acceptedBlocks(segment: SparseSegment, base: number, accept: Uin
   const { blockCount, docCount, positionOf } = segment;
   const masks = new Uint32Array(blockCount);
   let count = 0;
-  // Documents in local order: `accept` is read in order and only the masks (4 bytes per 32
-  // documents, cache-resident) are written out of order; no branch on the filter's outcome.
-  for (let doc = 0; doc < docCount; doc++) {
+  // Documents in local order, four at a time where `accept` allows a 32-bit view: a word of four
+  // refused documents (most, under a selective filter) is passed over at once; the others are
+  // marked without a branch on the filter's outcome. Only the masks (4 bytes per 32 documents,
+  // cache-resident) are written out of order.
+  let doc = 0;
+  if ((accept.byteOffset + base) % 4 === 0) {
+    const words = new Uint32Array(accept.buffer, accept.byteOffset + base, docCount >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      if (words[w] === 0) continue;
+      for (let i = w << 2, stop = i + 4; i < stop; i++) {
+        const a = accept[base + i]!;
+        const position = positionOf[i]!;
+        masks[position >>> BLOCK_SHIFT]! |= a << (position & PLACE);
+        count += a;
+      }
+    }
+    doc = words.length << 2;
+  }
+  for (; doc < docCount; doc++) {
     const a = accept[base + doc]!;
     const position = positionOf[doc]!;
-    masks[position >>> BLOCK_SHIFT]! |= a << (position & 31);
+    masks[position >>> BLOCK_SHIFT]! |= a << (position & PLACE);
     count += a;
   }
   let nonEmpty = 0;

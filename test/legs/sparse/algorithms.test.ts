@@ -63,7 +63,7 @@ describe("sparse query algorithms return exactly exhaustive scoring's top k", ()
 });
 
 describe("filtered sparse search returns exactly exhaustive scoring's top k under any accepted set", () => {
-  it("the accepted-only scan, block-max with accepted places per block, exhaustive checking documents once: same slots and scores as exhaustive checking every posting, at any selectivity, over several segments sharing one heap", () => {
+  it("the accepted-only scan (reading or galloping) and block-max with accepted places per block: same slots and scores as exhaustive scoring, at any selectivity, over several segments sharing one heap", () => {
     fc.assert(
       fc.property(
         fc.array(fc.array(fc.option(vector, { nil: undefined }), { maxLength: 200 }), { minLength: 1, maxLength: 3 }),
@@ -79,12 +79,12 @@ describe("filtered sparse search returns exactly exhaustive scoring's top k unde
           const rank = Uint32Array.from({ length: total }, (_, i) => Math.imul(i ^ seed, 0x9e3779b1) >>> 0);
           const tieBreak = (a: number, b: number) => rank[a]! - rank[b]! || a - b;
           const reference = new TopKHeap(k, tieBreak);
-          const perDocument = new TopKHeap(k, tieBreak);
-          const scanned = new TopKHeap(k, tieBreak);
+          // The scan reading each term's blocks in order, galloping to the accepted blocks, and choosing by its default.
+          const scanScratches = [new AcceptedScanScratch(), new AcceptedScanScratch(0), new AcceptedScanScratch(Infinity)];
+          const scanned = scanScratches.map(() => new TopKHeap(k, tieBreak));
           const blockScratches = [new BlockMaxScratch(), new BlockMaxScratch(0, 0, 1), new BlockMaxScratch(1, 1, 2), new BlockMaxScratch(2, 1)];
           const blockMax = blockScratches.map(() => new TopKHeap(k, tieBreak));
           const scratch = new TermAtATimeScratch();
-          const scanScratch = new AcceptedScanScratch();
           let base = 0;
           for (const { docs, segment } of parts) {
             const q = segment.compileQuery(query);
@@ -92,15 +92,13 @@ describe("filtered sparse search returns exactly exhaustive scoring's top k unde
             let count = 0;
             for (let doc = 0; doc < docs; doc++) count += accept[base + doc]!;
             expect(blocks.count).toBe(count);
-            exhaustiveSearch(segment, docs, base, q, accept, reference, scratch, true);
-            exhaustiveSearch(segment, docs, base, q, accept, perDocument, scratch, false);
-            acceptedScanSearch(segment, base, q, blocks, scanned, scanScratch);
+            exhaustiveSearch(segment, docs, base, q, accept, reference, scratch);
+            scanScratches.forEach((s, i) => acceptedScanSearch(segment, base, q, blocks, scanned[i]!, s));
             blockScratches.forEach((s, i) => blockMaxSearch(segment, base, q, accept, blockMax[i]!, s, undefined, blocks.masks));
             base += docs;
           }
           const expected = reference.drain();
-          expect(perDocument.drain()).toEqual(expected);
-          expect(scanned.drain()).toEqual(expected);
+          for (const heap of scanned) expect(heap.drain()).toEqual(expected);
           for (const heap of blockMax) expect(heap.drain()).toEqual(expected);
         },
       ),

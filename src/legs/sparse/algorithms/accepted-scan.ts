@@ -4,25 +4,48 @@ import { BLOCK_SHIFT, pairPosting } from "../sparse-part.js";
 import type { SparseQuery } from "../sparse-query.js";
 import type { SparseSegment } from "../sparse-segment.js";
 
-/** Reused buffers: per accepted block its sums by place, and which places hold one. @internal */
+/**
+ * A query term's blocks are searched for each accepted block (galloping) rather than read in
+ * order when the term has more than this many times as many blocks as there are accepted blocks.
+ */
+const GALLOP_RATIO = 16;
+
+/** Reused buffers: per block its sums by place, and which places hold one (0 between queries). @internal */
 export class AcceptedScanScratch {
   sums = new Float64Array(0);
   seen = new Uint32Array(0);
 
+  /** `gallopRatio`: see GALLOP_RATIO (tests set 0, always gallop, or Infinity, never). */
+  constructor(readonly gallopRatio = GALLOP_RATIO) {}
+
   reserve(blocks: number): void {
     if (this.seen.length < blocks) {
-      const size = Math.max(blocks, this.seen.length * 2);
-      this.sums = new Float64Array(size << BLOCK_SHIFT);
-      this.seen = new Uint32Array(size);
+      this.sums = new Float64Array(blocks << BLOCK_SHIFT);
+      this.seen = new Uint32Array(blocks);
     }
   }
 }
 
 /**
- * The first index in `from…to` of ascending `values` holding `target` or more (`to` when none):
- * the next one checked first, then steps doubling, then a binary search — linear when the lists
- * interleave densely, logarithmic in the gap when one is much sparser.
+ * Adds `qw × weight` for the postings `p…end` of block `b` whose place is in `mask` to the
+ * block's sums; returns the block's new `seen` bits.
  */
+function addAccepted(sums: Float64Array, seen: number, at: number, mask: number, qw: number, postingDocs: Uint8Array, postingWeights: Float32Array, p: number, end: number): number {
+  for (; p < end; p++) {
+    const d = postingDocs[p]!;
+    const bit = 1 << d;
+    if ((mask & bit) === 0) continue;
+    if ((seen & bit) === 0) {
+      seen |= bit;
+      sums[at | d] = qw * postingWeights[p]!;
+    } else {
+      sums[at | d]! += qw * postingWeights[p]!;
+    }
+  }
+  return seen;
+}
+
+/** The first index in `from…to` of ascending `values` holding `target` or more (`to` when none), by doubling steps then halving. */
 function gallop(values: Uint32Array, from: number, to: number, target: number): number {
   if (from >= to || values[from]! >= target) return from;
   let lo = from;
@@ -34,7 +57,6 @@ function gallop(values: Uint32Array, from: number, to: number, target: number): 
     hi = lo + step;
   }
   if (hi > to) hi = to;
-  // values[lo] < target; the answer lies in lo + 1…hi.
   lo++;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -46,13 +68,15 @@ function gallop(values: Uint32Array, from: number, to: number, target: number): 
 
 /**
  * Exact top-k of one segment's accepted documents alone, for a selective filter: term at a time,
- * each query term's blocks intersected with the blocks holding an accepted document (galloping
- * over whichever list is sparser), and in each shared block only the accepted places' postings
- * summed. No bounds are computed: its cost follows the accepted documents, where block-max
- * search's follows every block a query term occurs in, and a selective filter leaves block-max a
- * low k-th score that lets most of them through. Contributions are summed in the query's term
- * order, as `exhaustiveSearch` sums them, then rounded to float32, so scores are bit-identical.
- * Pushes slots (`base` + local number) into `heap`, which may be shared by every segment.
+ * each query term's blocks read in order (a running posting offset, one byte of mask looked up
+ * per block) — or, for a term with many more blocks than there are accepted blocks, looked up
+ * from each accepted block by galloping — and in each block holding accepted documents only
+ * their postings summed. No bounds are computed: the cost is one read of the query terms'
+ * blocks plus the accepted documents' postings, where a selective filter leaves block-max search
+ * a low k-th score that lets most blocks through to be scored whole. Contributions are summed in
+ * the query's term order, as `exhaustiveSearch` sums them, then rounded to float32, so scores are
+ * bit-identical. Pushes slots (`base` + local number) into `heap`, which may be shared by every
+ * segment.
  * @internal
  */
 export function acceptedScanSearch(
@@ -66,58 +90,45 @@ export function acceptedScanSearch(
   const { blocks, masks } = accepted;
   const blockTotal = blocks.length;
   if (blockTotal === 0 || query.termIds.length === 0 || heap.k === 0) return;
-  scratch.reserve(blockTotal);
+  scratch.reserve(segment.blockCount);
   const { sums, seen } = scratch;
   const part = segment.part;
   const { termBlockStarts, blockIds, blockCounts, postingDocs, postingWeights } = part;
-  seen.fill(0, 0, blockTotal);
   for (let t = 0; t < query.termIds.length; t++) {
     const term = query.termIds[t]!;
     const qw = query.weights[t]!;
+    const from = termBlockStarts[term]!;
     const end = termBlockStarts[term + 1]!;
-    let j = termBlockStarts[term]!;
-    let r = 0;
-    while (j < end && r < blockTotal) {
-      const b = blockIds[j]!;
-      const a = blocks[r]!;
-      if (b < a) {
-        j = gallop(blockIds, j + 1, end, a);
-        continue;
+    if (blockTotal * scratch.gallopRatio < end - from) {
+      let j = from;
+      for (let r = 0; r < blockTotal && j < end; r++) {
+        const b = blocks[r]!;
+        j = gallop(blockIds, j, end, b);
+        if (j === end || blockIds[j] !== b) continue;
+        const p = pairPosting(part, j);
+        seen[b] = addAccepted(sums, seen[b]!, b << BLOCK_SHIFT, masks[b]!, qw, postingDocs, postingWeights, p, p + blockCounts[j]!);
       }
-      if (a < b) {
-        r = gallop(blocks, r + 1, blockTotal, b);
-        continue;
+    } else {
+      let p = pairPosting(part, from);
+      for (let j = from; j < end; j++) {
+        const b = blockIds[j]!;
+        const count = blockCounts[j]!;
+        const mask = masks[b]!;
+        if (mask !== 0) seen[b] = addAccepted(sums, seen[b]!, b << BLOCK_SHIFT, mask, qw, postingDocs, postingWeights, p, p + count);
+        p += count;
       }
-      // Block b holds accepted documents and the term: add the term's weight for those.
-      const mask = masks[b]!;
-      let s = seen[r]!;
-      const at = r << BLOCK_SHIFT;
-      const p = pairPosting(part, j);
-      for (let q = p, stop = p + blockCounts[j]!; q < stop; q++) {
-        const d = postingDocs[q]!;
-        const bit = 1 << d;
-        if ((mask & bit) === 0) continue;
-        if ((s & bit) === 0) {
-          s |= bit;
-          sums[at | d] = qw * postingWeights[q]!;
-        } else {
-          sums[at | d]! += qw * postingWeights[q]!;
-        }
-      }
-      seen[r] = s;
-      j++;
-      r++;
     }
   }
   const docOrder = segment.docOrder;
   for (let r = 0; r < blockTotal; r++) {
-    let s = seen[r]!;
-    const first = blocks[r]! << BLOCK_SHIFT;
-    const at = r << BLOCK_SHIFT;
+    const b = blocks[r]!;
+    let s = seen[b]!;
+    seen[b] = 0;
+    const at = b << BLOCK_SHIFT;
     while (s !== 0) {
       const d = 31 - Math.clz32(s);
       s ^= 1 << d;
-      heap.push(Math.fround(sums[at | d]!), base + docOrder[first | d]!);
+      heap.push(Math.fround(sums[at | d]!), base + docOrder[at | d]!);
     }
   }
 }

@@ -24,10 +24,7 @@ export class TermAtATimeScratch {
  * the index gives the index's top k. Terms are visited in the query's order (token order), the
  * same order as `SparseSegment.score`, so the scores are bit-identical to forward-index rescoring
  * and do not depend on how documents are spread over segments. `accept[slot]` must be 1 for a
- * slot to be returned (liveness and filter folded together): checked per posting when
- * `filterPostings` (few accepted documents: most postings are skipped), else once per document
- * when it is offered to the heap (most accepted: a test per posting that goes either way costs
- * more than the sums it saves).
+ * slot to be returned (liveness and filter folded together).
  * @internal
  */
 export function exhaustiveSearch(
@@ -38,7 +35,6 @@ export function exhaustiveSearch(
   accept: Uint8Array,
   heap: TopKHeap,
   scratch: TermAtATimeScratch,
-  filterPostings = true,
 ): void {
   scratch.reserve(docCount);
   const acc = scratch.accumulators;
@@ -56,7 +52,7 @@ export function exhaustiveSearch(
       const first = blockIds[j]! << BLOCK_SHIFT;
       for (const end = p + blockCounts[j]!; p < end; p++) {
         const doc = order[first + postingDocs[p]!]!;
-        if (filterPostings && accept[base + doc] === 0) continue;
+        if (accept[base + doc] === 0) continue;
         if (touched[doc] === 0) {
           touched[doc] = 1;
           touchedDocs[touchedCount++] = doc;
@@ -69,7 +65,7 @@ export function exhaustiveSearch(
   }
   for (let i = 0; i < touchedCount; i++) {
     const doc = touchedDocs[i]!;
-    if (accept[base + doc] === 1) heap.push(Math.fround(acc[doc]!), base + doc);
+    heap.push(Math.fround(acc[doc]!), base + doc);
     touched[doc] = 0;
   }
 }
