@@ -23,8 +23,12 @@ import type { ValidDocument } from "../valid-document.js";
 
 export { RESCORE_OVERSAMPLING } from "../legs/dense/dense-leg.js";
 
-/** Filters whose accepted sets are kept between searches (each a byte per slot). */
+/**
+ * Filters whose accepted sets are kept between searches, at most; each is a byte per slot, and
+ * past `FILTER_SET_BYTES` in all only the latest is kept.
+ */
 const FILTER_SETS_KEPT = 4;
+const FILTER_SET_BYTES = 32 * 1024 * 1024;
 
 /** A merge of adjacent segments, ready to commit: every document kept, deletions carried over. @internal */
 export interface PlannedMerge {
@@ -371,7 +375,7 @@ export class EmbeddedEngine implements LegBackend {
   /**
    * Slots a leg may return (live, and matching the query's filter when it has one) and how many.
    * A search runs without interleaved writes, so the set is cached per resolved query; and per
-   * filter (the last {@link FILTER_SETS_KEPT}) until the next write.
+   * filter (the last `FILTER_SETS_KEPT`) until the next write.
    */
   private acceptSet(query: ResolvedQuery): { accept: Uint8Array; count: number; set: AcceptedSlots } {
     let set = this.acceptByQuery.get(query);
@@ -389,7 +393,10 @@ export class EmbeddedEngine implements LegBackend {
         if (set) this.acceptByFilter.delete(key);
         else set = this.evaluateFilter(query.filter);
         this.acceptByFilter.set(key, set);
-        if (this.acceptByFilter.size > FILTER_SETS_KEPT) this.acceptByFilter.delete(this.acceptByFilter.keys().next().value!);
+        // The oldest sets go first, past the count or (the latest always kept) the bytes allowed.
+        while (this.acceptByFilter.size > FILTER_SETS_KEPT || (this.acceptByFilter.size > 1 && this.acceptByFilter.size * this.slotCount > FILTER_SET_BYTES)) {
+          this.acceptByFilter.delete(this.acceptByFilter.keys().next().value!);
+        }
       }
       this.acceptByQuery.set(query, set);
     }
