@@ -88,44 +88,38 @@ if (mode === "build" && dir) {
   const queries = syntheticCorpus(1, Number(rest[1] ?? 200), 42).queries;
   const mine = await HybridIndex.open(dir, { readOnly: true });
   const theirs = await other.HybridIndex.open(dir, { readOnly: true });
-  const unfiltered = new Map<string, [number, number]>();
   const uncached = rest[3] === "uncached";
   let unique = 0;
   const query = (sparse: SearchQuery["sparse"], algorithm: Algorithm, filter?: Filter) =>
     searchQuery(sparse, algorithm, filter && uncached ? { or: [filter, { term: { absent: `${unique++}` } }] } : filter);
-  for (const { label, algorithm, filter } of configs((rest[2] ?? "blockmax,exhaustive,auto").split(","))) {
-    for (const sparse of queries) {
-      await mine.search(query(sparse, algorithm, filter));
-      await theirs.search(query(sparse, algorithm, filter));
-    }
-    const a: number[] = [];
-    const b: number[] = [];
+  for (const algorithm of (rest[2] ?? "blockmax,exhaustive,auto").split(",") as Algorithm[]) {
+    // The algorithm unfiltered and under each filter, before and after, all in turn query by query
+    // (the order rotating), so a change in the machine's load reaches every configuration alike.
+    const runs = configs([algorithm]).flatMap((c) => [
+      { ...c, index: theirs, times: [] as number[] },
+      { ...c, index: mine, times: [] as number[] },
+    ]);
+    for (const sparse of queries) for (const run of runs) await run.index.search(query(sparse, algorithm, run.filter));
     let differ = 0;
     for (const [i, sparse] of queries.entries()) {
-      const q = query(sparse, algorithm, filter);
-      const runA = async () => {
-        const t = performance.now();
-        const r = await theirs.search(q);
-        a.push(performance.now() - t);
-        return r;
-      };
-      const runB = async () => {
-        const t = performance.now();
-        const r = await mine.search(q);
-        b.push(performance.now() - t);
-        return r;
-      };
-      const [ra, rb] = i % 2 === 0 ? [await runA(), await runB()] : [undefined, await runB()];
-      const resultA = ra ?? (await runA());
-      if (!same(resultA, rb)) differ++;
+      const results: SearchResult[] = [];
+      for (let r = 0; r < runs.length; r += 2) {
+        const q = query(sparse, algorithm, runs[r]!.filter);
+        for (const at of i % 2 === 0 ? [r, r + 1] : [r + 1, r]) {
+          const t = performance.now();
+          results[at] = await runs[at]!.index.search(q);
+          runs[at]!.times.push(performance.now() - t);
+        }
+        if (!same(results[r]!, results[r + 1]!)) differ++;
+      }
     }
-    const pa = pct(a, 0.5);
-    const pb = pct(b, 0.5);
-    if (!filter) unfiltered.set(algorithm, [pa, pb]);
-    const [ua, ub] = unfiltered.get(algorithm)!;
-    console.log(
-      `${label.padEnd(24)} before p50 ${pa.toFixed(3)} ms (${(pa / ua).toFixed(2)}× unfiltered)  after ${pb.toFixed(3)} ms (${(pb / ub).toFixed(2)}×)  after/before ${(pb / pa).toFixed(2)}${differ ? `  ${differ} queries differ` : ""}`,
-    );
+    const [ua, ub] = [pct(runs[0]!.times, 0.5), pct(runs[1]!.times, 0.5)];
+    for (let r = 0; r < runs.length; r += 2) {
+      const pa = pct(runs[r]!.times, 0.5);
+      const pb = pct(runs[r + 1]!.times, 0.5);
+      console.log(`${runs[r]!.label.padEnd(24)} before p50 ${pa.toFixed(3)} ms (${(pa / ua).toFixed(2)}× unfiltered)  after ${pb.toFixed(3)} ms (${(pb / ub).toFixed(2)}×)  after/before ${(pb / pa).toFixed(2)}`);
+    }
+    if (differ > 0) console.log(`${algorithm}: ${differ} searches returned different hits or scores before and after`);
   }
   await mine.close();
   await theirs.close();
