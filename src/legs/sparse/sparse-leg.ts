@@ -26,8 +26,9 @@ export const AUTO_BLOCKMAX_MIN_DOCS = 8192;
  * block-max search's k-th score stays low and lets most blocks holding an accepted document
  * through, to be scored whole, while the scan's cost follows the accepted documents. Measured at
  * a million SPLADE-like documents (test/bench/sparse-filter-probe.ts `crossover`, top 10, accepted
- * documents spread independently of the document order): p50 scan / block-max 0.45 at 0.5%
- * accepted, 0.48 at 1.1%, 0.61 at 2%, 0.82 at 3.5%, 0.89 at 5%, 1.32 at 7.5%, 1.41 at 10%.
+ * documents spread independently of the document order, load average 6–8): p50 scan / block-max
+ * 0.45 at 0.5% accepted, 0.48 at 1.1%, 0.61 at 2%, 0.82 at 3.5%, 0.89 at 5%, 1.32 at 7.5%, 1.41
+ * at 10%.
  */
 export const AUTO_ACCEPTED_SCAN_MAX_SHARE = 0.05;
 
