@@ -6,6 +6,7 @@ import { DenseLeg, type DensePlanner } from "../legs/dense/dense-leg.js";
 import type { FloatRows } from "../legs/dense/float-rows.js";
 import { DEFAULT_HNSW, type HnswIndex, type HnswParams } from "../legs/dense/hnsw-index.js";
 import { RetrievalScores } from "../legs/retrieval-scores.js";
+import { AcceptedSlots } from "../legs/accepted-slots.js";
 import { SlotRanges } from "../legs/slot-ranges.js";
 import { SparseLeg } from "../legs/sparse/sparse-leg.js";
 import { TextLeg } from "../legs/text/text-leg.js";
@@ -26,6 +27,12 @@ export { RESCORE_OVERSAMPLING } from "../legs/dense/dense-leg.js";
 
 /** Marks, among scores taken from retrieval, a document retrieval found to have none (scores are finite). */
 const NO_SCORE = Infinity;
+/**
+ * Filters whose accepted sets are kept between searches, at most; each is a byte per slot, and
+ * past `FILTER_SET_BYTES` in all only the latest is kept.
+ */
+const FILTER_SETS_KEPT = 4;
+const FILTER_SET_BYTES = 32 * 1024 * 1024;
 
 /** A merge of adjacent segments, ready to commit: every document kept, deletions carried over. @internal */
 export interface PlannedMerge {
@@ -77,7 +84,15 @@ export class EmbeddedEngine implements LegBackend {
   /** Each search's stamps in those tables. */
   private readonly seenStamps = new WeakMap<ResolvedQuery, { sparse: number; dense: number }>();
   /** The accepted set of the query being searched, so its legs and completions evaluate the filter once. */
-  private readonly acceptByQuery = new WeakMap<ResolvedQuery, { accept: Uint8Array; count: number }>();
+  private readonly acceptByQuery = new WeakMap<ResolvedQuery, AcceptedSlots>();
+  /**
+   * Accepted sets of the latest filters (by their JSON), most recent last, and the live set, all
+   * of generation `acceptedAt`: a filter repeated over searches is evaluated once while nothing is
+   * written, and what the legs derive from a set (sparse: its accepted blocks) is kept with it.
+   */
+  private readonly acceptByFilter = new Map<string, AcceptedSlots>();
+  private liveSet: AcceptedSlots | undefined;
+  private acceptedAt = -1;
   private readonly tieBreak = (a: number, b: number) => compareIds(this.idAt(a), this.idAt(b));
   /** Fills the text index with every live slot that has a text. */
   private readonly fillText = (index: TextIndex) => this.fillTextIndex(index);
@@ -310,13 +325,13 @@ export class EmbeddedEngine implements LegBackend {
   }
 
   private retrieveLeg(leg: LegName, query: ResolvedQuery, candidates: number, stamps?: { sparse: number; dense: number }): RetrievedLeg {
-    const { accept, count } = this.acceptSet(query);
+    const { accept, count, set } = this.acceptSet(query);
     const toHits = (r: { slots: number[]; scores: number[] }) => r.slots.map((slot, i) => ({ id: this.idAt(slot), score: r.scores[i]! }));
     switch (leg) {
       case "sparse": {
         if (stamps) stamps.sparse = this.seenSparse.begin(this.slotCount);
         const seen = stamps ? this.seenSparse : undefined;
-        const found = this.sparse.retrieve(query.sparse ?? {}, candidates, accept, this.tieBreak, query.sparseAlgorithm, query.sparsePruning, seen);
+        const found = this.sparse.retrieve(query.sparse ?? {}, candidates, set, this.tieBreak, query.sparseAlgorithm, query.sparsePruning, seen);
         return { leg, kind: "impact", hits: toHits(found), theoreticalMin: 0, exact: found.exact, refs: Int32Array.from(found.slots) };
       }
       case "dense": {
@@ -410,20 +425,40 @@ export class EmbeddedEngine implements LegBackend {
 
   /**
    * Slots a leg may return (live, and matching the query's filter when it has one) and how many.
-   * A search runs without interleaved writes, so the set is cached per resolved query.
+   * A search runs without interleaved writes, so the set is cached per resolved query; and per
+   * filter (the last `FILTER_SETS_KEPT`) until the next write.
    */
-  private acceptSet(query: ResolvedQuery): { accept: Uint8Array; count: number } {
-    if (!query.filter) return { accept: this.alive, count: this.liveCount };
-    let cached = this.acceptByQuery.get(query);
-    if (!cached) {
-      const accept = new Uint8Array(this.slotCount);
-      for (const segment of this.segments) accept.set(segment.columns.evaluate(query.filter), segment.base);
-      let count = 0;
-      for (let slot = 0; slot < accept.length; slot++) count += accept[slot]! &= this.alive[slot]!;
-      cached = { accept, count };
-      this.acceptByQuery.set(query, cached);
+  private acceptSet(query: ResolvedQuery): { accept: Uint8Array; count: number; set: AcceptedSlots } {
+    let set = this.acceptByQuery.get(query);
+    if (!set) {
+      if (this.acceptedAt !== this.generation) {
+        this.acceptByFilter.clear();
+        this.liveSet = undefined;
+        this.acceptedAt = this.generation;
+      }
+      if (!query.filter) {
+        set = this.liveSet ??= new AcceptedSlots(this.alive, this.liveCount);
+      } else {
+        const key = JSON.stringify(query.filter);
+        set = this.acceptByFilter.get(key);
+        if (set) this.acceptByFilter.delete(key);
+        else set = this.evaluateFilter(query.filter);
+        this.acceptByFilter.set(key, set);
+        // The oldest sets go first, past the count or (the latest always kept) the bytes allowed.
+        while (this.acceptByFilter.size > FILTER_SETS_KEPT || (this.acceptByFilter.size > 1 && this.acceptByFilter.size * this.slotCount > FILTER_SET_BYTES)) {
+          this.acceptByFilter.delete(this.acceptByFilter.keys().next().value!);
+        }
+      }
+      this.acceptByQuery.set(query, set);
     }
-    return cached;
+    return { accept: set.bytes, count: set.count, set };
+  }
+
+  /** The live slots matching `filter`. */
+  private evaluateFilter(filter: NonNullable<ResolvedQuery["filter"]>): AcceptedSlots {
+    const accept = new Uint8Array(this.slotCount);
+    for (const segment of this.segments) accept.set(segment.columns.evaluate(filter), segment.base);
+    return new AcceptedSlots(accept, andCount(accept, this.alive));
   }
 
   /** Each segment's saved text index loaded under its live slots, or its live texts added where it has none the index can load. */
@@ -550,4 +585,27 @@ export class EmbeddedEngine implements LegBackend {
     if (fields !== undefined) doc.fields = copyFields(fields);
     return doc;
   }
+}
+
+/**
+ * `accept[i] &= alive[i]` over `accept`, returning how many stay 1: four slots at a time where
+ * both arrays allow 32-bit views (0/1 bytes: a word's byte sum is its count).
+ */
+function andCount(accept: Uint8Array, alive: Uint8Array): number {
+  const n = accept.length;
+  let count = 0;
+  let i = 0;
+  if (accept.byteOffset % 4 === 0 && alive.byteOffset % 4 === 0) {
+    const words = n >>> 2;
+    const a = new Uint32Array(accept.buffer, accept.byteOffset, words);
+    const b = new Uint32Array(alive.buffer, alive.byteOffset, words);
+    for (let w = 0; w < words; w++) {
+      const x = a[w]! & b[w]!;
+      a[w] = x;
+      count += Math.imul(x, 0x01010101) >>> 24;
+    }
+    i = words << 2;
+  }
+  for (; i < n; i++) count += accept[i]! &= alive[i]!;
+  return count;
 }

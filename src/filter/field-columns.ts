@@ -35,20 +35,41 @@ export class FieldColumns {
   /** The documents matching `filter`, as a 0/1 byte per local number. */
   evaluate(filter: Filter): Uint8Array {
     const out = new Uint8Array(this.docCount);
+    this.markMatches(filter, out);
+    return out;
+  }
+
+  /**
+   * Sets `out` (all 0, or only marks to keep when `filter` is a leaf or an `or`) to 1 for the
+   * documents matching `filter`. Leaves mark their documents straight into `out` (an `or`'s leaves
+   * too); an `and`, an `or`'s compound parts and a `not` combine whole bitsets, four bytes at a time.
+   */
+  private markMatches(filter: Filter, out: Uint8Array): void {
     if ("and" in filter) {
-      out.fill(1);
-      for (const f of filter.and) {
-        const part = this.evaluate(f);
-        for (let i = 0; i < out.length; i++) out[i]! &= part[i]!;
+      if (filter.and.length === 0) {
+        out.fill(1);
+        return;
+      }
+      this.markMatches(filter.and[0]!, out);
+      for (let i = 1; i < filter.and.length; i++) {
+        const part = new Uint8Array(this.docCount);
+        this.markMatches(filter.and[i]!, part);
+        combine(out, part, "and");
       }
     } else if ("or" in filter) {
       for (const f of filter.or) {
-        const part = this.evaluate(f);
-        for (let i = 0; i < out.length; i++) out[i]! |= part[i]!;
+        if ("term" in f || "terms" in f || "range" in f || "or" in f) {
+          this.markMatches(f, out);
+        } else {
+          const part = new Uint8Array(this.docCount);
+          this.markMatches(f, part);
+          combine(out, part, "or");
+        }
       }
     } else if ("not" in filter) {
-      const part = this.evaluate(filter.not);
-      for (let i = 0; i < out.length; i++) out[i] = part[i]! ^ 1;
+      const part = new Uint8Array(this.docCount);
+      this.markMatches(filter.not, part);
+      combine(out, part, "not");
     } else if ("term" in filter) {
       const [field, value] = Object.entries(filter.term)[0]!;
       this.mark(out, field, value);
@@ -59,7 +80,6 @@ export class FieldColumns {
       const [field, bounds] = Object.entries(filter.range)[0]!;
       this.markRange(out, field, bounds);
     }
-    return out;
   }
 
   private mark(out: Uint8Array, field: string, value: FieldScalar): void {
@@ -98,4 +118,25 @@ function lowerBound<T>(values: readonly T[], before: (v: T) => boolean): number 
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * `out[i] = out[i] op part[i]` over 0/1 bytes (`not`: `out[i] |= part[i] ^ 1`, onto an `out` of
+ * 0s), a 32-bit word at a time (both arrays are fresh, so aligned), then the last bytes.
+ */
+function combine(out: Uint8Array, part: Uint8Array, op: "and" | "or" | "not"): void {
+  const n = out.length;
+  let i = 0;
+  if (out.byteOffset % 4 === 0 && part.byteOffset % 4 === 0) {
+    const words = n >>> 2;
+    const a = new Uint32Array(out.buffer, out.byteOffset, words);
+    const b = new Uint32Array(part.buffer, part.byteOffset, words);
+    if (op === "and") for (let w = 0; w < words; w++) a[w]! &= b[w]!;
+    else if (op === "or") for (let w = 0; w < words; w++) a[w]! |= b[w]!;
+    else for (let w = 0; w < words; w++) a[w]! |= b[w]! ^ 0x01010101;
+    i = words << 2;
+  }
+  if (op === "and") for (; i < n; i++) out[i]! &= part[i]!;
+  else if (op === "or") for (; i < n; i++) out[i]! |= part[i]!;
+  else for (; i < n; i++) out[i]! |= part[i]! ^ 1;
 }

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AcceptedScanScratch, acceptedScanSearch } from "../../../src/legs/sparse/algorithms/accepted-scan.js";
 import { exhaustiveSearch, TermAtATimeScratch } from "../../../src/legs/sparse/algorithms/exhaustive.js";
+import { acceptedBlocks } from "../../../src/legs/sparse/accepted-blocks.js";
 import { maxScoreSearch } from "../../../src/legs/sparse/algorithms/maxscore.js";
 import { BlockMaxScratch, blockMaxSearch } from "../../../src/legs/sparse/algorithms/blockmax.js";
 import { buildSparsePart } from "../../../src/legs/sparse/sparse-part.js";
@@ -57,6 +59,51 @@ describe("sparse query algorithms return exactly exhaustive scoring's top k", ()
         },
       ),
       { numRuns: 1500, seed: 31 },
+    );
+  });
+});
+
+describe("filtered sparse search returns exactly exhaustive scoring's top k under any accepted set", () => {
+  it("the accepted-only scan (reading or galloping) and block-max with accepted places per block: same slots and scores as exhaustive scoring, at any selectivity, over several segments sharing one heap", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.option(vector, { nil: undefined }), { maxLength: 200 }), { minLength: 1, maxLength: 3 }),
+        vector,
+        fc.integer({ min: 0, max: 25 }),
+        fc.constantFrom(0, 0.005, 0.02, 0.1, 0.5, 0.9, 1),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (segments, query, k, share, seed) => {
+          const parts = segments.map((docs) => ({ docs: docs.length, segment: new SparseSegment(buildSparsePart(docs.map((d) => (d ? entries(d) : undefined)))) }));
+          const total = parts.reduce((n, p) => n + p.docs, 0);
+          // A pseudo-random accepted set keeping about `share` of the slots (filter and deletions folded together).
+          const accept = Uint8Array.from({ length: total }, (_, i) => (((Math.imul(i + 1, 2654435761) ^ seed) >>> 0) % 1000 < share * 1000 ? 1 : 0));
+          const rank = Uint32Array.from({ length: total }, (_, i) => Math.imul(i ^ seed, 0x9e3779b1) >>> 0);
+          const tieBreak = (a: number, b: number) => rank[a]! - rank[b]! || a - b;
+          const reference = new TopKHeap(k, tieBreak);
+          // The scan reading each term's blocks in order, galloping to the accepted blocks, and choosing by its default.
+          const scanScratches = [new AcceptedScanScratch(), new AcceptedScanScratch(0), new AcceptedScanScratch(Infinity)];
+          const scanned = scanScratches.map(() => new TopKHeap(k, tieBreak));
+          const blockScratches = [new BlockMaxScratch(), new BlockMaxScratch(0, 0, 1), new BlockMaxScratch(1, 1, 2), new BlockMaxScratch(2, 1)];
+          const blockMax = blockScratches.map(() => new TopKHeap(k, tieBreak));
+          const scratch = new TermAtATimeScratch();
+          let base = 0;
+          for (const { docs, segment } of parts) {
+            const q = segment.compileQuery(query);
+            const blocks = acceptedBlocks(segment, base, accept);
+            let count = 0;
+            for (let doc = 0; doc < docs; doc++) count += accept[base + doc]!;
+            expect(blocks.count).toBe(count);
+            exhaustiveSearch(segment, docs, base, q, accept, reference, scratch);
+            scanScratches.forEach((s, i) => acceptedScanSearch(segment, base, q, blocks, scanned[i]!, s));
+            blockScratches.forEach((s, i) => blockMaxSearch(segment, base, q, accept, blockMax[i]!, s, undefined, blocks.masks));
+            base += docs;
+          }
+          const expected = reference.drain();
+          for (const heap of scanned) expect(heap.drain()).toEqual(expected);
+          for (const heap of blockMax) expect(heap.drain()).toEqual(expected);
+        },
+      ),
+      { numRuns: 1500, seed: 41 },
     );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildSparsePart } from "../../../src/legs/sparse/sparse-part.js";
-import { SparseLeg } from "../../../src/legs/sparse/sparse-leg.js";
+import { AUTO_ACCEPTED_SCAN_MAX_SHARE, AUTO_BLOCKMAX_MIN_DOCS, autoAlgorithm, SparseLeg } from "../../../src/legs/sparse/sparse-leg.js";
 import type { SparseAlgorithm, SparseVector } from "../../../src/types.js";
 import type { SparseEntries } from "../../../src/valid-document.js";
 import { querySparse, SpladeCorpus, tokenName } from "../../bench/splade-corpus.js";
@@ -48,7 +48,8 @@ describe("every sparse algorithm returns exhaustive scoring's top k with bit-ide
       const { leg, total, queries } = corpusLeg(segments, segments.length * 7 + segments[0]!, 12);
       const rank = Uint32Array.from({ length: total }, (_, i) => Math.imul(i ^ 0x5bd1e995, 0x9e3779b1) >>> 0);
       const tieBreak = (a: number, b: number) => rank[a]! - rank[b]! || a - b;
-      for (const share of [1, 0.9, 0.5, 0.1, 0.01]) {
+      // Shares on both sides of auto's switch to the accepted-only scan (AUTO_ACCEPTED_SCAN_MAX_SHARE).
+      for (const share of [1, 0.9, 0.5, 0.1, 0.06, 0.04, 0.01, 0.002]) {
         const accept = acceptSet(total, share, Math.round(share * 977));
         queries.forEach((query, i) => {
           const k = [1, 10, 100][i % 3]!;
@@ -76,6 +77,23 @@ describe("every sparse algorithm returns exhaustive scoring's top k with bit-ide
       const expected = leg.retrieve(query, 25, accept, tieBreak, "exhaustive");
       for (const algorithm of ALGORITHMS) expect(leg.retrieve(query, 25, accept, tieBreak, algorithm)).toEqual(expected);
     }
+  });
+});
+
+describe("auto's choice per segment", () => {
+  it("scores the accepted documents alone at or below the documented share accepted, else exhaustive below the documented size and block-max from it", () => {
+    for (const docCount of [100, AUTO_BLOCKMAX_MIN_DOCS - 1, AUTO_BLOCKMAX_MIN_DOCS, 1_000_000]) {
+      const most = Math.floor(AUTO_ACCEPTED_SCAN_MAX_SHARE * docCount);
+      const large = docCount >= AUTO_BLOCKMAX_MIN_DOCS ? "blockmax" : "exhaustive";
+      expect(autoAlgorithm(docCount, 0)).toBe("accepted");
+      expect(autoAlgorithm(docCount, most), `${most} of ${docCount}`).toBe("accepted");
+      expect(autoAlgorithm(docCount, most + 1), `${most + 1} of ${docCount}`).toBe(large);
+      expect(autoAlgorithm(docCount, docCount)).toBe(large);
+    }
+    // The shares of the benchmark's filters at a million documents: 1.1% scanned, 10% and 48.6% by block-max.
+    expect(autoAlgorithm(1_000_000, 11_381)).toBe("accepted");
+    expect(autoAlgorithm(1_000_000, 99_992)).toBe("blockmax");
+    expect(autoAlgorithm(1_000_000, 485_712)).toBe("blockmax");
   });
 });
 

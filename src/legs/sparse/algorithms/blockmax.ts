@@ -231,7 +231,8 @@ function offer(heap: TopKHeap, acc: Float64Array, seen: number, first: number, d
  * exactly the threshold may enter by tie-break. With `approximation` (alpha < 1, or only some
  * terms counting toward bounds) blocks are cut earlier; the scores of what is returned stay exact.
  * `heap` is shared by every segment, so a threshold reached in one prunes the next.
- * `accept[slot]` must be 1 for a slot to be returned.
+ * `accept[slot]` must be 1 for a slot to be returned; `acceptedMasks`, when given, holds each
+ * block's accepted places (accepted-blocks.ts), so no block without one is scored first either.
  * @internal
  */
 export function blockMaxSearch(
@@ -242,6 +243,7 @@ export function blockMaxSearch(
   heap: TopKHeap,
   scratch: BlockMaxScratch,
   approximation?: BlockMaxApproximation,
+  acceptedMasks?: Uint32Array,
 ): void {
   const n = query.termIds.length;
   if (n === 0 || heap.k === 0) return;
@@ -324,6 +326,7 @@ export function blockMaxSearch(
   for (let b = 0; b < blockCount && limit > 0; b++) {
     const bound = upper[b]!;
     if (bound === 0 && (!someUnbounded || unbounded[b] === 0)) continue;
+    if (acceptedMasks && acceptedMasks[b] === 0) continue;
     if (probes === limit && bound <= probeBounds[limit - 1]!) continue;
     let at = probes < limit ? probes++ : limit - 1;
     while (at > 0 && bound > probeBounds[at - 1]!) {
@@ -345,7 +348,7 @@ export function blockMaxSearch(
     if (probed >= scratch.probeMin && threshold > -Infinity) break;
     const b = probeBlocks[probed]!;
     scored[b] = 1;
-    const places = acceptedPlaces(b, docOrder, base, accept);
+    const places = acceptedMasks ? acceptedMasks[b]! : acceptedPlaces(b, docOrder, base, accept);
     if (places === 0) continue;
     let seen = 0;
     for (let i = 0; i < n; i++) {
@@ -370,7 +373,7 @@ export function blockMaxSearch(
       const bound = upper[b]!;
       const candidate = scored[b] === 0 && (bound > 0 || (someUnbounded && unbounded[b] === 1)) && beats(bound * factor, threshold, exact);
       if (!candidate) continue;
-      const places = acceptedPlaces(b, docOrder, base, accept);
+      const places = acceptedMasks ? acceptedMasks[b]! : acceptedPlaces(b, docOrder, base, accept);
       if (places !== 0) {
         scored[b] = LINK;
         accepted[b] = places;
