@@ -84,8 +84,9 @@ export class SparseLeg {
    * The best `k` accepted slots by exact Σ q·d, best first (ties by `tieBreak`), found by
    * `algorithm` (`auto`: per segment by its size and the share of it accepted). With `pruning`
    * (block-max search only) the slots may miss some of the exact top k; `exact` says whether they
-   * provably do not. Scores are exact either way. With `seen`, segments searched exhaustively
-   * record every accepted document's score there, and mark it complete when every segment was.
+   * provably do not. Scores are exact either way. With `seen`, segments searched exhaustively or by
+   * the accepted-only scan record every accepted document's score there, and mark it complete
+   * when every segment was.
    */
   retrieve(
     query: SparseVector,
@@ -117,10 +118,8 @@ export class SparseLeg {
       else if (use === "maxscore") {
         everySegmentSeen = false;
         maxScoreSearch(segment, base, q, accept, heap);
-      } else if (use === "accepted") {
-        everySegmentSeen = false;
-        acceptedScanSearch(segment, base, q, blocks!, heap, this.acceptedScratch);
-      } else {
+      } else if (use === "accepted") acceptedScanSearch(segment, base, q, blocks!, heap, this.acceptedScratch, seen);
+      else {
         everySegmentSeen = false;
         const boundTerms = bound && Uint8Array.from(q.termIds, (t) => (bound.has(segment.tokens[t]!) ? 1 : 0));
         blockMaxSearch(segment, base, q, accept, heap, this.blockScratch, alpha < 1 || boundTerms ? { alpha, boundTerms } : undefined, blocks?.masks);

@@ -1,4 +1,5 @@
 import type { TopKHeap } from "../../../top-k-heap.js";
+import type { RetrievalScores } from "../../retrieval-scores.js";
 import type { AcceptedBlocks } from "../accepted-blocks.js";
 import { BLOCK_SHIFT, pairPosting } from "../sparse-part.js";
 import type { SparseQuery } from "../sparse-query.js";
@@ -76,7 +77,7 @@ function gallop(values: Uint32Array, from: number, to: number, target: number): 
  * a low k-th score that lets most blocks through to be scored whole. Contributions are summed in
  * the query's term order, as `exhaustiveSearch` sums them, then rounded to float32, so scores are
  * bit-identical. Pushes slots (`base` + local number) into `heap`, which may be shared by every
- * segment.
+ * segment. With `recorded`, every accepted document's score is recorded there too.
  * @internal
  */
 export function acceptedScanSearch(
@@ -86,6 +87,7 @@ export function acceptedScanSearch(
   accepted: AcceptedBlocks,
   heap: TopKHeap,
   scratch: AcceptedScanScratch,
+  recorded?: RetrievalScores,
 ): void {
   const { blocks, masks } = accepted;
   const blockTotal = blocks.length;
@@ -128,7 +130,9 @@ export function acceptedScanSearch(
     while (s !== 0) {
       const d = 31 - Math.clz32(s);
       s ^= 1 << d;
-      heap.push(Math.fround(sums[at | d]!), base + docOrder[at | d]!);
+      const score = Math.fround(sums[at | d]!);
+      heap.push(score, base + docOrder[at | d]!);
+      if (recorded) recorded.record(base + docOrder[at | d]!, score);
     }
   }
 }
