@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { clientFor, describeServers, featureFieldWeight, testServers, uniqueIndexName } from "../helpers/elasticsearch.js";
 import { FILTERS, generateCorpus } from "../helpers/generate.js";
-import { tandem, jsonl } from "../helpers/cli.js";
+import { expectTuneParity, tandem, jsonl } from "../helpers/cli.js";
 
 const servers = await testServers();
 const open = servers.find((s) => s.username === undefined);
@@ -66,19 +66,7 @@ describeServers("tandem CLI: the same command lines on both backends (CONTRACT.m
     // --report names the cluster index.
     const qrels = queries.flatMap((_, i) => [0, 1, 2, 3, 4].map((k) => `q${i}\t${docs[(i * 37 + k * 61) % docs.length]!.id}\t${1 + (k % 2)}`));
     await writeFile(join(work, "qrels.tsv"), `query-id\tcorpus-id\tscore\n${qrels.join("\n")}\n`);
-    const tune = (backend: string[], out: string) => {
-      const r = tandem(["tune", "--queries", "queries.jsonl", "--qrels", "qrels.tsv", "--exact", "--folds", "3", "--candidates-grid", "100", "--out", out, ...backend], work);
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-      return JSON.parse(r.stdout) as { chosen: { ndcg10: number; fusion: unknown } };
-    };
-    const [embeddedTune, remoteTune] = [tune(["--index", "idx"], "embedded-config.json"), tune(es, "remote-config.json")];
-    expect(remoteTune.chosen.fusion).toEqual(embeddedTune.chosen.fusion);
-    expect(remoteTune.chosen.ndcg10).toBeCloseTo(embeddedTune.chosen.ndcg10, 9);
-    const withConfig = tandem(["eval", "--queries", "queries.jsonl", "--qrels", "qrels.tsv", "--exact", "--config", "remote-config.json", "--report", "report.html", ...es], work);
-    expect(withConfig.stderr).toBe("");
-    expect((JSON.parse(withConfig.stdout) as Record<string, number>)["ndcg@10"]).toBeCloseTo(remoteTune.chosen.ndcg10, 9);
-    expect(await readFile(join(work, "report.html"), "utf8")).toContain(`elasticsearch ${open!.url} index ${index}`);
+    expectTuneParity(work, "queries.jsonl", "qrels.tsv", es, `elasticsearch ${open!.url} index ${index}`);
 
     await writeFile(join(work, "ids.txt"), "d1\nd5\nnot-there\n");
     for (const backend of [["--index", "idx"], es]) {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import { Client } from "@opensearch-project/opensearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeServers, featureFieldWeight, openSearchServers, testServers, uniqueIndexName } from "../helpers/elasticsearch.js";
 import { FILTERS, generateCorpus } from "../helpers/generate.js";
-import { tandem, jsonl } from "../helpers/cli.js";
+import { expectTuneParity, tandem, jsonl } from "../helpers/cli.js";
 
 const servers = await openSearchServers();
 const elasticsearch = (await testServers()).find((s) => s.username === undefined);
@@ -140,21 +140,9 @@ describeServers("tandem CLI on OpenSearch $version: a BEIR folder indexed, searc
     expect(embeddedEval["ndcg@10"]).toBeGreaterThan(0);
     for (const metric of ["ndcg@10", "recall@100", "mrr@10", "map"]) expect(remoteEval[metric], metric).toBeCloseTo(embeddedEval[metric]!, 9);
 
-    // tune retrieves each query's pool from the cluster and picks the same configuration.
-    const tune = (backend: string[], out: string) => {
-      const r = tandem(["tune", "--queries", "beir", "--qrels", "beir", "--exact", "--folds", "3", "--candidates-grid", "100", "--out", out, ...backend], work);
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-      return JSON.parse(r.stdout) as { chosen: { ndcg10: number; fusion: unknown } };
-    };
-    const [embeddedTune, remoteTune] = [tune(["--index", "idx"], "embedded-config.json"), tune(os, "remote-config.json")];
-    expect(remoteTune.chosen.fusion).toEqual(embeddedTune.chosen.fusion);
-    expect(remoteTune.chosen.ndcg10).toBeCloseTo(embeddedTune.chosen.ndcg10, 9);
-    const withConfig = tandem(["eval", "--queries", "beir", "--qrels", "beir", "--exact", "--config", "remote-config.json", "--report", "report.html", ...os], work);
-    expect(withConfig.stderr).toBe("");
-    expect((JSON.parse(withConfig.stdout) as Record<string, number>)["ndcg@10"]).toBeCloseTo(remoteTune.chosen.ndcg10, 9);
-    // The report names the cluster index, not a directory.
-    expect(await readFile(join(work, "report.html"), "utf8")).toContain(`opensearch ${server.url} index ${index}`);
+    // tune retrieves each query's pool from the cluster and picks the same configuration; eval
+    // --report names the cluster index.
+    expectTuneParity(work, "beir", "beir", os, `opensearch ${server.url} index ${index}`);
 
     // Calibration stored in the cluster (the attachments index) is used by later searches there.
     const calibrate = (backend: string[], out: string) => tandem(["calibrate", "--queries", "beir", "--qrels", "beir", "--exact", "--folds", "4", "--out", out, "--store", ...backend], work);
