@@ -1,6 +1,7 @@
 import type { TopKHeap } from "../../../top-k-heap.js";
 import type { RetrievalScores } from "../../retrieval-scores.js";
 import type { AcceptedBlocks } from "../accepted-blocks.js";
+import { gallop } from "../gallop.js";
 import { BLOCK_SHIFT, pairPosting } from "../sparse-part.js";
 import type { SparseQuery } from "../sparse-query.js";
 import type { SparseSegment } from "../sparse-segment.js";
@@ -44,27 +45,6 @@ function addAccepted(sums: Float64Array, seen: number, at: number, mask: number,
     }
   }
   return seen;
-}
-
-/** The first index in `from…to` of ascending `values` holding `target` or more (`to` when none), by doubling steps then halving. */
-function gallop(values: Uint32Array, from: number, to: number, target: number): number {
-  if (from >= to || values[from]! >= target) return from;
-  let lo = from;
-  let step = 1;
-  let hi = from + 1;
-  while (hi < to && values[hi]! < target) {
-    lo = hi;
-    step <<= 1;
-    hi = lo + step;
-  }
-  if (hi > to) hi = to;
-  lo++;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

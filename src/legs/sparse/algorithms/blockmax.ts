@@ -1,4 +1,5 @@
 import type { TopKHeap } from "../../../top-k-heap.js";
+import { gallop } from "../gallop.js";
 import { BLOCK_SHIFT, MAX_LEVEL, pairPosting } from "../sparse-part.js";
 import type { SparseQuery } from "../sparse-query.js";
 import type { SparseSegment } from "../sparse-segment.js";
@@ -165,29 +166,6 @@ function accumulate(acc: Float64Array, seen: number, qw: number, postingDocs: Ui
     }
   }
   return seen;
-}
-
-/**
- * The first pair in `from…to` whose block is `block` or later (`to` when none), given that pair
- * `from`'s block is earlier: steps doubling from `from`, then a binary search in the last step.
- */
-function gallop(blockIds: Uint32Array, from: number, to: number, block: number): number {
-  let below = from;
-  let step = 1;
-  let probe = from + 1;
-  while (probe < to && blockIds[probe]! < block) {
-    below = probe;
-    step += step;
-    probe = below + step;
-  }
-  let lo = below + 1;
-  let hi = Math.min(probe, to);
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (blockIds[mid]! < block) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Whether a scaled bound lets a block in: above the threshold, or equal to it when `inclusive`. */
